@@ -1,0 +1,3 @@
+from hfaudit.cli import main
+
+main()

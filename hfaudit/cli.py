@@ -1,0 +1,43 @@
+"""Command line: a thin layer over the library. No SQL and no HTTP here.
+
+Each command parses options, calls one library function and turns ``HfauditError`` (and the other
+expected failures) into one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from hfaudit.errors import HfauditError
+from hfaudit.fakehub.cli import app as fakehub_app
+
+app = typer.Typer(
+    name="hfaudit",
+    help="Audit how models are released on the Hugging Face Hub.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(fakehub_app, name="fakehub")
+
+# Feature command groups register themselves here (one line each).
+from hfaudit import cli_crawl  # noqa: E402
+
+cli_crawl.register(app)
+
+
+def main() -> None:
+    try:
+        app()
+    except HfauditError as exc:
+        print(f"hfaudit: error: {exc}", file=sys.stderr)
+        sys.exit(exc.code)
+    except KeyboardInterrupt:
+        print("hfaudit: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The fake Hub: a registry file served over HTTP exactly as huggingface.co serves the real one."""
