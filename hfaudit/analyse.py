@@ -1,0 +1,48 @@
+"""`hfaudit analyse`: (re)build every analysis table from what is crawled.
+
+Each analyser reads the crawl tables and replaces its own tables, so running it twice gives the
+same result. Analysers are listed in ``ANALYSERS`` in the order they depend on one another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import duckdb
+
+from hfaudit.store import Store
+
+Analyser = Callable[[duckdb.DuckDBPyConnection], str]
+
+
+def _weight_file_changes(con: duckdb.DuckDBPyConnection) -> str:
+    con.execute(
+        """
+        create or replace view weight_file_changes as
+        select fc.*, c.committed_at, c.title
+        from file_changes as fc
+        join commits as c using (model_id, commit_id)
+        where fc.category = 'weights'
+        """
+    )
+    n = con.execute("select count(*) from weight_file_changes").fetchone()
+    return f"weight_file_changes: {n[0] if n else 0} rows"
+
+
+ANALYSERS: list[tuple[str, Analyser]] = [
+    ("weight_file_changes", _weight_file_changes),
+]
+
+
+def analyse(db: str) -> Iterator[str]:
+    """Run every analyser in order, one transaction each; yields one summary line per analyser."""
+    with Store(db) as store:
+        for name, analyser in ANALYSERS:
+            store.con.execute("begin")
+            try:
+                line = analyser(store.con)
+                store.con.execute("commit")
+            except BaseException:
+                store.con.execute("rollback")
+                raise
+            yield f"analyse: {line}" if line else f"analyse: {name} done"

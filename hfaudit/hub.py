@@ -1,0 +1,210 @@
+"""The one seam between hfaudit and the Hub: huggingface_hub's own client, configured once.
+
+Every request goes through ``huggingface_hub``'s shared HTTP client (``set_client_factory``), with
+explicit timeouts, a response hook that counts requests per bucket and status and reads the
+``RateLimit`` headers, and retries for the calls huggingface_hub does not retry itself
+(``model_info``, refs, tree pages, page 1 of lists in 1.x; see docs/hub-api.md section 11).
+The access token is handed to ``HfApi`` and never logged, stored or printed.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import huggingface_hub
+from huggingface_hub import HfApi, hf_hub_url
+from huggingface_hub.errors import (
+    DisabledRepoError,
+    GatedRepoError,
+    HfHubHTTPError,
+    RemoteEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+from huggingface_hub.utils import hf_raise_for_status, parse_ratelimit_headers
+from huggingface_hub.utils import httpx
+from huggingface_hub.utils._http import hf_request_event_hook
+
+T = TypeVar("T")
+
+# Properties the crawler asks the list endpoint for (baseModels/childrenModelCount are info-only).
+LIST_EXPAND = [
+    "author", "sha", "lastModified", "createdAt", "private", "gated", "disabled", "downloads", "likes",
+    "tags", "pipeline_tag", "library_name", "cardData", "config",
+]
+RETRY_STATUS = {408, 500, 502, 503, 504}
+
+
+@dataclass
+class RequestStats:
+    """Client-side request counts, and the latest rate-limit reading per bucket."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    total: int = 0
+    buckets: Counter[str] = field(default_factory=Counter)
+    status: Counter[str] = field(default_factory=Counter)
+    retries: int = 0
+    rate_limit_waits: int = 0
+    rate_limit_wait_seconds: float = 0.0
+
+    def record(self, response: httpx.Response) -> None:
+        bucket = "resolvers" if "/resolve/" in response.request.url.path or "resolve-cache" in response.request.url.path else "api"
+        with self.lock:
+            self.total += 1
+            self.buckets[bucket] += 1
+            self.status[str(response.status_code)] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "total": self.total,
+                "buckets": dict(sorted(self.buckets.items())),
+                "status": dict(sorted(self.status.items())),
+                "retries": self.retries,
+                "rate_limit_waits": self.rate_limit_waits,
+                "rate_limit_wait_seconds": round(self.rate_limit_wait_seconds, 3),
+            }
+
+
+STATS = RequestStats()
+
+
+def configure_client(timeout: float = 30.0) -> None:
+    """Install huggingface_hub's shared client with explicit timeouts and request counting."""
+
+    def factory() -> httpx.Client:
+        return httpx.Client(
+            event_hooks={"request": [hf_request_event_hook], "response": [STATS.record]},
+            follow_redirects=True,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        )
+
+    huggingface_hub.set_client_factory(factory)
+
+
+@dataclass(frozen=True)
+class CallFailure:
+    """A Hub call that failed for good, classified for ``crawl_errors``."""
+
+    error_type: str
+    status_code: int | None
+    message: str
+
+
+def classify(exc: BaseException) -> CallFailure:
+    """Map huggingface_hub's and httpx's errors to a reason recorded in ``crawl_errors``."""
+    status = None
+    response = getattr(exc, "response", None)
+    if response is not None:
+        status = getattr(response, "status_code", None)
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, GatedRepoError):
+        kind = "gated"
+    elif isinstance(exc, DisabledRepoError):
+        kind = "disabled"
+    elif isinstance(exc, RevisionNotFoundError):
+        kind = "revision_not_found"
+    elif isinstance(exc, RemoteEntryNotFoundError):
+        kind = "entry_not_found"
+    elif isinstance(exc, RepositoryNotFoundError):
+        kind = "not_found"
+    elif isinstance(exc, HfHubHTTPError):
+        if status == 429:
+            kind = "rate_limited"
+        elif status == 403 and "disabled" in message.lower():
+            kind = "disabled"
+        elif status == 401:
+            kind = "unauthorized"
+        elif status is not None and status >= 500:
+            kind = "server_error"
+        else:
+            kind = "http_error"
+    elif isinstance(exc, httpx.TimeoutException):
+        kind = "timeout"
+    elif isinstance(exc, httpx.TransportError):
+        kind = "network"
+    else:
+        kind = type(exc).__name__
+    return CallFailure(kind, status, message[:500])
+
+
+def _retryable(exc: BaseException) -> tuple[bool, float | None]:
+    """Whether to retry, and the exact wait a 429 announces (None: use backoff)."""
+    if isinstance(exc, (RepositoryNotFoundError, RevisionNotFoundError, RemoteEntryNotFoundError)):
+        return False, None
+    if isinstance(exc, HfHubHTTPError):
+        response = exc.response
+        status = response.status_code if response is not None else None
+        if status == 429 and response is not None:
+            info = parse_ratelimit_headers(response.headers)
+            if info is not None:
+                return True, float(info.reset_in_seconds)
+            retry_after = response.headers.get("retry-after")
+            return True, float(retry_after) if retry_after and retry_after.isdigit() else None
+        return status in RETRY_STATUS, None
+    if isinstance(exc, httpx.TimeoutException | httpx.TransportError):
+        return True, None
+    return False, None
+
+
+def with_retry(call: Callable[[], T], attempts: int = 5, base: float = 0.5, cap: float = 8.0) -> T:
+    """Run ``call``, retrying 5xx, timeouts and resets with jittered backoff, and 429 after exactly
+    the reset the server announced."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - classified below, re-raised when final
+            retry, wait = _retryable(exc)
+            if not retry or attempt == attempts:
+                raise
+            with STATS.lock:
+                STATS.retries += 1
+                if wait is not None:
+                    STATS.rate_limit_waits += 1
+                    STATS.rate_limit_wait_seconds += wait
+            if wait is None:
+                wait = random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+            time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+class Hub:
+    """The calls the crawler makes, each through huggingface_hub and ``with_retry``."""
+
+    def __init__(self, endpoint: str, token: str | None = None):
+        self.endpoint = endpoint.rstrip("/")
+        self.api = HfApi(endpoint=self.endpoint, token=token if token else False)
+        self._token = token
+
+    def list_models(self, **scope: Any) -> Iterator[Any]:
+        return iter(self.api.list_models(expand=LIST_EXPAND, **scope))
+
+    def model_info(self, model_id: str) -> Any:
+        return with_retry(lambda: self.api.model_info(model_id, expand=LIST_EXPAND))
+
+    def commits(self, model_id: str, revision: str) -> list[Any]:
+        return with_retry(lambda: self.api.list_repo_commits(model_id, revision=revision))
+
+    def tree(self, model_id: str, revision: str) -> list[Any]:
+        return with_retry(lambda: list(self.api.list_repo_tree(model_id, revision=revision, recursive=True)))
+
+    def refs(self, model_id: str) -> Any:
+        return with_retry(lambda: self.api.list_repo_refs(model_id))
+
+    def download_text(self, model_id: str, path: str, revision: str) -> str:
+        """A small file's text, through the resolvers bucket (``/resolve/``), not the API bucket."""
+        url = hf_hub_url(model_id, path, revision=revision, endpoint=self.endpoint)
+        headers = {"authorization": f"Bearer {self._token}"} if self._token else {}
+
+        def fetch() -> str:
+            response = huggingface_hub.get_session().get(url, headers=headers)
+            hf_raise_for_status(response)
+            return response.content.decode("utf-8", errors="replace")
+
+        return with_retry(fetch)
