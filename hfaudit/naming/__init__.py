@@ -1,0 +1,754 @@
+"""Deterministic parser of Hugging Face model names.
+
+``parse_name("TheBloke/Mistral-7B-Instruct-v0.2-GPTQ")`` splits the name part of an id into
+segments, gives each one of the study's 12 segment types (identifier, base-model, size,
+training-mechanism, description, variant-type, version, task, language, dataset, ambiguous,
+creation-date), and reads the version (raw token, scheme, sortable key), the size in parameters,
+the quantization format, the variant keywords and the base family.
+
+How it works, in four passes over one name (no model, no network, no randomness):
+
+1. **Tokens.** A single regex cuts the name at ``-``, ``_``, spaces and dots that are not between
+   digits, keeping whole the forms that contain separators: dates and timestamps
+   (``2023-12-30T15-35-19``), GGUF quant types (``Q4_K_M``, ``IQ2_XS``) and hyperparameters with a
+   value (``lr-1e-05``).
+2. **Phrases.** Runs of tokens that spell a vocabulary phrase (``xlm-roberta``, ``question-answering``,
+   a crawl-learned base model id) become one token.
+3. **Types.** Each token is looked up in the vocabularies (``hfaudit/naming/data/*.txt``); misses are
+   classified by shape (version, size, date, number, hyperparameter) and otherwise are identifiers.
+4. **Segments.** Tokens that qualify their neighbour are absorbed (``bert-base-uncased`` is one
+   base-model, ``llama-2`` one base-model, ``V1-0`` one version) and adjacent tokens of the same type
+   merge, which is how the study's labeller wrote conventions.
+
+The vocabularies are data. :class:`Vocabulary` loads them and :meth:`Vocabulary.extend` adds what a
+crawl learns (``config.model_type`` values, declared base model ids, dataset ids).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "SEGMENT_TYPES",
+    "VERSION_SCHEMES",
+    "ParsedName",
+    "Segment",
+    "Vocabulary",
+    "default_vocabulary",
+    "parse_name",
+    "split_version",
+]
+
+SEGMENT_TYPES: tuple[str, ...] = (
+    "identifier",
+    "base-model",
+    "size",
+    "training-mechanism",
+    "description",
+    "variant-type",
+    "version",
+    "task",
+    "language",
+    "dataset",
+    "ambiguous",
+    "creation-date",
+)
+VERSION_SCHEMES: tuple[str, ...] = ("major", "minor", "semver", "numeric", "date", "none")
+
+DATA_DIR = Path(__file__).with_name("data")
+
+FILLER = "filler"
+"""Internal type of words that join a neighbouring segment instead of forming one (``hf``, ``base``)."""
+
+# Vocabulary file -> segment type. Later files win on conflicts, so the order is the priority.
+_FILES: tuple[tuple[str, str], ...] = (
+    ("descriptions.txt", "description"),
+    ("datasets.txt", "dataset"),
+    ("languages.txt", "language"),
+    ("tasks.txt", "task"),
+    ("sizes.txt", "size"),
+    ("variant_types.txt", "variant-type"),
+    ("training_mechanisms.txt", "training-mechanism"),
+    ("families.txt", "identifier"),
+    ("base_models.txt", "base-model"),
+    ("fillers.txt", FILLER),
+)
+
+_MAX_PHRASE = 6
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment of a name: its text as written and its type."""
+
+    text: str
+    type: str
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """Everything the parser reads from one model id."""
+
+    model_id: str
+    owner: str
+    name: str
+    segments: tuple[Segment, ...]
+    convention: str
+    version_raw: str | None
+    version_scheme: str
+    version_key: str | None
+    size_params: int | None
+    quant_format: str | None
+    variants: tuple[str, ...]
+    family: str | None
+    stem: str = field(default="")
+    """The name without its version segment, lowercased and normalised: the key of a version series."""
+
+    def as_row(self) -> dict[str, object]:
+        """The CLI and store columns; ``segments`` as a list of ``[text, type]`` pairs."""
+        return {
+            "model_id": self.model_id,
+            "convention": self.convention,
+            "segments": [[s.text, s.type] for s in self.segments],
+            "version_raw": self.version_raw,
+            "version_scheme": self.version_scheme,
+            "version_key": self.version_key,
+            "size_params": self.size_params,
+            "quant_format": self.quant_format,
+            "variants": list(self.variants),
+            "family": self.family,
+            "stem": self.stem,
+        }
+
+
+def _read_list(path: Path) -> list[str]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].rstrip()
+        if line.strip():
+            out.append(line)
+    return out
+
+
+_SPLIT_RE = re.compile(r"[-_\s]+|(?<!\d)\.|\.(?!\d)")
+
+
+def _phrase_tokens(text: str) -> tuple[str, ...]:
+    return tuple(t for t in _SPLIT_RE.split(text.lower()) if t)
+
+
+class Vocabulary:
+    """The word lists the parser classifies tokens with, loaded from data files and extensible.
+
+    ``words`` maps a lowercased token to its segment type; ``phrases`` maps a first token to the
+    multi-token phrases that start with it (longest first); ``families`` maps a base-model alias to
+    its family.
+    """
+
+    def __init__(self, data_dir: Path = DATA_DIR) -> None:
+        self.words: dict[str, str] = {}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+        self.families: dict[str, str] = {}
+        self.learned: dict[str, set[str]] = {"model_types": set(), "base_models": set(), "datasets": set()}
+        for filename, seg_type in _FILES:
+            path = data_dir / filename
+            if not path.exists():
+                continue
+            for line in _read_list(path):
+                alias, _, family = line.partition("\t")
+                self.add(alias.strip(), seg_type, family.strip() or None)
+
+    def add(self, term: str, seg_type: str, family: str | None = None) -> None:
+        """Add one word or phrase of ``seg_type`` (a base model may name its ``family``)."""
+        if seg_type not in SEGMENT_TYPES and seg_type != FILLER:
+            raise ValueError(f"unknown segment type {seg_type!r}")
+        toks = _phrase_tokens(term)
+        if not toks:
+            return
+        key = "-".join(toks)
+        if len(toks) == 1:
+            self.words[toks[0]] = seg_type
+        elif len(toks) <= _MAX_PHRASE:
+            entries = [e for e in self.phrases.get(toks[0], []) if e[0] != toks]
+            entries.append((toks, key, seg_type))
+            entries.sort(key=lambda e: -len(e[0]))
+            self.phrases[toks[0]] = entries
+        if seg_type == "base-model" or family:
+            self.families[key] = (family or key).lower()
+        _FAMILY_CACHE.pop(id(self), None)
+
+    def extend(
+        self,
+        model_types: Iterable[str] = (),
+        base_models: Iterable[str] = (),
+        datasets: Iterable[str] = (),
+    ) -> int:
+        """Add crawl-learned terms; returns how many were new.
+
+        ``model_types`` are ``config.model_type`` values (``llama``, ``xlm-roberta``); ``base_models``
+        are declared base model ids (``meta-llama/Llama-2-7b-hf``), whose name part becomes a
+        base-model phrase; ``datasets`` are dataset ids from card metadata.
+        """
+        new = 0
+        for mt in model_types:
+            if not mt:
+                continue
+            mt = str(mt).strip().lower().replace("_", "-")
+            if mt and mt not in self.families and mt not in self.words:
+                self.add(mt, "base-model", mt)
+                self.learned["model_types"].add(mt)
+                new += 1
+        for bm in base_models:
+            if not bm:
+                continue
+            name = str(bm).split("/")[-1]
+            toks = _phrase_tokens(name)
+            key = "-".join(toks)
+            if 2 <= len(toks) <= _MAX_PHRASE and key not in self.families:
+                # The family of a learned base is the family of its first known token.
+                fam = self.families.get(toks[0]) or self.families.get("-".join(toks[:2]))
+                self.add(name, "base-model", fam or toks[0])
+                self.learned["base_models"].add(str(bm))
+                new += 1
+        for ds in datasets:
+            if not ds:
+                continue
+            name = str(ds).split("/")[-1]
+            toks = _phrase_tokens(name)
+            key = "-".join(toks)
+            if toks and len(toks) <= _MAX_PHRASE and key not in self.words and key not in self.families:
+                if len(toks) == 1 and (len(key) < 3 or key.isdigit()):
+                    continue
+                self.add(name, "dataset")
+                self.learned["datasets"].add(str(ds))
+                new += 1
+        return new
+
+    def family_regex(self) -> re.Pattern[str]:
+        """One alternation of every single-word family alias, longest first, for a name-wide search."""
+        cached = _FAMILY_CACHE.get(id(self))
+        if cached is not None and cached[0] is self:
+            return cached[1]
+        aliases = sorted(
+            (a for a in self.families if len(a) >= 3 and "-" not in a), key=lambda a: (-len(a), a)
+        )
+        pat = re.compile("|".join(re.escape(a) for a in aliases)) if aliases else re.compile(r"(?!x)x")
+        _FAMILY_CACHE[id(self)] = (self, pat)
+        return pat
+
+
+_FAMILY_CACHE: dict[int, tuple[Vocabulary, re.Pattern[str]]] = {}
+_DEFAULT: Vocabulary | None = None
+
+
+def default_vocabulary() -> Vocabulary:
+    """The vocabulary loaded from ``hfaudit/naming/data`` (shared; ``extend`` it to teach every parse)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Vocabulary()
+    return _DEFAULT
+
+
+# --- token shapes -------------------------------------------------------------------------------
+
+# Whole-name pass: forms that contain separators come out as one token.
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<date>(?:19|20)\d\d[-_.](?:0[1-9]|1[0-2])[-_.](?:0[1-9]|[12]\d|3[01])
+        (?:[T_-]\d\d[-_:]?\d\d(?:[-_:]?\d\d)?)?(?![\d]))
+    |(?P<gguf>(?<![A-Za-z0-9])I?Q[1-8](?:_(?:K|0|1|XXS|XS|S|M|L|NL|XL))*(?:_(?:[SMLK]|XL|XS|XXS|NL))?(?=[-_.\s]|$))
+    |(?P<hyper>(?:lr|wd)[-_]?\d(?:\.\d+)?e[-_]?\d+|\d(?:\.\d+)?e[-_]\d+)
+    |(?P<tok>[^-_.\s]+(?:\.(?=\d)[^-_.\s]+)*)
+    """,
+    re.X | re.I,
+)
+
+# Per-token shapes, tried in order on the lowercased token.
+_SHAPE_RE = re.compile(
+    r"""
+    (?P<semver>v?\d+\.\d+\.\d+(?:\.\d+)*)
+    |(?P<vminor>v\d+\.\d+)
+    |(?P<vmajor>v\d{1,3})
+    |(?P<release>r\d{1,2})
+    |(?P<datecompact>(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:t\d{4,6})?
+        |(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d)
+    |(?P<moe>\d+x\d+(?:\.\d+)?[bm])
+    |(?P<size>\d+(?:\.\d+)?[bmt])
+    |(?P<kcount>\d+(?:\.\d+)?k)
+    |(?P<decimal>\d+\.\d+)
+    |(?P<number>\d+)
+    |(?P<bits>\d+bits?|\d+bpw|\d+(?:\.\d+)?bpw|[248]b?it|h\d)
+    |(?P<hyperword>(?:epoch|epochs|ep|e|step|steps|seed|bs|lr|iter|ckpt|ckp|checkpoint|batch|rank|sp)\d[\d.]*
+        |(?:epoch|epochs|ep|lr|seed|bs|wd|dp|step|steps|iter)
+        |\d+(?:epoch|epochs|ep|e|steps?|shots?|perp|samples?|k?steps?))
+    |(?P<generation>gen\d+)
+    """,
+    re.X,
+)
+
+_HYPER_WORDS = frozenset(
+    {"epoch", "epochs", "ep", "lr", "seed", "step", "steps", "bs", "batch", "iter", "wd", "dp", "warmup"}
+)
+_SCALE = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000, "t": 1_000_000_000_000}
+
+# Size words that belong to the base checkpoint's own name (``bert-base``) when they follow it.
+_BASE_QUALIFIERS = frozenset({"base", "uncased", "cased", "hf", "v1", "v2", "v3", "v1.1", "mlm", "wwm", "ext"})
+_QUANT_CONTAINERS = {
+    "gguf": "GGUF",
+    "ggml": "GGML",
+    "gptq": "GPTQ",
+    "awq": "AWQ",
+    "exl2": "EXL2",
+    "mlx": "MLX",
+    "bnb": "bnb",
+    "onnx": "ONNX",
+    "hqq": "HQQ",
+    "aqlm": "AQLM",
+    "fp8": "FP8",
+}
+_FLOAT_FORMATS = frozenset({"fp16", "bf16", "fp32", "f16", "f32", "float16", "float32", "bfloat16", "fp8"})
+_BIT_WORDS = frozenset({"4bit", "8bit", "4bits", "8bits", "4-bit", "8-bit", "int4", "int8", "nf4", "2bit", "3bit"})
+_VARIANT_OF = {
+    "finetuned": "finetuned",
+    "fine-tuned": "finetuned",
+    "finetune": "finetuned",
+    "fine-tune": "finetuned",
+    "finetuning": "finetuned",
+    "fine-tuning": "finetuned",
+    "ft": "finetuned",
+    "distilled": "distilled",
+    "distil": "distilled",
+    "distill": "distilled",
+    "distillation": "distilled",
+    "deduped": "deduplicated",
+    "dedup": "deduplicated",
+    "deduplicated": "deduplicated",
+    "quantized": "quantized",
+    "quantised": "quantized",
+    "quant": "quantized",
+    "merged": "merged",
+    "merge": "merged",
+    "slerp": "merged",
+    "dare": "merged",
+    "ties": "merged",
+    "moe": "merged",
+    "abliterated": "abliterated",
+    "uncensored": "uncensored",
+    "lora": "adapter",
+    "qlora": "adapter",
+    "adapter": "adapter",
+    "adapters": "adapter",
+    "peft": "adapter",
+    "pruned": "pruned",
+    "prune": "pruned",
+    "sparse": "pruned",
+    "instruct": "instruct",
+    "it": "instruct",
+    "chat": "chat",
+    "sft": "sft",
+    "dpo": "preference",
+    "orpo": "preference",
+    "kto": "preference",
+    "ppo": "preference",
+    "rlhf": "preference",
+}
+
+
+def split_version(raw: str) -> tuple[str, str] | None:
+    """Classify a version token: ``(scheme, sortable key)``, or ``None`` when it is not a version.
+
+    ``v2``/``V2`` major, ``v1.5`` minor, ``1.0.0``/``v1.0.0`` semver, ``0.1`` numeric, ``r1`` major,
+    ``2024-05-01``/``20240501``/``21022024`` date. ``i1`` (imatrix) is not a version. The key pads each
+    number to six digits so keys sort as versions; a date key is ``YYYY.MM.DD``.
+    """
+    t = raw.lower().replace("_", ".").replace("-", ".")
+    m = _TOKEN_RE.fullmatch(raw)
+    if m and m.lastgroup == "date":
+        digits = re.findall(r"\d+", raw)
+        return "date", _key(digits[:3])
+    sm = _SHAPE_RE.fullmatch(t)
+    if sm is None:
+        return None
+    kind = sm.lastgroup
+    nums = re.findall(r"\d+", t)
+    if kind == "semver":
+        return "semver", _key(nums)
+    if kind == "vminor":
+        return "minor", _key(nums)
+    if kind == "vmajor" or kind == "release":
+        return "major", _key(nums)
+    if kind == "decimal":
+        return "numeric", _key(nums)
+    if kind == "datecompact":
+        d = nums[0]
+        if d.startswith(("19", "20")) and len(d) >= 8 and 1 <= int(d[4:6]) <= 12:
+            return "date", _key([d[:4], d[4:6], d[6:8]])
+        return "date", _key([d[4:8], d[2:4], d[:2]])
+    return None
+
+
+def _key(nums: list[str]) -> str:
+    parts = [int(n) for n in nums] + [0] * (3 - len(nums))
+    return ".".join(f"{min(p, 999999):06d}" for p in parts)
+
+
+def _size_of(tok: str, kind: str) -> int | None:
+    try:
+        if kind == "moe":
+            n, rest = tok.split("x", 1)
+            return int(int(n) * float(rest[:-1]) * _SCALE[rest[-1]])
+        return int(float(tok[:-1]) * _SCALE[tok[-1]])
+    except (ValueError, KeyError):
+        return None
+
+
+# --- the parser ---------------------------------------------------------------------------------
+
+
+def _tokens(name: str) -> list[tuple[str, str | None]]:
+    """(text, pre-kind) pairs; pre-kind is set for the whole-name forms (date, gguf, hyper)."""
+    out: list[tuple[str, str | None]] = []
+    for m in _TOKEN_RE.finditer(name):
+        kind = m.lastgroup
+        out.append((m.group(), None if kind == "tok" else kind))
+    return out
+
+
+def _classify(
+    low: str, vocab: Vocabulary, position: int, count: int, prev_type: str | None
+) -> tuple[str, str | None]:
+    """The segment type of one lowercased token and its shape kind (for sizes and versions)."""
+    t = vocab.words.get(low)
+    if t is not None:
+        if t == "language" and len(low) == 2 and position == 0 and count > 1:
+            # ``it-…``, ``de-…``: a leading two-letter word is rarely a language code.
+            return "identifier", None
+        if t == "training-mechanism" and low in _HYPER_WORDS:
+            return t, "hyperword"
+        return t, None
+    if low == "it":
+        # ``gemma-2b-it``: instruction-tuned after a model or size; Italian elsewhere.
+        if prev_type in ("size", "base-model", "version", "identifier"):
+            return "training-mechanism", None
+        return "language", None
+    sm = _SHAPE_RE.fullmatch(low)
+    if sm is None:
+        return "identifier", None
+    kind = sm.lastgroup or ""
+    if kind in ("semver", "vminor", "vmajor"):
+        return "version", kind
+    if kind == "release":
+        return ("version", kind) if position == count - 1 or prev_type != "training-mechanism" else (
+            "training-mechanism",
+            None,
+        )
+    if kind == "datecompact":
+        return "creation-date", kind
+    if kind in ("moe", "size"):
+        return "size", kind
+    if kind == "decimal":
+        return "version", kind
+    if kind in ("bits",):
+        return "variant-type", kind
+    if kind in ("hyperword",):
+        return "training-mechanism", kind
+    if kind == "kcount":
+        return "description", kind
+    if kind == "number":
+        return "ambiguous", kind
+    if kind == "generation":
+        return "ambiguous", kind
+    return "identifier", None
+
+
+def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
+    """Parse one ``owner/name`` (or a bare name) into segments, version, size, quantization, family."""
+    v = vocab if vocab is not None else default_vocabulary()
+    owner, sep, name = model_id.partition("/")
+    if not sep:
+        owner, name = "", model_id
+    raw = _tokens(name)
+
+    # Pass 2: phrases and whole-name forms.
+    toks: list[tuple[str, str, str | None]] = []  # (text, lowercased key, forced type)
+    i = 0
+    n = len(raw)
+    phrases = v.phrases
+    while i < n:
+        text, pre = raw[i]
+        low = text.lower()
+        if pre == "date":
+            toks.append((text, low, "creation-date"))
+            i += 1
+            continue
+        if pre == "gguf" and ("_" in text or "gguf" in name.lower()):
+            toks.append((text, low, "training-mechanism"))
+            i += 1
+            continue
+        if pre == "gguf":
+            for part in text.split("_"):
+                toks.append((part, part.lower(), None))
+            i += 1
+            continue
+        if pre == "hyper":
+            toks.append((text, low, "training-mechanism"))
+            i += 1
+            continue
+        cands = phrases.get(low)
+        if cands is not None:
+            for ptoks, key, ptype in cands:
+                k = len(ptoks)
+                if i + k <= n and all(raw[i + j][0].lower() == ptoks[j] for j in range(1, k)):
+                    sep_text = name[_span_start(raw, i, name) : _span_end(raw, i + k - 1, name)]
+                    toks.append((sep_text, key, ptype))
+                    i += k
+                    break
+            else:
+                toks.append((text, low, None))
+                i += 1
+            continue
+        toks.append((text, low, None))
+        i += 1
+
+    # Pass 3: types.
+    count = len(toks)
+    typed: list[list] = []  # [text, low, type, kind]
+    prev: str | None = None
+    for pos, (text, low, forced) in enumerate(toks):
+        if forced is not None:
+            typed.append([text, low, forced, None])
+        else:
+            split = _split_compound(text, low, v)
+            if split is not None:
+                typed.extend(split)
+            else:
+                seg_type, kind = _classify(low, v, pos, count, prev)
+                typed.append([text, low, seg_type, kind])
+        prev = typed[-1][2]
+
+    # Pass 4: absorption, free words by position, then merge.
+    _absorb(typed)
+    _resolve_free(typed)
+    segments: list[Segment] = []
+    for text, _low, seg_type, _kind in typed:
+        if seg_type is None:
+            continue
+        if segments and segments[-1].type == seg_type:
+            segments[-1] = Segment(segments[-1].text + "-" + text, seg_type)
+        else:
+            segments.append(Segment(text, seg_type))
+    if not segments:
+        segments.append(Segment(name, "identifier"))
+
+    # Facts.
+    version_raw = version_scheme = version_key = None
+    size_params: int | None = None
+    quant_container: str | None = None
+    quant_detail: str | None = None
+    variants: list[str] = []
+    family: str | None = None
+    stem_parts: list[str] = []
+    for text, low, seg_type, kind in typed:
+        if seg_type == "version" or kind in ("semver", "vminor", "vmajor", "decimal", "release"):
+            sv = split_version(low)
+            if sv is not None and (version_raw is None or seg_type == "version"):
+                version_raw, (version_scheme, version_key) = text, sv
+        elif seg_type == "creation-date" and version_raw is None:
+            sv = split_version(text)
+            if sv is not None:
+                version_raw, (version_scheme, version_key) = text, sv
+        if kind in ("size", "moe") and size_params is None:
+            size_params = _size_of(low, kind)
+        if low in _QUANT_CONTAINERS and quant_container is None:
+            quant_container = _QUANT_CONTAINERS[low]
+        elif _TOKEN_RE.fullmatch(text) and _is_gguf(text):
+            quant_detail = quant_detail or text.upper()
+            quant_container = quant_container or "GGUF"
+        elif low in _BIT_WORDS or low in _FLOAT_FORMATS or kind == "bits":
+            quant_detail = quant_detail or low
+        elif low == "i1" or low == "imatrix":
+            quant_container = quant_container or "GGUF"
+        var = _VARIANT_OF.get(low)
+        if var is not None and var not in variants:
+            variants.append(var)
+        if family is None and seg_type in ("base-model", "base-model*"):
+            family = v.families.get(low) or v.families.get(low.split("-")[0])
+    if quant_detail is not None and "quantized" not in variants:
+        variants.append("quantized")
+    if quant_container is not None and "quantized" not in variants and quant_container != "ONNX":
+        variants.append("quantized")
+    quant: str | None
+    if quant_container and quant_detail:
+        quant = f"{quant_container}:{quant_detail}"
+    else:
+        quant = quant_container or quant_detail
+    if family is None:
+        m = v.family_regex().search(name.lower())
+        if m is not None:
+            family = v.families.get(m.group())
+    # The stem drops the version and keeps everything else, normalised.
+    for text, low, seg_type, _kind in typed:
+        if text == version_raw:
+            continue
+        stem_parts.append(low)
+    stem = "-".join(stem_parts)
+    return ParsedName(
+        model_id=model_id,
+        owner=owner,
+        name=name,
+        segments=tuple(segments),
+        convention="".join("{" + s.type + "}" for s in segments),
+        version_raw=version_raw,
+        version_scheme=version_scheme or "none",
+        version_key=version_key,
+        size_params=size_params,
+        quant_format=quant,
+        variants=tuple(variants),
+        family=family,
+        stem=stem,
+    )
+
+
+def _is_gguf(text: str) -> bool:
+    m = _TOKEN_RE.fullmatch(text)
+    return m is not None and m.lastgroup == "gguf"
+
+
+def _span_start(raw: list[tuple[str, str | None]], i: int, name: str) -> int:
+    # Tokens are found left to right, so recomputing the offset from the previous tokens is exact.
+    return _offsets(raw, name)[i][0]
+
+
+def _span_end(raw: list[tuple[str, str | None]], i: int, name: str) -> int:
+    return _offsets(raw, name)[i][1]
+
+
+def _offsets(raw: list[tuple[str, str | None]], name: str) -> list[tuple[int, int]]:
+    out = []
+    pos = 0
+    for text, _ in raw:
+        start = name.find(text, pos)
+        out.append((start, start + len(text)))
+        pos = start + len(text)
+    return out
+
+
+_COMPOUND_RE = re.compile(r"([a-z]+[a-z0-9.]*?[a-z]|[a-z]+)(\d+(?:\.\d+)?[bm])")
+
+
+def _split_compound(text: str, low: str, vocab: Vocabulary) -> list[list] | None:
+    """``llama7b`` → base-model ``llama`` + size ``7b`` when the prefix is a known base model."""
+    if low in vocab.words:
+        return None
+    m = _COMPOUND_RE.fullmatch(low)
+    if m is None or vocab.words.get(m.group(1)) != "base-model":
+        return None
+    cut = len(m.group(1))
+    return [[text[:cut], m.group(1), "base-model", None], [text[cut:], m.group(2), "size", "size"]]
+
+
+_FREE = frozenset({"identifier", "description"})
+_HYPER_TAIL = frozenset({"number", "decimal", "hyperword", "kcount"})
+
+
+def _join(into: list, tok: list, before: bool = False) -> None:
+    into[0] = tok[0] + "-" + into[0] if before else into[0] + "-" + tok[0]
+    tok[2] = None
+
+
+def _absorb(typed: list[list]) -> None:
+    """Fold qualifiers into the token they qualify (the absorbed token's type becomes ``None``).
+
+    - Fillers (``hf``, ``base``, ``model``, merge recipes) join the segment before them.
+    - After a base model, its checkpoint qualifiers and a bare number belong to its name
+      (``bert-base-uncased``, ``llama-2``, ``w2v-bert-2.0``).
+    - A bare number continues a version (``V1-0``) and a hyperparameter (``epochs-2``); ``x8``
+      continues a size (``7b-x8``); a task right after ``finetuned`` is part of that phrase
+      (``finetuned-ner``, the course default).
+    - Two or more bare numbers in a row are one ambiguous segment (``11-15``); a single bare number
+      elsewhere joins the segment before it (``model-19``).
+    """
+    last: list | None = None
+    n = len(typed)
+    for i, tok in enumerate(typed):
+        seg_type, low, kind = tok[2], tok[1], tok[3]
+        nxt_number = i + 1 < n and typed[i + 1][3] == "number"
+        if last is not None:
+            lt, lk = last[2], last[3]
+            if seg_type == FILLER:
+                _join(last, tok)
+                continue
+            if lt == "base-model" and (
+                low in _BASE_QUALIFIERS or kind in ("number", "decimal") and len(low) <= 4 and not nxt_number
+            ):
+                _join(last, tok)
+                continue
+            if lt == "version" and kind == "number" and len(low) <= 2:
+                _join(last, tok)
+                continue
+            if lt == "size" and low.startswith("x") and low[1:].isdigit():
+                _join(last, tok)
+                continue
+            if lt == "training-mechanism" and lk == "hyperword" and kind in _HYPER_TAIL:
+                _join(last, tok)
+                continue
+            if lt == "training-mechanism" and lk == "hyperword" and seg_type in _FREE and len(low) <= 5:
+                _join(last, tok)
+                continue
+            if lt == "variant-type" and seg_type == "task" and last[1] in _FINETUNED:
+                _join(last, tok)
+                continue
+            if kind == "number":
+                if lk == "number" or nxt_number:
+                    tok[2] = "ambiguous"
+                    if lk == "number":
+                        _join(last, tok)
+                        continue
+                else:
+                    _join(last, tok)
+                    continue
+        elif seg_type == FILLER:
+            tok[2] = "identifier" if n == 1 else None
+            if tok[2] is None and i + 1 < n:
+                _join(typed[i + 1], tok, before=True)
+            continue
+        if tok[2] is not None:
+            last = tok
+
+
+_FINETUNED = frozenset({"finetuned", "fine-tuned", "finetune", "fine-tune"})
+_TUTORIAL = ("my-awesome", "my-")
+
+
+def _resolve_free(typed: list[list]) -> None:
+    """Type runs of free words (unknown words, brands, descriptive words) by where they stand.
+
+    A name's first free run is its identifier when only the upstream model, its size, language or
+    version precede it; any later free run, or one after a task, variant, training mechanism or
+    dataset, is a description. ``my_awesome_…_model`` (the course's default name) is one description.
+    """
+    live = [t for t in typed if t[2] is not None]
+    if live and live[0][1] == "my" and len(live) > 1 and live[1][1] == "awesome":
+        for t in live:
+            t[2] = "description"
+        return
+    has_ident = False
+    seen: set[str] = set()
+    in_run = False
+    run_type = "identifier"
+    for t in live:
+        if t[2] in _FREE:
+            if not in_run:
+                run_type = "identifier" if not has_ident and seen <= _IDENT_CONTEXT else "description"
+                has_ident = has_ident or run_type == "identifier"
+                in_run = True
+            t[2] = run_type
+        else:
+            in_run = False
+            seen.add(t[2])
+
+
+_IDENT_CONTEXT = frozenset({"base-model", "size", "language", "version"})
