@@ -68,7 +68,9 @@ def json_response(status: int, payload: Any, headers: list[tuple[str, str]] | No
     return Response(status, [("Content-Type", JSON), *(headers or [])], body)
 
 
-def error(status: int, message: str, code: str | None = None, extra: list[tuple[str, str]] | None = None) -> Response:
+def error(
+    status: int, message: str, code: str | None = None, extra: list[tuple[str, str]] | None = None
+) -> Response:
     headers = [("X-Error-Message", message)]
     if code:
         headers.insert(0, ("X-Error-Code", code))
@@ -167,7 +169,9 @@ class FakeHub:
         self.derived = proj.Derived(self.registry)
         self.stats = Stats()
         self.limiter = RateLimiter(self.options.quotas)
-        self.faults = FaultInjector(self.options.fault_rates, self.options.fault_seed, self.options.fault_schedule)
+        self.faults = FaultInjector(
+            self.options.fault_rates, self.options.fault_seed, self.options.fault_schedule
+        )
         self._ids = itertools.count(1)
 
     # ------------------------------------------------------------------------------------ entry point
@@ -181,7 +185,9 @@ class FakeHub:
         body: bytes = b"",
     ) -> Response:
         items = headers.items() if isinstance(headers, Mapping) else headers
-        request = Request(method.upper(), raw_path or "/", Query(query_pairs), {k.lower(): v for k, v in items}, body)
+        request = Request(
+            method.upper(), raw_path or "/", Query(query_pairs), {k.lower(): v for k, v in items}, body
+        )
         if request.raw_path.startswith("/_fakehub/"):
             response = self._admin(request)
             response.headers.extend(self.limiter.peek("api").items())
@@ -248,7 +254,9 @@ class FakeHub:
     def _route(self, request: Request) -> Route:
         segs = request.raw_path.split("/")[1:]
         method = request.method
-        not_found = Route("not_found", "api", lambda r: error(404, "Sorry, we can't find the page you are looking for."))
+        not_found = Route(
+            "not_found", "api", lambda r: error(404, "Sorry, we can't find the page you are looking for.")
+        )
         if segs[:2] == ["api", "models"]:
             rest = segs[2:]
             if not rest or rest == [""]:
@@ -257,11 +265,17 @@ class FakeHub:
         if segs[:3] == ["api", "resolve-cache", "models"] and len(segs) >= 7:
             ns, name, commit = (unquote(s) for s in segs[3:6])
             path = unquote("/".join(segs[6:]))
-            return Route("resolve_cache", "resolvers", lambda r: self._serve_file(r, f"{ns}/{name}", commit, path, False))
+            return Route(
+                "resolve_cache",
+                "resolvers",
+                lambda r: self._serve_file(r, f"{ns}/{name}", commit, path, False),
+            )
         if segs[:1] == ["cdn-lfs"] and len(segs) >= 5:
             ns, name, commit = (unquote(s) for s in segs[1:4])
             path = unquote("/".join(segs[4:]))
-            return Route("cdn", "resolvers", lambda r: self._serve_file(r, f"{ns}/{name}", commit, path, True))
+            return Route(
+                "cdn", "resolvers", lambda r: self._serve_file(r, f"{ns}/{name}", commit, path, True)
+            )
         if method in ("GET", "HEAD") and "resolve" in segs[1:3]:
             return self._repo_route(request, segs, api=False) or not_found
         if segs[:1] == ["api"]:
@@ -273,7 +287,11 @@ class FakeHub:
         if len(rest) == 1:
             return unquote(rest[0]), []
         two = f"{unquote(rest[0])}/{unquote(rest[1])}"
-        if self.registry.lookup(two)[0] is None and rest[1] in SUBRESOURCES and self.registry.lookup(unquote(rest[0]))[0]:
+        if (
+            self.registry.lookup(two)[0] is None
+            and rest[1] in SUBRESOURCES
+            and self.registry.lookup(unquote(rest[0]))[0]
+        ):
             return unquote(rest[0]), rest[1:]
         return two, rest[2:]
 
@@ -284,7 +302,11 @@ class FakeHub:
             kind = sub[0] if sub else ""
             names = {"": "model_info", "revision": "model_info", "commits": "commits", "tree": "tree",
                      "paths-info": "paths_info", "refs": "refs"}  # fmt: skip
-            if kind not in names or (kind == "paths-info") != (method == "POST") or method not in ("GET", "POST"):
+            if (
+                kind not in names
+                or (kind == "paths-info") != (method == "POST")
+                or method not in ("GET", "POST")
+            ):
                 return None
             name, bucket = names[kind], "api"
             prefix = "/api/models/"
@@ -389,9 +411,7 @@ class FakeHub:
         expand = query.all("expand", "expand[]")
         for value in expand:
             if value not in allowed:
-                raise BadRequest(
-                    f'"expand" must be one of {", ".join(allowed)} (got "{value}")'
-                )
+                raise BadRequest(f'"expand" must be one of {", ".join(allowed)} (got "{value}")')
         return expand
 
     def _model_info(self, req: Request, model: Model, commit: str) -> Response:
@@ -400,7 +420,9 @@ class FakeHub:
         if expand:
             fields = proj.all_fields(view, self.derived, blobs=False)
             return json_response(200, proj.expand_projection(fields, expand))
-        body = proj.info_default(view, self.derived, blobs=req.query.flag("blobs"), security=req.query.flag("securityStatus"))
+        body = proj.info_default(
+            view, self.derived, blobs=req.query.flag("blobs"), security=req.query.flag("securityStatus")
+        )
         return json_response(200, body)
 
     def _list_models(self, req: Request) -> Response:
@@ -427,7 +449,10 @@ class FakeHub:
             fields_pipeline = model.raw.get("pipeline_tag") or (view.card_data or {}).get("pipeline_tag")
             if pipeline and fields_pipeline != pipeline:
                 continue
-            if library and (model.raw.get("library_name") or (view.card_data or {}).get("library_name")) != library:
+            if (
+                library
+                and (model.raw.get("library_name") or (view.card_data or {}).get("library_name")) != library
+            ):
                 continue
             if gated is not None and bool(model.raw.get("gated")) != (gated.lower() == "true"):
                 continue
@@ -435,13 +460,17 @@ class FakeHub:
         views = self._sort(views, q.get("sort"), q.get("direction"))
         page = views[offset : offset + limit]
         full, card, config = q.flag("full"), q.flag("cardData"), q.flag("config")
-        items = [proj.list_item(v, self.derived, full=full, card=card, config=config, expand=expand) for v in page]
+        items = [
+            proj.list_item(v, self.derived, full=full, card=card, config=config, expand=expand) for v in page
+        ]
         headers = []
         if offset + limit < len(views):
             headers.append(req.link_next([("cursor", _encode_cursor(offset + limit))], drop=("cursor",)))
         return json_response(200, items, headers)
 
-    def _sort(self, views: list[proj.ModelView], sort: str | None, direction: str | None) -> list[proj.ModelView]:
+    def _sort(
+        self, views: list[proj.ModelView], sort: str | None, direction: str | None
+    ) -> list[proj.ModelView]:
         keys: dict[str, Callable[[proj.ModelView], Any]] = {
             "createdAt": lambda v: proj.all_fields(v, self.derived)["createdAt"],
             "created_at": lambda v: proj.all_fields(v, self.derived)["createdAt"],
@@ -456,7 +485,9 @@ class FakeHub:
         if not sort:
             return sorted(views, key=lambda v: v.model.id)
         if sort not in keys:
-            raise BadRequest(f'"sort" must be one of createdAt, downloads, likes, lastModified, trendingScore, id (got "{sort}")')
+            raise BadRequest(
+                f'"sort" must be one of createdAt, downloads, likes, lastModified, trendingScore, id (got "{sort}")'
+            )
         ascending = direction == "1"
         key = keys[sort]
         # Descending by key; ties broken by id so pages are stable.
@@ -482,7 +513,10 @@ class FakeHub:
                 "date": hub_date(c["date"]),
             }
             if formatted:
-                item["formatted"] = {"title": html.escape(item["title"]), "message": html.escape(item["message"])}
+                item["formatted"] = {
+                    "title": html.escape(item["title"]),
+                    "message": html.escape(item["message"]),
+                }
             items.append(item)
         headers = [("X-Total-Count", str(len(history)))]
         if (page + 1) * limit < len(history):
@@ -530,13 +564,19 @@ class FakeHub:
     def _refs(self, req: Request, model: Model) -> Response:
         refs = model.refs
         body: dict[str, Any] = {
-            "branches": [{"name": n, "ref": f"refs/heads/{n}", "targetCommit": c} for n, c in refs["branches"].items()],
+            "branches": [
+                {"name": n, "ref": f"refs/heads/{n}", "targetCommit": c} for n, c in refs["branches"].items()
+            ],
             "converts": [],
-            "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": c} for n, c in refs["tags"].items()],
+            "tags": [
+                {"name": n, "ref": f"refs/tags/{n}", "targetCommit": c} for n, c in refs["tags"].items()
+            ],
         }
         if req.query.flag("include_prs"):
             prs = (model.raw.get("refs") or {}).get("pullRequests") or {}
-            body["pullRequests"] = [{"name": str(n), "ref": f"refs/pr/{n}", "targetCommit": c} for n, c in prs.items()]
+            body["pullRequests"] = [
+                {"name": str(n), "ref": f"refs/pr/{n}", "targetCommit": c} for n, c in prs.items()
+            ]
         return json_response(200, body)
 
     # ---------------------------------------------------------------------------------------- files
@@ -555,7 +595,9 @@ class FakeHub:
                                   ("X-Repo-Commit", commit), ("Cache-Control", "no-store")],
                             f"Found. Redirecting to {location}".encode())  # fmt: skip
         original = quote(f"/{model.id}/resolve/{rev}/{path}", safe="")
-        location = f"/api/resolve-cache/models/{ns_name}/{commit}/{quote(path)}?{original}=&etag=%22{state.oid}%22"
+        location = (
+            f"/api/resolve-cache/models/{ns_name}/{commit}/{quote(path)}?{original}=&etag=%22{state.oid}%22"
+        )
         return Response(307, [("Location", location), ("Content-Type", TEXT), ("X-Repo-Commit", commit),
                               ("X-Linked-Etag", f'"{state.oid}"'), ("Accept-Ranges", "bytes")],
                         f"Temporary Redirect. Redirecting to {location}".encode())  # fmt: skip

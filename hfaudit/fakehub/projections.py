@@ -182,7 +182,11 @@ def sibling(state: FileState, blobs: bool) -> dict[str, Any]:
         item["size"] = state.size
         item["blobId"] = state.oid
         if state.lfs_sha256 is not None:
-            item["lfs"] = {"size": state.lfs_size, "sha256": state.lfs_sha256, "pointerSize": state.pointer_size}
+            item["lfs"] = {
+                "size": state.lfs_size,
+                "sha256": state.lfs_sha256,
+                "pointerSize": state.pointer_size,
+            }
     return item
 
 
@@ -191,7 +195,9 @@ def all_fields(view: ModelView, derived: Derived, *, blobs: bool = False) -> dic
     raw, model = view.raw, view.model
     commit = model.commit(view.commit)
     card = view.card_data or {}
-    created = raw.get("createdAt") or (model.commits[0]["date"] if model.commits else "2022-03-02T23:29:04.000Z")
+    created = raw.get("createdAt") or (
+        model.commits[0]["date"] if model.commits else "2022-03-02T23:29:04.000Z"
+    )
     fields: dict[str, Any] = {
         "_id": model.object_id,
         "id": model.id,
@@ -213,8 +219,12 @@ def all_fields(view: ModelView, derived: Derived, *, blobs: bool = False) -> dic
         "model-index": raw.get("model-index"),
         "usedStorage": int(raw["usedStorage"]) if "usedStorage" in raw else derived.used_storage(model),
     }
-    pipeline = raw.get("pipeline_tag") or (card.get("pipeline_tag") if isinstance(card.get("pipeline_tag"), str) else None)
-    library = raw.get("library_name") or (card.get("library_name") if isinstance(card.get("library_name"), str) else None)
+    pipeline = raw.get("pipeline_tag") or (
+        card.get("pipeline_tag") if isinstance(card.get("pipeline_tag"), str) else None
+    )
+    library = raw.get("library_name") or (
+        card.get("library_name") if isinstance(card.get("library_name"), str) else None
+    )
     if pipeline:
         fields["pipeline_tag"] = pipeline
     if library:
@@ -302,7 +312,9 @@ def folder_entry(model: Model, files: dict[str, FileState], folder: str, expand:
     entry: dict[str, Any] = {"type": "directory", "oid": tree_oid([(s.path, s.oid) for s in inside]), "size": 0,
                              "path": folder}  # fmt: skip
     if expand and inside:
-        newest = max(inside, key=lambda s: (model.commit(s.last_commit)["date"], model.commit_index()[s.last_commit]))
+        newest = max(
+            inside, key=lambda s: (model.commit(s.last_commit)["date"], model.commit_index()[s.last_commit])
+        )
         entry["lastCommit"] = last_commit(model, newest.last_commit)
     return entry
 

@@ -56,7 +56,9 @@ def build_options(
             bucket, calls, seconds = parse_quota(text)
             quota_map[bucket] = (calls, seconds)
     rates = parse_fault_rates(faults) if isinstance(faults, str) else dict(faults)
-    schedule = parse_fault_schedule(fault_schedule) if isinstance(fault_schedule, str) else dict(fault_schedule)
+    schedule = (
+        parse_fault_schedule(fault_schedule) if isinstance(fault_schedule, str) else dict(fault_schedule)
+    )
     defaults = HubOptions()
     return HubOptions(
         latency_ms=float(latency_ms),
@@ -86,7 +88,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         response = self.hub.handle(
-            self.command, raw_path, parse_qsl(raw_query, keep_blank_values=True), list(self.headers.items()), body
+            self.command,
+            raw_path,
+            parse_qsl(raw_query, keep_blank_values=True),
+            list(self.headers.items()),
+            body,
         )
         if response.fault == "reset":
             self._reset()
@@ -102,7 +108,11 @@ class _Handler(BaseHTTPRequestHandler):
         chunks = [response.body] if isinstance(response.body, bytes | bytearray) else response.body
         try:
             if response.fault == "truncate":
-                data = b"".join(chunks) if isinstance(response.body, bytes | bytearray) else next(iter(chunks), b"")
+                data = (
+                    b"".join(chunks)
+                    if isinstance(response.body, bytes | bytearray)
+                    else next(iter(chunks), b"")
+                )
                 self.wfile.write(data[: len(data) // 2])
                 self.wfile.flush()
                 self._reset()
@@ -167,7 +177,9 @@ class ServerHandle:
     def __enter__(self) -> ServerHandle:
         return self
 
-    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+    def __exit__(
+        self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+    ) -> None:
         self.stop()
 
 
