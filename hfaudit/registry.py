@@ -184,7 +184,9 @@ class Model:
 
     @property
     def object_id(self) -> str:
-        return str(self.raw.get("_id") or object_id(self.id, self.raw.get("createdAt")))
+        # A renamed repo keeps its identity: derive from the oldest id it had.
+        original = (self.raw.get("aliases") or [self.id])[0]
+        return str(self.raw.get("_id") or object_id(original, self.raw.get("createdAt")))
 
     @property
     def refs(self) -> dict[str, dict[str, str]]:

@@ -293,7 +293,8 @@ class Store:
             rows = self.con.execute(
                 """
                 with open_errors as (
-                    select distinct model_id from crawl_errors where resolved_snapshot is null
+                    select distinct model_id from crawl_errors
+                    where resolved_snapshot is null and error_type <> 'card_unparseable'
                 )
                 select m.model_id, m.crawled_sha, m.status, m.object_id, (e.model_id is not null) as has_error
                 from models as m
