@@ -283,6 +283,7 @@ _SHAPE_RE = re.compile(
     |(?P<bits>\d+bits?|\d+bpw|\d+(?:\.\d+)?bpw|[248]b?it|h\d)
     |(?P<hyperword>(?:epoch|epochs|ep|e|step|steps|seed|bs|lr|iter|ckpt|ckp|checkpoint|batch|rank|sp)\d[\d.]*
         |(?:epoch|epochs|ep|lr|seed|bs|wd|dp|step|steps|iter)
+        |(?:retrain|pretrain|train|finetune)\d+
         |\d+(?:epoch|epochs|ep|e|steps?|shots?|perp|samples?|k?steps?))
     |(?P<generation>gen\d+)
     """,
@@ -590,7 +591,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         if m is not None:
             family = v.families.get(m.group())
     # The stem drops the version and keeps everything else, normalised.
-    for text, low, seg_type, _kind in typed:
+    for text, low, _seg_type, _kind in typed:
         if text == version_raw:
             continue
         stem_parts.append(low)
@@ -735,20 +736,35 @@ def _resolve_free(typed: list[list]) -> None:
         for t in live:
             t[2] = "description"
         return
+    if len(live) > 1 and live[0][2] == "size" and live[0][3] is None:
+        live[0][2] = "identifier"  # ``tiny-random-…``: a leading size word names the project
     has_ident = False
     seen: set[str] = set()
-    in_run = False
+    run_len = 0
     run_type = "identifier"
     for t in live:
         if t[2] in _FREE:
-            if not in_run:
+            if run_len == 0:
                 run_type = "identifier" if not has_ident and seen <= _IDENT_CONTEXT else "description"
                 has_ident = has_ident or run_type == "identifier"
-                in_run = True
+            elif run_type == "identifier" and (t[2] == "description" or t[3] == "kcount"):
+                # ``pix2struct-docvqa-public``: a descriptive word ends the identifier.
+                run_type = "description"
+            run_len += 1
             t[2] = run_type
         else:
-            in_run = False
+            run_len = 0
             seen.add(t[2])
+    # A lone descriptive word between typed segments (``-scratch``, ``-beta``, ``-x8``) qualifies the
+    # segment before it rather than forming one: the labeller wrote descriptions as phrases.
+    for i, t in enumerate(live):
+        if (
+            t[2] == "description"
+            and i > 0
+            and live[i - 1][2] not in (None, "description")
+            and (i + 1 == len(live) or live[i + 1][2] != "description")
+        ):
+            _join(live[i - 1], t)
 
 
 _IDENT_CONTEXT = frozenset({"base-model", "size", "language", "version"})
