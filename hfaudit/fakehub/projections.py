@@ -92,6 +92,15 @@ def _config_from_files(files: dict[str, FileState]) -> dict[str, Any] | None:
     return {k: loaded[k] for k in ("architectures", "model_type", "quantization_config") if k in loaded}
 
 
+def _recorded_relation(tags: list[str], bases: list[str]) -> str | None:
+    """The relation a registry's own ``base_model:<relation>:<base>`` tags already state (replayed Hub data)."""
+    for tag in tags:
+        parts = str(tag).split(":", 2)
+        if len(parts) == 3 and parts[0] == "base_model" and parts[1] in RELATIONS and parts[2] in bases:
+            return parts[1]
+    return None
+
+
 def build_view(model: Model, commit: str) -> ModelView:
     files = model.tree(commit)
     card = model.card(commit)
@@ -104,8 +113,11 @@ def build_view(model: Model, commit: str) -> ModelView:
     declared = (data or {}).get("base_model_relation")
     relation: str | None = None
     if bases:
+        recorded = _recorded_relation(model.raw.get("tags") or [], bases)
         if isinstance(declared, str) and declared in RELATIONS:
             relation = declared
+        elif recorded is not None:
+            relation = recorded
         elif model.raw.get("relation_inference", True):
             relation = infer_relation(bases, files.keys(), config)
     tags = dedupe([*(str(t) for t in model.raw.get("tags") or []), *card_tags(data, relation)])
