@@ -26,6 +26,9 @@ app.add_typer(fakehub_app, name="fakehub")
 from hfaudit import cli_crawl  # noqa: E402
 
 cli_crawl.register(app)
+from hfaudit.naming import cli as naming_cli  # noqa: E402
+
+naming_cli.register(app)
 
 
 def main() -> None:

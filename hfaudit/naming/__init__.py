@@ -159,6 +159,8 @@ class Vocabulary:
                 continue
             for line in _read_list(path):
                 alias, _, family = line.partition("\t")
+                if filename == "families.txt" and not family.strip():
+                    family = alias  # a brand names its own family
                 self.add(alias.strip(), seg_type, family.strip() or None)
 
     def add(self, term: str, seg_type: str, family: str | None = None) -> None:
@@ -204,15 +206,20 @@ class Vocabulary:
         for bm in base_models:
             if not bm:
                 continue
-            name = str(bm).split("/")[-1]
-            toks = _phrase_tokens(name)
+            toks = _phrase_tokens(str(bm).split("/")[-1])
+            # A base's own version stays out of the phrase, so ``foo-v1`` and ``foo-v2`` keep one stem.
+            while toks and split_version(toks[-1]) is not None:
+                toks = toks[:-1]
             key = "-".join(toks)
-            if 2 <= len(toks) <= _MAX_PHRASE and key not in self.families:
-                # The family of a learned base is the family of its first known token.
-                fam = self.families.get(toks[0]) or self.families.get("-".join(toks[:2]))
-                self.add(name, "base-model", fam or toks[0])
-                self.learned["base_models"].add(str(bm))
-                new += 1
+            if key in self.families or key in self.words or not toks or len(toks) > _MAX_PHRASE:
+                continue
+            if len(toks) == 1 and (len(key) < 4 or not key.isalpha()):
+                continue
+            # The family of a learned base is the family of its first known token.
+            fam = self.families.get(toks[0]) or self.families.get("-".join(toks[:2]))
+            self.add(key, "base-model", fam or toks[0])
+            self.learned["base_models"].add(str(bm))
+            new += 1
         for ds in datasets:
             if not ds:
                 continue
@@ -235,7 +242,9 @@ class Vocabulary:
         aliases = sorted(
             (a for a in self.families if len(a) >= 3 and "-" not in a), key=lambda a: (-len(a), a)
         )
-        pat = re.compile("|".join(re.escape(a) for a in aliases)) if aliases else re.compile(r"(?!x)x")
+        alt = "|".join(re.escape(a) for a in aliases)
+        # Letters may not continue an alias (``gpt`` is not in ``gptq``); digits may (``llama2``).
+        pat = re.compile(f"(?<![a-z])(?:{alt})(?![a-z])") if aliases else re.compile(r"(?!x)x")
         _FAMILY_CACHE[id(self)] = (self, pat)
         return pat
 
@@ -259,7 +268,7 @@ _TOKEN_RE = re.compile(
     r"""
     (?P<date>(?:19|20)\d\d[-_.](?:0[1-9]|1[0-2])[-_.](?:0[1-9]|[12]\d|3[01])
         (?:[T_-]\d\d[-_:]?\d\d(?:[-_:]?\d\d)?)?(?![\d]))
-    |(?P<gguf>(?<![A-Za-z0-9])I?Q[1-8](?:_(?:K|0|1|XXS|XS|S|M|L|NL|XL))*(?:_(?:[SMLK]|XL|XS|XXS|NL))?(?=[-_.\s]|$))
+    |(?P<gguf>(?<![A-Za-z0-9])(?:IQ[1-4]|Q[2-8])(?:_(?:K|0|1|XXS|XS|S|M|L|NL|XL))*(?:_(?:[SMLK]|XL|XS|XXS|NL))?(?=[-_.\s]|$))
     |(?P<hyper>(?:lr|wd)[-_]?\d(?:\.\d+)?e[-_]?\d+|\d(?:\.\d+)?e[-_]\d+)
     |(?P<tok>[^-_.\s]+(?:\.(?=\d)[^-_.\s]+)*)
     """,
@@ -280,7 +289,7 @@ _SHAPE_RE = re.compile(
     |(?P<kcount>\d+(?:\.\d+)?k)
     |(?P<decimal>\d+\.\d+)
     |(?P<number>\d+)
-    |(?P<bits>\d+bits?|\d+bpw|\d+(?:\.\d+)?bpw|[248]b?it|h\d)
+    |(?P<bits>\d+bits?|\d+(?:\.\d+)?bpw)
     |(?P<hyperword>(?:epoch|epochs|ep|e|step|steps|seed|bs|lr|iter|ckpt|ckp|checkpoint|batch|rank|sp)\d[\d.]*
         |(?:epoch|epochs|ep|lr|seed|bs|wd|dp|step|steps|iter)
         |(?:retrain|pretrain|train|finetune)\d+
@@ -486,7 +495,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
             i += 1
             continue
         if pre == "gguf" and ("_" in text or "gguf" in name.lower()):
-            toks.append((text, low, "training-mechanism"))
+            toks.append((text, low, "training-mechanism*"))
             i += 1
             continue
         if pre == "gguf":
@@ -519,7 +528,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     typed: list[list] = []  # [text, low, type, kind]
     prev: str | None = None
     for pos, (text, low, forced) in enumerate(toks):
-        if forced is not None:
+        if forced == "training-mechanism*":
+            typed.append([text, low, "training-mechanism", "gguf"])
+        elif forced is not None:
             typed.append([text, low, forced, None])
         else:
             split = _split_compound(text, low, v)
@@ -551,6 +562,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     quant_detail: str | None = None
     variants: list[str] = []
     family: str | None = None
+    base_family: str | None = None
     stem_parts: list[str] = []
     for text, low, seg_type, kind in typed:
         if seg_type == "version" or kind in ("semver", "vminor", "vmajor", "decimal", "release"):
@@ -565,7 +577,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
             size_params = _size_of(low, kind)
         if low in _QUANT_CONTAINERS and quant_container is None:
             quant_container = _QUANT_CONTAINERS[low]
-        elif _TOKEN_RE.fullmatch(text) and _is_gguf(text):
+        elif kind == "gguf":
             quant_detail = quant_detail or text.upper()
             quant_container = quant_container or "GGUF"
         elif low in _BIT_WORDS or low in _FLOAT_FORMATS or kind == "bits":
@@ -575,8 +587,10 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         var = _VARIANT_OF.get(low)
         if var is not None and var not in variants:
             variants.append(var)
-        if family is None and seg_type in ("base-model", "base-model*"):
-            family = v.families.get(low) or v.families.get(low.split("-")[0])
+        if seg_type == "base-model" and base_family is None:
+            base_family = v.families.get(low) or v.families.get(low.split("-")[0])
+        if family is None and low in v.families:
+            family = v.families[low]
     if quant_detail is not None and "quantized" not in variants:
         variants.append("quantized")
     if quant_container is not None and "quantized" not in variants and quant_container != "ONNX":
@@ -586,13 +600,15 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         quant = f"{quant_container}:{quant_detail}"
     else:
         quant = quant_container or quant_detail
+    if base_family is not None:
+        family = base_family
     if family is None:
         m = v.family_regex().search(name.lower())
         if m is not None:
             family = v.families.get(m.group())
     # The stem drops the version and keeps everything else, normalised.
     for text, low, _seg_type, _kind in typed:
-        if text == version_raw:
+        if text == version_raw or not low:
             continue
         stem_parts.append(low)
     stem = "-".join(stem_parts)
@@ -611,11 +627,6 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         family=family,
         stem=stem,
     )
-
-
-def _is_gguf(text: str) -> bool:
-    m = _TOKEN_RE.fullmatch(text)
-    return m is not None and m.lastgroup == "gguf"
 
 
 def _span_start(raw: list[tuple[str, str | None]], i: int, name: str) -> int:
@@ -689,6 +700,8 @@ def _absorb(typed: list[list]) -> None:
                 continue
             if lt == "version" and kind == "number" and len(low) <= 2:
                 _join(last, tok)
+                last[1] = last[1] + "." + low  # ``V1-0`` reads as 1.0
+                tok[1] = ""
                 continue
             if lt == "size" and low.startswith("x") and low[1:].isdigit():
                 _join(last, tok)
