@@ -725,10 +725,11 @@ def _absorb(typed: list[list]) -> None:
                     _join(last, tok)
                     continue
         elif seg_type == FILLER:
-            tok[2] = "identifier" if n == 1 else None
-            if tok[2] is None and i + 1 < n:
-                _join(typed[i + 1], tok, before=True)
-            continue
+            nxt = typed[i + 1] if i + 1 < n else None
+            if nxt is not None and nxt[2] in (_FREE | {"base-model", FILLER}):
+                _join(nxt, tok, before=True)  # ``base_model_Llama2``: the filler leads into the name
+                continue
+            tok[2] = "identifier"
         if tok[2] is not None:
             last = tok
 
