@@ -80,7 +80,70 @@ def serve_command(
 
 
 # ---- generate (owned by hfaudit/fakehub/generate.py) --------------------------------------------
+
+
+@app.command("generate")
+def generate_command(
+    out: Annotated[Path, typer.Option("--out", help="Registry file to write; truth goes beside it.")],
+    models: Annotated[
+        int | None, typer.Option("--models", help="Number of models to generate (>= 1).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same bytes.")] = 0,
+    evolve: Annotated[
+        Path | None,
+        typer.Option("--evolve", help="Write the next snapshot of this registry instead of a new one."),
+    ] = None,
+) -> None:
+    """Write a synthetic registry and its ground truth (FILE.truth.jsonl).
+
+    With --evolve OLD, write the next snapshot of OLD (new commits and repos, deletions, renames, one
+    squashed history), its truth, and FILE.changes.json. Examples:
+
+        hfaudit fakehub generate --models 2000 --seed 1 --out reg.jsonl
+
+        hfaudit fakehub generate --seed 2 --evolve reg.jsonl --out reg2.jsonl
+    """
+    import json
+
+    from hfaudit.errors import HfauditError
+    from hfaudit.fakehub.generate import write_evolved, write_registry
+
+    try:
+        if evolve is not None:
+            summary = write_evolved(evolve, out, seed)
+        else:
+            if models is None or models < 1:
+                raise HfauditError(f"--models must be at least 1, got {models}", code=2)
+            summary = write_registry(out, models, seed)
+    except OSError as exc:
+        raise HfauditError(f"cannot read or write registry: {exc.strerror or exc}: {exc.filename}", code=2) from None
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise HfauditError(f"{evolve}: not a registry file ({exc})", code=2) from None
+    typer.echo(f"wrote {out}: {summary}")
+
+
 # ---- import-git / import-trees (owned by hfaudit/fakehub/importers.py) --------------------------
+
+
+@app.command("import-git")
+def import_git_command(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder of git histories (hf-repo-git-histories layout).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Registry file to write.")],
+) -> None:
+    """Turn real git histories (owner__name.gitlog_raw.txt and companions) into a registry.
+
+    Example: hfaudit fakehub import-git ../shared/reference/real-data/hf-repo-git-histories --out git.jsonl
+    """
+    from hfaudit.errors import HfauditError
+    from hfaudit.fakehub.import_git import write_import
+
+    try:
+        models, commits = write_import(directory, out)
+    except OSError as exc:
+        raise HfauditError(f"cannot import {directory}: {exc.strerror or exc}", code=2) from None
+    typer.echo(f"wrote {models} models, {commits} commits to {out}")
 
 
 @app.command("import-trees")
