@@ -392,3 +392,17 @@ def test_option_parsing_errors() -> None:
                 lambda: parse_fault_rates("500:2"), lambda: parse_fault_schedule("0:500")):  # fmt: skip
         with pytest.raises(OptionError):
             bad()
+
+
+def test_loopback_socket_faults_reach_the_client_as_transport_errors() -> None:
+    from hfaudit.fakehub.server import start_server
+
+    schedule = "1:reset,2:truncate,3:timeout"
+    with start_server(fs.registry(), fault_schedule=schedule, timeout_stall_s=0.2) as server:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            for _ in range(3):
+                with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError, httpx.ConnectError)):
+                    client.get("/api/models/acme/base")
+            assert client.get("/api/models/acme/base").json()["id"] == "acme/base"
+        stats = server.stats()
+    assert stats["faults"] == {"reset": 1, "timeout": 1, "truncate": 1} and stats["status"]["200"] == 1
