@@ -60,6 +60,9 @@ def crawl_command(
     sort: Annotated[str | None, typer.Option("--sort", help="created_at, downloads, likes, last_modified, trending_score.")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Concurrent workers.")] = 4,
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds per request.")] = 30.0,
+    changes: Annotated[
+        str, typer.Option("--changes", help="matter: find changes to weights, cards, configs, tokenizers and adapters by bisection (fewest calls); all: diff the tree at every commit.")
+    ] = "matter",
     no_analyse: Annotated[bool, typer.Option("--no-analyse", help="Do not rebuild the analysis tables.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars; only the summary.")] = False,
 ) -> None:
@@ -90,7 +93,7 @@ def crawl_command(
     with CrawlProgress(enabled=not quiet) as progress:
         result = crawl(
             str(db), resolve_endpoint(endpoint), scope, token=resolve_token(token), concurrency=concurrency,
-            timeout=timeout, progress=progress.update,
+            timeout=timeout, changes=changes, progress=progress.update,
         )
     print(result.summary())
     if not no_analyse:

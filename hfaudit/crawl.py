@@ -27,6 +27,11 @@ from hfaudit.registry import as_list, parse_card
 from hfaudit.store import ModelBatch, Store
 
 
+CHANGE_MODES = ("matter", "all")
+# File categories whose changes the crawler must find at every commit (see find_changes).
+MATTERING = frozenset({"weights", "readme", "config", "tokenizer", "adapter", "merge_config"})
+
+
 @dataclass(frozen=True)
 class Scope:
     """What to crawl. Empty scope = every public model the endpoint lists."""
@@ -128,10 +133,12 @@ def _entry(file: Any) -> dict[str, Any] | None:
     if not hasattr(file, "blob_id"):
         return None  # a folder
     lfs = getattr(file, "lfs", None)
+    last = getattr(file, "last_commit", None)
     return {
         "blob": file.blob_id,
         "sha256": lfs.sha256 if lfs is not None else None,
         "size": file.size,
+        "last_commit": last.oid if last is not None else None,
     }
 
 
@@ -161,10 +168,11 @@ def diff_trees(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any
 
 
 class Crawler:
-    def __init__(self, store: Store, hub: Hub, snapshot_id: int):
+    def __init__(self, store: Store, hub: Hub, snapshot_id: int, changes: str = "matter"):
         self.store = store
         self.hub = hub
         self.snapshot_id = snapshot_id
+        self.changes = changes
 
     def error_row(self, model_id: str, stage: str, exc: BaseException) -> dict[str, Any]:
         failure = classify(exc)
@@ -205,11 +213,9 @@ class Crawler:
                         prev_tree = self._tree(model_id, parent)
             elif not gone:
                 prev_tree = files
-            tree = prev_tree
+            stage = "tree"
+            per_commit, tree = self.find_changes(model_id, [c.commit_id for _, c in new], prev_tree)
             for position, commit in new:
-                stage = "tree"
-                tree = self._tree(model_id, commit.commit_id)
-                changes = diff_trees(prev_tree, tree)
                 batch.commits.append(
                     {
                         "model_id": model_id,
@@ -223,13 +229,12 @@ class Crawler:
                         "unreachable_since": None,
                     }
                 )
-                for change in changes:
+                for change in per_commit.get(commit.commit_id, []):
                     batch.file_changes.append({"model_id": model_id, "commit_id": commit.commit_id, **change})
                     if change["change_kind"] != "deleted" and content_tracked(change["path"], change["new_size"]):
                         stage = "content"
                         text = self.hub.download_text(model_id, change["path"], commit.commit_id)
                         self._content(batch, model_id, commit, change["path"], text)
-                prev_tree = tree
             if new or gone or crawled_sha != head:
                 if not new and gone and ordered:
                     stage = "tree"
@@ -277,9 +282,71 @@ class Crawler:
                 )
         return batch
 
-    def _tree(self, model_id: str, revision: str) -> dict[str, dict[str, Any]]:
+    def find_changes(
+        self, model_id: str, commit_ids: list[str], base: dict[str, dict[str, Any]]
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
+        """File changes per commit for ``commit_ids`` (oldest first), starting from tree ``base``.
+
+        ``all``: the tree at every commit, diffed pairwise (one tree call per commit).
+        ``matter``: bisection on the paths that matter (weights, card, configs, tokenizer,
+        adapter, merge config): a range whose two ends agree on those paths holds no change to
+        them and costs nothing more; a range of one commit is diffed in full. Calls grow with the
+        number of commits that change those paths, not with the length of the history.
+        """
+        if not commit_ids:
+            return {}, base
+        n = len(commit_ids)
+        trees: dict[int, dict[str, dict[str, Any]]] = {-1: base}
+        if self.changes == "all":
+            for i, cid in enumerate(commit_ids):
+                trees[i] = self._tree(model_id, cid)
+            return {cid: diff_trees(trees[i - 1], trees[i]) for i, cid in enumerate(commit_ids)}, trees[n - 1]
+        position = {cid: i for i, cid in enumerate(commit_ids)}
+        trees[n - 1] = self._tree(model_id, commit_ids[-1], expand=True)
+        prints: dict[int, frozenset[tuple[str, str]]] = {}
+
+        def quiet(lo: int, hi: int) -> bool:
+            """Whether no commit in (lo, hi] changed a path that matters.
+
+            The two ends must agree on those paths; none of them may have been last committed
+            inside the range (a revert or a delete-and-re-add leaves the ends equal but moves the
+            last commit); and every commit inside must be explained as the last commit of some
+            other file that survives to ``hi``, so a commit that added or deleted a file that
+            matters without a lasting trace is inspected instead of skipped.
+            """
+            if fingerprint(lo) != fingerprint(hi):
+                return False
+            explained: set[int] = set()
+            for path, entry in trees[hi].items():
+                last = position.get(entry.get("last_commit") or "", -1)
+                if lo < last <= hi:
+                    if category(path) in MATTERING:
+                        return False
+                    explained.add(last)
+            return len(explained) == hi - lo
+
+        def fingerprint(i: int) -> frozenset[tuple[str, str]]:
+            if i not in prints:
+                prints[i] = frozenset((p, e["blob"]) for p, e in trees[i].items() if category(p) in MATTERING)
+            return prints[i]
+
+        out: dict[str, list[dict[str, Any]]] = {}
+        stack = [(-1, n - 1)]
+        while stack:
+            lo, hi = stack.pop()
+            if quiet(lo, hi):
+                continue
+            if hi == lo + 1:
+                out[commit_ids[hi]] = diff_trees(trees[lo], trees[hi])
+                continue
+            mid = (lo + hi) // 2
+            trees[mid] = self._tree(model_id, commit_ids[mid], expand=True)
+            stack.extend([(mid, hi), (lo, mid)])
+        return out, trees[n - 1]
+
+    def _tree(self, model_id: str, revision: str, expand: bool = False) -> dict[str, dict[str, Any]]:
         out = {}
-        for item in self.hub.tree(model_id, revision):
+        for item in self.hub.tree(model_id, revision, expand=expand):
             entry = _entry(item)
             if entry is not None:
                 out[item.path] = entry
@@ -351,9 +418,12 @@ def crawl(
     concurrency: int = 4,
     timeout: float = 30.0,
     batch_size: int = 25,
+    changes: str = "matter",
     progress: Callable[[str, int], None] | None = None,
 ) -> CrawlResult:
     """Crawl ``scope`` from ``endpoint`` into ``db`` as one new snapshot."""
+    if changes not in CHANGE_MODES:
+        raise HfauditError(f"--changes must be one of {', '.join(CHANGE_MODES)}, not {changes!r}", code=2)
     configure_client(timeout)
     before = STATS.as_dict()
     started = time.monotonic()
@@ -361,7 +431,7 @@ def crawl(
     with Store(db) as store:
         snapshot_id = store.begin_snapshot(endpoint, asdict(scope), __version__)
         hub = Hub(endpoint, token)
-        crawler = Crawler(store, hub, snapshot_id)
+        crawler = Crawler(store, hub, snapshot_id, changes)
         pending = ModelBatch()
         listed: dict[str, dict[str, Any]] = {}
         status = "failed"

@@ -54,7 +54,7 @@ class RequestStats:
     rate_limit_wait_seconds: float = 0.0
 
     def record(self, response: httpx.Response) -> None:
-        bucket = "resolvers" if "/resolve/" in response.request.url.path or "resolve-cache" in response.request.url.path else "api"
+        bucket = bucket_of(response.request.url.path)
         with self.lock:
             self.total += 1
             self.buckets[bucket] += 1
@@ -75,12 +75,78 @@ class RequestStats:
 STATS = RequestStats()
 
 
+def bucket_of(url_path: str) -> str:
+    return "resolvers" if "/resolve/" in url_path or "/resolve-cache/" in url_path else "api"
+
+
+class BucketLimiter:
+    """Client-side pacing per bucket, driven by the server's ``RateLimit`` headers.
+
+    Each request takes one call from its bucket's remaining count; when none is left, requests of
+    that bucket wait for exactly the reset the server announced, so a binding quota is used to the
+    full without a 429. Buckets without a reading yet are not paced.
+    """
+
+    MARGIN_S = 0.05
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.remaining: dict[str, int] = {}
+        self.reset_at: dict[str, float] = {}
+
+    def before(self, bucket: str) -> None:
+        while True:
+            with self.lock:
+                left = self.remaining.get(bucket)
+                reset_at = self.reset_at.get(bucket, 0.0)
+                now = time.monotonic()
+                if left is None or left > 0 or now >= reset_at:
+                    if left is not None:
+                        self.remaining[bucket] = left - 1 if now < reset_at else 0
+                        if now >= reset_at:
+                            self.remaining.pop(bucket, None)  # a new window: wait for its first reading
+                    wait = 0.0
+                else:
+                    wait = reset_at - now + self.MARGIN_S
+            if wait <= 0:
+                return
+            with STATS.lock:
+                STATS.rate_limit_waits += 1
+                STATS.rate_limit_wait_seconds += wait
+            time.sleep(wait)
+
+    def after(self, bucket: str, headers: Any) -> None:
+        info = parse_ratelimit_headers(headers)
+        if info is None:
+            return
+        with self.lock:
+            reset_at = time.monotonic() + info.reset_in_seconds
+            previous = self.reset_at.get(bucket)
+            if previous is None or abs(reset_at - previous) > 1.0 or bucket not in self.remaining:
+                self.remaining[bucket] = info.remaining
+            else:
+                self.remaining[bucket] = min(self.remaining[bucket], info.remaining)
+            self.reset_at[bucket] = reset_at
+
+
+LIMITER = BucketLimiter()
+
+
+def _on_request(request: httpx.Request) -> None:
+    LIMITER.before(bucket_of(request.url.path))
+
+
+def _on_response(response: httpx.Response) -> None:
+    STATS.record(response)
+    LIMITER.after(bucket_of(response.request.url.path), response.headers)
+
+
 def configure_client(timeout: float = 30.0) -> None:
     """Install huggingface_hub's shared client with explicit timeouts and request counting."""
 
     def factory() -> httpx.Client:
         return httpx.Client(
-            event_hooks={"request": [hf_request_event_hook], "response": [STATS.record]},
+            event_hooks={"request": [hf_request_event_hook, _on_request], "response": [_on_response]},
             follow_redirects=True,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         )
@@ -191,8 +257,10 @@ class Hub:
     def commits(self, model_id: str, revision: str) -> list[Any]:
         return with_retry(lambda: self.api.list_repo_commits(model_id, revision=revision))
 
-    def tree(self, model_id: str, revision: str) -> list[Any]:
-        return with_retry(lambda: list(self.api.list_repo_tree(model_id, revision=revision, recursive=True)))
+    def tree(self, model_id: str, revision: str, expand: bool = False) -> list[Any]:
+        return with_retry(
+            lambda: list(self.api.list_repo_tree(model_id, revision=revision, recursive=True, expand=expand))
+        )
 
     def refs(self, model_id: str) -> Any:
         return with_retry(lambda: self.api.list_repo_refs(model_id))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hfaudit.crawl import Scope, crawl
+from hfaudit.crawl import MATTERING, Scope, crawl
 from hfaudit.files import category
 from hfaudit.registry import Registry, write_models
 from hfaudit.store import Store
@@ -58,7 +58,7 @@ def test_crawl_stores_exactly_the_registry(small: Path, tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
     registry = Registry.load(small)
     with start_server(small, port=0) as server:
-        result = crawl(str(db), server.url, Scope(), concurrency=2)
+        result = crawl(str(db), server.url, Scope(), concurrency=2, changes="all")
     assert result.counts.models_listed == 5
     with Store(db, read_only=True) as store:
         con = store.con
@@ -165,3 +165,31 @@ def test_named_models_and_missing_ones(small: Path, tmp_path: Path) -> None:
         result = crawl(str(db), server.url, Scope(model_ids=("acme/tiny-llama", "nobody/nothing")))
     assert result.counts.models_listed == 1
     assert [(e["model_id"], e["stage"], e["error_type"]) for e in result.errors] == [("nobody/nothing", "info", "not_found")]
+
+
+def test_bisection_finds_every_change_to_the_paths_that_matter_with_fewer_calls(tmp_path: Path) -> None:
+    lines = rb.small_registry()
+    # A long history whose commits mostly add files that do not matter, with one weight replacement.
+    x = "lab/long-history"
+    commits = [rb.commit(x, 1, "Upload", [rb.weight("model.safetensors", 1), rb.text("README.md", "# x\n")])]
+    commits += [rb.commit(x, i, f"Add eval {i}", [rb.text(f"eval/run_{i}.json", "{}")], day=2) for i in range(2, 30)]
+    commits.append(rb.commit(x, 30, "Upload model.safetensors", [rb.weight("model.safetensors", 2, op="modify")], day=3))
+    commits += [rb.commit(x, i, f"Add eval {i}", [rb.text(f"eval/run_{i}.json", "{}")], day=4) for i in range(31, 40)]
+    lines.append(rb.model(x, commits))
+    path = tmp_path / "registry.jsonl"
+    write_models(path, lines)
+    registry = Registry.load(path)
+    every = {c for c in expected_changes(registry) if c[0] != "gatekeeper/locked-model"}
+    touched = {(c[0], c[1]) for c in every if category(c[2]) in MATTERING}
+    want = {c for c in every if (c[0], c[1]) in touched}
+    calls = {}
+    for mode in ("all", "matter"):
+        db = tmp_path / f"{mode}.duckdb"
+        with start_server(path, port=0) as server:
+            crawl(str(db), server.url, Scope(), changes=mode)
+            calls[mode] = server.stats()["routes"].get("tree", 0)
+        if mode == "matter":
+            assert stored_changes(db) == want
+        else:
+            assert stored_changes(db) == every
+    assert calls["matter"] < calls["all"] / 2
