@@ -970,7 +970,7 @@ class Planner:
                 others = [s for s in self.specs if s.family is fam and s.id != base.id][:1]
             bases += [o.id for o in others[:2]]
             ctx["mechanism"] = rng.choice(MERGE_MECHANISMS)
-            template = rng.choice(
+            template: tuple[str, ...] = rng.choice(
                 (
                     ("identifier", "size", "training-mechanism"),
                     ("identifier", "base-model", "size"),
