@@ -29,8 +29,21 @@ def _weight_file_changes(con: duckdb.DuckDBPyConnection) -> str:
     return f"weight_file_changes: {n[0] if n else 0} rows"
 
 
+def _naming(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.naming.store import build_naming_tables
+
+    build_naming_tables(con)
+    named = con.execute("select count(*), count(distinct convention) from naming").fetchone()
+    series = con.execute("select count(distinct series_id) from version_series").fetchone()
+    return (
+        f"naming: {named[0] if named else 0} models, {named[1] if named else 0} conventions, "
+        f"{series[0] if series else 0} version series"
+    )
+
+
 ANALYSERS: list[tuple[str, Analyser]] = [
     ("weight_file_changes", _weight_file_changes),
+    ("naming", _naming),
 ]
 
 

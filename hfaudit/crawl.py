@@ -417,7 +417,8 @@ def crawl(
     token: str | None = None,
     concurrency: int = 4,
     timeout: float = 30.0,
-    batch_size: int = 25,
+    batch_size: int = 500,
+    flush_seconds: float = 2.0,
     changes: str = "matter",
     progress: Callable[[str, int], None] | None = None,
 ) -> CrawlResult:
@@ -466,11 +467,13 @@ def crawl(
 
             def work(item: tuple[dict[str, Any], str | None]) -> ModelBatch:
                 row, crawled_sha = item
-                known = store_reads.known_commits(row["model_id"])
+                seen_before = row["model_id"] in state
+                known = store_reads.known_commits(row["model_id"]) if seen_before else {}
                 files = store_reads.current_files(row["model_id"]) if crawled_sha else {}
                 return crawler.fetch(row, known, files, crawled_sha)
 
             store_reads = _LockedReads(store)
+            last_flush = time.monotonic()
             with cf.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
                 for result in pool.map(work, todo):
                     if result.model_snapshots[0]["status"] == "failed":
@@ -482,9 +485,11 @@ def crawl(
                     pending.extend(result)
                     if progress:
                         progress("model", 1)
-                    if len(pending) >= batch_size:
+                    # Flush every few seconds (or every batch_size models): a kill loses at most that.
+                    if len(pending) >= batch_size or time.monotonic() - last_flush > flush_seconds:
                         store_reads.write(pending, snapshot_id)
                         pending = ModelBatch()
+                        last_flush = time.monotonic()
             store.write(pending, snapshot_id)
             status = "complete"
         finally:

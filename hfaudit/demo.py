@@ -7,7 +7,10 @@ whatever happens.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,11 +18,31 @@ from pathlib import Path
 from hfaudit.errors import HfauditError
 
 
+@contextlib.contextmanager
+def served(registry: Path, *extra: str) -> Iterator[str]:
+    """Run ``hfaudit fakehub serve`` in a subprocess; yield its URL; stop it whatever happens."""
+    cmd = [sys.executable, "-m", "hfaudit", "fakehub", "serve", "--registry", str(registry), "--port", "0", *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("http://127.0.0.1:"):
+            err = proc.stderr.read().strip().splitlines() if proc.stderr else []
+            raise HfauditError(f"the fake Hub did not start: {err[-1] if err else line or 'no output'}")
+        yield line
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def run_demo(out: Path, models: int = 2000, seed: int = 7, quiet: bool = False) -> Iterator[str]:
     from hfaudit.analyse import analyse
     from hfaudit.crawl import Scope, crawl
     from hfaudit.fakehub.generate import write_registry
-    from hfaudit.fakehub.server import start_server
     from hfaudit.progress import CrawlProgress
     from hfaudit.summary import write_summary
 
@@ -33,10 +56,12 @@ def run_demo(out: Path, models: int = 2000, seed: int = 7, quiet: bool = False) 
     started = time.monotonic()
     write_registry(registry, models=models, seed=seed)
     yield f"demo: generated {models} models (seed {seed}) into {registry}"
-    with start_server(registry, port=0) as server:
-        yield f"demo: fake Hub serving on {server.url}"
+    # The fake Hub runs in its own process, as a user would run it, so server and crawler do not
+    # share one interpreter lock.
+    with served(registry) as url:
+        yield f"demo: fake Hub serving on {url}"
         with CrawlProgress(enabled=not quiet) as progress:
-            result = crawl(str(db), server.url, Scope(), concurrency=4, progress=progress.update)
+            result = crawl(str(db), url, Scope(), concurrency=4, progress=progress.update)
         yield result.summary()
     if result.counts.models_listed == 0:
         raise HfauditError("demo: the fake Hub listed no models")

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from hfaudit.errors import HfauditError
 
@@ -180,6 +181,15 @@ COLUMNS: dict[str, list[str]] = {
 }
 
 
+PRIMARY_KEYS: dict[str, list[str]] = {
+    "model_snapshots": ["snapshot_id", "model_id"],
+    "commits": ["model_id", "commit_id"],
+    "file_changes": ["model_id", "commit_id", "path"],
+    "card_versions": ["model_id", "commit_id"],
+    "file_contents": ["model_id", "commit_id", "path"],
+}
+
+
 @dataclass
 class ModelBatch:
     """Everything one crawl step learned, written in one transaction."""
@@ -208,9 +218,10 @@ class ModelBatch:
         return len(self.models) + len(self.crawl_errors)
 
 
-def _frame(table: str, rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(list(rows), columns=COLUMNS[table])
-    return frame.astype(object).where(frame.notna(), None)
+def _frame(table: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """Rows as an Arrow table with exactly the table's columns (missing keys become nulls)."""
+    columns = COLUMNS[table]
+    return pa.Table.from_pydict({c: [row.get(c) for row in rows] for c in columns})
 
 
 class Store:
@@ -371,11 +382,12 @@ class Store:
         frame = _frame(table, rows)
         self.con.register("incoming", frame)
         try:
-            if replace_keys:
+            cols = ", ".join(COLUMNS[table])
+            if replace_keys and replace_keys != PRIMARY_KEYS.get(table):
                 keys = " and ".join(f"t.{k} = i.{k}" for k in replace_keys)
                 self.con.execute(f"delete from {table} as t where exists (select 1 from incoming as i where {keys})")
-            cols = ", ".join(COLUMNS[table])
-            self.con.execute(f"insert into {table} ({cols}) select {cols} from incoming")
+            verb = "insert or replace" if replace_keys and replace_keys == PRIMARY_KEYS.get(table) else "insert"
+            self.con.execute(f"{verb} into {table} ({cols}) select {cols} from incoming")
         finally:
             self.con.unregister("incoming")
 

@@ -74,6 +74,9 @@ def build_options(
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every keep-alive response.
+    disable_nagle_algorithm = True
     server_version = "fakehub"
     sys_version = ""
     hub: FakeHub  # set on the subclass made per server
