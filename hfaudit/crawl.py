@@ -26,7 +26,6 @@ from hfaudit.hub import STATS, Hub, classify, configure_client
 from hfaudit.registry import as_list, parse_card
 from hfaudit.store import ModelBatch, Store
 
-
 CHANGE_MODES = ("matter", "all")
 # File categories whose changes the crawler must find at every commit (see find_changes).
 MATTERING = frozenset({"weights", "readme", "config", "tokenizer", "adapter", "merge_config"})

@@ -65,7 +65,6 @@ def run_demo(out: Path, models: int = 2000, seed: int = 7, quiet: bool = False) 
         yield result.summary()
     if result.counts.models_listed == 0:
         raise HfauditError("demo: the fake Hub listed no models")
-    for line in analyse(str(db)):
-        yield line
+    yield from analyse(str(db))
     summary = write_summary(str(db), out / "summary.md", seconds=time.monotonic() - started)
     yield f"demo: wrote {db} and {summary}"

@@ -27,8 +27,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import hf_raise_for_status, parse_ratelimit_headers
-from huggingface_hub.utils import httpx
+from huggingface_hub.utils import hf_raise_for_status, httpx, parse_ratelimit_headers
 from huggingface_hub.utils._http import hf_request_event_hook
 
 T = TypeVar("T")
