@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 __all__ = [
@@ -153,6 +154,9 @@ class Vocabulary:
         self.phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
         self.families: dict[str, str] = {}
         self.learned: dict[str, set[str]] = {"model_types": set(), "base_models": set(), "datasets": set()}
+        self._family_re: re.Pattern[str] | None = None
+        self._token_cache: dict[str, tuple] = {}
+        """Lowercased token -> its context-free classification (see ``_token_entry``); cleared by ``add``."""
         for filename, seg_type in _FILES:
             path = data_dir / filename
             if not path.exists():
@@ -180,7 +184,8 @@ class Vocabulary:
             self.phrases[toks[0]] = entries
         if seg_type == "base-model" or family:
             self.families[key] = (family or key).lower()
-        _FAMILY_CACHE.pop(id(self), None)
+        self._family_re = None
+        self._token_cache.clear()
 
     def extend(
         self,
@@ -236,20 +241,18 @@ class Vocabulary:
 
     def family_regex(self) -> re.Pattern[str]:
         """One alternation of every single-word family alias, longest first, for a name-wide search."""
-        cached = _FAMILY_CACHE.get(id(self))
-        if cached is not None and cached[0] is self:
-            return cached[1]
+        if self._family_re is not None:
+            return self._family_re
         aliases = sorted(
             (a for a in self.families if len(a) >= 3 and "-" not in a), key=lambda a: (-len(a), a)
         )
         alt = "|".join(re.escape(a) for a in aliases)
         # Letters may not continue an alias (``gpt`` is not in ``gptq``); digits may (``llama2``).
         pat = re.compile(f"(?<![a-z])(?:{alt})(?![a-z])") if aliases else re.compile(r"(?!x)x")
-        _FAMILY_CACHE[id(self)] = (self, pat)
+        self._family_re = pat
         return pat
 
 
-_FAMILY_CACHE: dict[int, tuple[Vocabulary, re.Pattern[str]]] = {}
 _DEFAULT: Vocabulary | None = None
 
 
@@ -418,6 +421,40 @@ def _size_of(tok: str, kind: str) -> int | None:
 # --- the parser ---------------------------------------------------------------------------------
 
 
+_version_of = lru_cache(maxsize=8192)(split_version)
+_size_cached = lru_cache(maxsize=8192)(_size_of)
+
+
+def _token_entry(low: str, vocab: Vocabulary) -> tuple:
+    """The context-free reading of a lowercased token, cached per vocabulary.
+
+    ``(0, type, kind)`` when position and neighbours cannot change it; ``(1, cut, head, size)`` when
+    ``_split_compound`` cuts it into a base model and a size; ``(2,)`` when ``_classify`` must see the
+    context (a two-letter language word, ``it``, ``r1``).
+    """
+    words = vocab.words
+    if low not in words:
+        m = _COMPOUND_RE.fullmatch(low)
+        if m is not None and words.get(m.group(1)) == "base-model":
+            entry: tuple = (1, len(m.group(1)), m.group(1), m.group(2))
+            vocab._token_cache[low] = entry
+            return entry
+    t = words.get(low)
+    if t is not None:
+        contextual = t == "language" and len(low) == 2
+    elif low == "it":
+        contextual = True
+    else:
+        sm = _SHAPE_RE.fullmatch(low)
+        contextual = sm is not None and sm.lastgroup == "release"
+    if contextual:
+        entry = (2,)
+    else:
+        entry = (0, *_classify(low, vocab, 0, 0, None))
+    vocab._token_cache[low] = entry
+    return entry
+
+
 def _tokens(name: str) -> list[tuple[str, str | None]]:
     """(text, pre-kind) pairs; pre-kind is set for the whole-name forms (date, gguf, hyper)."""
     out: list[tuple[str, str | None]] = []
@@ -527,15 +564,23 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     count = len(toks)
     typed: list[list] = []  # [text, low, type, kind]
     prev: str | None = None
+    cache = v._token_cache
     for pos, (text, low, forced) in enumerate(toks):
         if forced == "training-mechanism*":
             typed.append([text, low, "training-mechanism", "gguf"])
         elif forced is not None:
             typed.append([text, low, forced, None])
         else:
-            split = _split_compound(text, low, v)
-            if split is not None:
-                typed.extend(split)
+            entry = cache.get(low)
+            if entry is None:
+                entry = _token_entry(low, v)
+            mode = entry[0]
+            if mode == 0:
+                typed.append([text, low, entry[1], entry[2]])
+            elif mode == 1:
+                cut = entry[1]
+                typed.append([text[:cut], entry[2], "base-model", None])
+                typed.append([text[cut:], entry[3], "size", "size"])
             else:
                 seg_type, kind = _classify(low, v, pos, count, prev)
                 typed.append([text, low, seg_type, kind])
@@ -566,15 +611,15 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     stem_parts: list[str] = []
     for text, low, seg_type, kind in typed:
         if seg_type == "version" or kind in ("semver", "vminor", "vmajor", "decimal", "release"):
-            sv = split_version(low)
+            sv = _version_of(low)
             if sv is not None and (version_raw is None or seg_type == "version"):
                 version_raw, (version_scheme, version_key) = text, sv
         elif seg_type == "creation-date" and version_raw is None:
-            sv = split_version(text)
+            sv = _version_of(text)
             if sv is not None:
                 version_raw, (version_scheme, version_key) = text, sv
         if kind in ("size", "moe") and size_params is None:
-            size_params = _size_of(low, kind)
+            size_params = _size_cached(low, kind)
         if low in _QUANT_CONTAINERS and quant_container is None:
             quant_container = _QUANT_CONTAINERS[low]
         elif kind == "gguf":
