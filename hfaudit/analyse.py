@@ -41,9 +41,28 @@ def _naming(con: duckdb.DuckDBPyConnection) -> str:
     )
 
 
+def _semver(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.semver import build_semver_tables
+
+    changes, releases = build_semver_tables(con)
+    under = con.execute("select count(*) from semver_releases where under_bump").fetchone()
+    return f"semver: {releases} releases ({under[0] if under else 0} under-bumps), {changes} changing commits"
+
+
+def _audits(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.audit import build_findings_table
+    from hfaudit.semver.scores import build_score_tables
+
+    run = build_findings_table(con)
+    build_score_tables(con, run)
+    return f"audits: {len(run.findings)} findings from {len(run.audits) - len(run.skipped)} audits ({len(run.skipped)} skipped)"
+
+
 ANALYSERS: list[tuple[str, Analyser]] = [
     ("weight_file_changes", _weight_file_changes),
     ("naming", _naming),
+    ("semver", _semver),
+    ("audits", _audits),
 ]
 
 

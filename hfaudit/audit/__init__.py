@@ -1,0 +1,331 @@
+"""SQL audits kept as data: one ``queries/<id>.sql`` per audit, its metadata in a header.
+
+A header is a block of ``-- key: value`` lines at the top of the file, in a fixed order (``id``,
+``title``, ``severity``, ``bump``, ``rationale``, ``reference``, ``message``, ``requires``); a line
+``--   more text`` continues the previous key. The query after it reads the analysis tables and returns
+one row per finding, with at least ``model_id`` and ``location`` (a commit, a path, a series: whatever
+pins the finding down), in a fixed order. ``message`` is a template whose ``{column}`` fields are
+filled from the row. ``requires`` lists the tables the query reads; an audit whose tables are absent
+is *skipped*, never failed.
+
+Severities (``info`` < ``warn`` < ``error``) can be overridden per audit in ``pyproject.toml``
+(``[tool.hfaudit.audits]``) or ``hfaudit.toml`` (``[audits]``) of the working directory:
+``weights_replaced_silently = "warn"``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NewType
+
+import duckdb
+import pandas as pd
+
+from hfaudit.errors import HfauditError
+
+AuditId = NewType("AuditId", str)
+SEVERITIES = ("info", "warn", "error")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+BUMPS = ("major", "minor", "patch", "none")
+HEADER_KEYS = ("id", "title", "severity", "bump", "rationale", "reference", "message", "requires")
+REQUIRED_KEYS = ("id", "title", "severity", "rationale", "message", "requires")
+FINDING_COLUMNS = ("model_id", "location")
+_HEADER_LINE = re.compile(r"^--\s([a-z_]+):\s?(.*)$")
+_CONTINUATION = re.compile(r"^--\s{2,}(\S.*)$")
+_FIELD = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def queries_dir() -> Path:
+    """The ``queries/`` folder of the project (beside the package)."""
+    return Path(__file__).resolve().parents[2] / "queries"
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One audit: its header and its query."""
+
+    id: AuditId
+    title: str
+    severity: str
+    rationale: str
+    message: str
+    requires: tuple[str, ...]
+    sql: str
+    bump: str | None = None
+    reference: str | None = None
+    path: Path | None = None
+
+    def with_severity(self, severity: str) -> Audit:
+        return Audit(**{**self.__dict__, "severity": severity})
+
+    def render(self, row: Mapping[str, Any]) -> str:
+        def value(m: re.Match[str]) -> str:
+            v = row.get(m.group(1))
+            if v is None or (isinstance(v, float) and pd.isna(v)):
+                return "?"
+            if isinstance(v, list | tuple):
+                return ", ".join(map(str, v))
+            if hasattr(v, "tolist"):
+                return ", ".join(map(str, v.tolist()))
+            return str(v)
+
+        return _FIELD.sub(value, self.message)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed audit on one model (and one location inside it)."""
+
+    audit_id: str
+    severity: str
+    model_id: str
+    location: str | None
+    message: str
+    title: str
+    bump: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """The findings of a run, in audit order then query order, and the audits that were skipped."""
+
+    audits: tuple[Audit, ...]
+    findings: tuple[Finding, ...]
+    skipped: Mapping[str, str]
+
+    def at_or_above(self, severity: str) -> list[Finding]:
+        floor = SEVERITY_RANK[severity]
+        return [f for f in self.findings if SEVERITY_RANK[f.severity] >= floor]
+
+
+def parse_audit(path: Path) -> Audit:
+    """Read one ``queries/<id>.sql`` file; raises ``HfauditError`` on a malformed header."""
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    order: list[str] = []
+    body_start = 0
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if (m := _HEADER_LINE.match(line)) and m.group(1) in HEADER_KEYS:
+            meta[m.group(1)] = m.group(2).strip()
+            order.append(m.group(1))
+        elif (c := _CONTINUATION.match(line)) and order:
+            meta[order[-1]] = f"{meta[order[-1]]} {c.group(1).strip()}".strip()
+        else:
+            body_start = i
+            break
+    else:
+        body_start = len(lines)
+    missing = [k for k in REQUIRED_KEYS if not meta.get(k)]
+    if missing:
+        raise HfauditError(f"{path.name}: header lacks {', '.join(missing)}")
+    if order != [k for k in HEADER_KEYS if k in order]:
+        raise HfauditError(f"{path.name}: header keys must come in the order {', '.join(HEADER_KEYS)}")
+    if meta["id"] != path.stem:
+        raise HfauditError(f"{path.name}: id {meta['id']!r} differs from the file name")
+    if meta["severity"] not in SEVERITIES:
+        raise HfauditError(f"{path.name}: severity must be one of {', '.join(SEVERITIES)}")
+    bump = meta.get("bump") or None
+    if bump is not None and bump not in BUMPS:
+        raise HfauditError(f"{path.name}: bump must be one of {', '.join(BUMPS)}")
+    sql = "\n".join(lines[body_start:]).strip()
+    if not sql:
+        raise HfauditError(f"{path.name}: no query after the header")
+    return Audit(
+        id=AuditId(meta["id"]),
+        title=meta["title"],
+        severity=meta["severity"],
+        rationale=meta["rationale"],
+        message=meta["message"],
+        requires=tuple(t.strip() for t in meta["requires"].split(",") if t.strip()),
+        sql=sql,
+        bump=bump,
+        reference=meta.get("reference") or None,
+        path=path,
+    )
+
+
+def load_config(cwd: Path | None = None) -> dict[str, str]:
+    """Severity overrides from ``pyproject.toml`` ``[tool.hfaudit.audits]`` or ``hfaudit.toml`` ``[audits]``."""
+    base = cwd or Path.cwd()
+    overrides: dict[str, str] = {}
+    pyproject = base / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise HfauditError(f"{pyproject}: {exc}") from exc
+        overrides.update(data.get("tool", {}).get("hfaudit", {}).get("audits", {}))
+    own = base / "hfaudit.toml"
+    if own.is_file():
+        try:
+            data = tomllib.loads(own.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise HfauditError(f"{own}: {exc}") from exc
+        overrides.update(data.get("audits", {}))
+    for audit_id, severity in overrides.items():
+        if severity not in SEVERITIES:
+            raise HfauditError(f"severity override for {audit_id} must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    return {str(k): str(v) for k, v in overrides.items()}
+
+
+def load_audits(
+    directory: Path | None = None,
+    select: Sequence[str] | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> tuple[Audit, ...]:
+    """Every audit in ``directory`` (sorted by id), optionally only ``select``, with severities overridden."""
+    folder = directory or queries_dir()
+    if not folder.is_dir():
+        raise HfauditError(f"no audit folder at {folder}")
+    audits = [parse_audit(p) for p in sorted(folder.glob("*.sql"))]
+    known = {a.id for a in audits}
+    for audit_id in list(select or ()) + list((overrides or {}).keys()):
+        if audit_id not in known:
+            raise HfauditError(f"unknown audit {audit_id!r} (see docs/audits.md)", code=2)
+    if select:
+        audits = [a for a in audits if a.id in set(select)]
+    if overrides:
+        audits = [a.with_severity(overrides[a.id]) if a.id in overrides else a for a in audits]
+    return tuple(audits)
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+
+
+def run_audit(con: duckdb.DuckDBPyConnection, audit: Audit) -> list[Finding]:
+    """Run one audit's query and turn its rows into findings."""
+    try:
+        frame = con.execute(audit.sql).df()
+    except duckdb.Error as exc:
+        raise HfauditError(f"audit {audit.id} failed: {str(exc).splitlines()[0]}") from exc
+    missing = [c for c in FINDING_COLUMNS if c not in frame.columns]
+    if missing:
+        raise HfauditError(f"audit {audit.id} returns no {', '.join(missing)} column")
+    findings = []
+    for row in frame.to_dict(orient="records"):
+        details = {k: _plain(v) for k, v in row.items()}
+        findings.append(
+            Finding(
+                audit_id=audit.id,
+                severity=audit.severity,
+                model_id=str(row["model_id"]),
+                location=None if details.get("location") is None else str(details["location"]),
+                message=audit.render(details),
+                title=audit.title,
+                bump=audit.bump,
+                details=details,
+            )
+        )
+    return findings
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def run_audits(
+    con: duckdb.DuckDBPyConnection,
+    audits: Iterable[Audit] | None = None,
+    models: Sequence[str] | None = None,
+) -> AuditRun:
+    """Run ``audits`` (default: all) over ``con``; ``models`` keeps only findings on those models."""
+    chosen = tuple(audits) if audits is not None else load_audits(overrides=load_config())
+    present = _tables(con)
+    findings: list[Finding] = []
+    skipped: dict[str, str] = {}
+    keep = set(models) if models else None
+    for audit in chosen:
+        absent = [t for t in audit.requires if t not in present]
+        if absent:
+            skipped[audit.id] = f"needs {', '.join(absent)}"
+            continue
+        for f in run_audit(con, audit):
+            if keep is None or f.model_id in keep:
+                findings.append(f)
+    return AuditRun(chosen, tuple(findings), skipped)
+
+
+FINDINGS_TABLE_COLUMNS = ["audit_id", "severity", "model_id", "owner", "location", "bump", "title", "message"]
+
+
+def findings_frame(run: AuditRun) -> pd.DataFrame:
+    rows = [
+        {
+            "audit_id": f.audit_id,
+            "severity": f.severity,
+            "model_id": f.model_id,
+            "owner": f.model_id.split("/", 1)[0] if "/" in f.model_id else f.model_id,
+            "location": f.location,
+            "bump": f.bump,
+            "title": f.title,
+            "message": f.message,
+        }
+        for f in run.findings
+    ]
+    return pd.DataFrame(rows, columns=FINDINGS_TABLE_COLUMNS).astype(object)
+
+
+def build_findings_table(con: duckdb.DuckDBPyConnection, run: AuditRun | None = None) -> AuditRun:
+    """(Re)create ``audit_findings`` (and ``audit_runs``: one row per audit, run or skipped)."""
+    run = run or run_audits(con)
+    frame = findings_frame(run)
+    audits = pd.DataFrame(
+        [
+            {
+                "audit_id": a.id,
+                "severity": a.severity,
+                "title": a.title,
+                "status": "skipped" if a.id in run.skipped else "ran",
+                "skipped_reason": run.skipped.get(a.id),
+                "findings": sum(1 for f in run.findings if f.audit_id == a.id),
+            }
+            for a in run.audits
+        ],
+        columns=["audit_id", "severity", "title", "status", "skipped_reason", "findings"],
+    ).astype({"findings": "int64"})
+    con.register("_findings", frame)
+    con.register("_audit_runs", audits)
+    try:
+        con.execute(
+            """
+            create or replace table audit_findings as
+            select cast(audit_id as varchar) as audit_id, cast(severity as varchar) as severity,
+                   cast(model_id as varchar) as model_id, cast(owner as varchar) as owner,
+                   cast(location as varchar) as location, cast(bump as varchar) as bump,
+                   cast(title as varchar) as title, cast(message as varchar) as message
+            from _findings
+            """
+        )
+        con.execute(
+            """
+            create or replace table audit_runs as
+            select cast(audit_id as varchar) as audit_id, cast(severity as varchar) as severity,
+                   cast(title as varchar) as title, cast(status as varchar) as status,
+                   cast(skipped_reason as varchar) as skipped_reason, cast(findings as integer) as findings
+            from _audit_runs
+            order by audit_id
+            """
+        )
+    finally:
+        con.unregister("_findings")
+        con.unregister("_audit_runs")
+    return run
