@@ -41,6 +41,12 @@ def _naming(con: duckdb.DuckDBPyConnection) -> str:
     )
 
 
+def _releases(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.releases import build_release_tables
+
+    return build_release_tables(con)
+
+
 def _semver(con: duckdb.DuckDBPyConnection) -> str:
     from hfaudit.semver import build_semver_tables
 
@@ -61,6 +67,7 @@ def _audits(con: duckdb.DuckDBPyConnection) -> str:
 ANALYSERS: list[tuple[str, Analyser]] = [
     ("weight_file_changes", _weight_file_changes),
     ("naming", _naming),
+    ("releases", _releases),
     ("semver", _semver),
     ("audits", _audits),
 ]
