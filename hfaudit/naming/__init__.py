@@ -156,6 +156,7 @@ class Vocabulary:
         self.learned: dict[str, set[str]] = {"model_types": set(), "base_models": set(), "datasets": set()}
         self._family_re: re.Pattern[str] | None = None
         self._token_cache: dict[str, tuple] = {}
+        self._family_cache: dict[str, str | None] = {}
         """Lowercased token -> its context-free classification (see ``_token_entry``); cleared by ``add``."""
         for filename, seg_type in _FILES:
             path = data_dir / filename
@@ -186,6 +187,7 @@ class Vocabulary:
             self.families[key] = (family or key).lower()
         self._family_re = None
         self._token_cache.clear()
+        self._family_cache.clear()
 
     def extend(
         self,
@@ -511,54 +513,142 @@ def _classify(
     return "identifier", None
 
 
+# --- fast tokenizer ------------------------------------------------------------------------------
+
+# The token regex on one chunk (a run between ``-``, ``_`` and whitespace) when no whole-name form
+# can start in it.
+_PLAIN_TOK_RE = re.compile(r"[^-_.\s]+(?:\.(?=\d)[^-_.\s]+)*")
+# Where a whole-name form of ``_TOKEN_RE`` (date, GGUF type, hyperparameter) could start: at the
+# chunk's start or after a dot, ``19xx``/``20xx``, ``IQn``/``Qn``, ``lr``/``wd``, or a digit when the
+# chunk ends in ``e`` (``1e-05``). A superset: a chunk that matches is tokenized by ``_TOKEN_RE``.
+_RISKY_RE = re.compile(r"(?:^|\.)(?:(?:19|20)\d\d|iq[1-4]|q[2-8]|lr|wd)", re.I)
+_RISKY_E_RE = re.compile(r"(?:^|\.)\d")
+_CHUNKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None] = {"": ((), ())}
+_CACHE_LIMIT = 200_000
+
+
+def _chunk_tokens(chunk: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """``(texts, lowercased texts)`` of one chunk, or ``None`` when a whole-name form may start in it."""
+    if _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk)):
+        entry = None
+    else:
+        texts = tuple(_PLAIN_TOK_RE.findall(chunk))
+        entry = (texts, tuple(t.lower() for t in texts))
+    if len(_CHUNKS) > _CACHE_LIMIT:
+        _CHUNKS.clear()
+        _CHUNKS[""] = ((), ())
+    _CHUNKS[chunk] = entry
+    return entry
+
+
+def _chunks(name: str) -> list[str]:
+    """``name`` cut at ``-``, ``_`` and whitespace (empty chunks kept)."""
+    parts = name.split()
+    if len(parts) == 1:
+        return parts[0].replace("_", "-").split("-")
+    return [c for p in parts for c in p.replace("_", "-").split("-")]
+
+
+def _split_tokens(name: str) -> tuple[list[str], list[str], list[str | None] | None]:
+    """``(texts, lowercased, pre-kinds)``, exactly as ``_tokens``; pre-kinds is ``None`` when all are plain."""
+    texts: list[str] = []
+    lows: list[str] = []
+    chunks = _CHUNKS
+    for chunk in _chunks(name):
+        entry = chunks.get(chunk)
+        if entry is None and chunk not in chunks:
+            entry = _chunk_tokens(chunk)
+        if entry is None:
+            raw = _tokens(name)
+            return [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw]
+        texts.extend(entry[0])
+        lows.extend(entry[1])
+    return texts, lows, None
+
+
+def _family_in(lname: str, v: Vocabulary) -> str | None:
+    """The family of the leftmost family alias in a lowercased name (``Vocabulary.family_regex``).
+
+    Aliases hold no ``-``, ``_`` or whitespace, so the search runs chunk by chunk, each chunk's answer cached.
+    """
+    cache = v._family_cache
+    for chunk in _chunks(lname):
+        if chunk in cache:
+            alias = cache[chunk]
+        else:
+            m = v.family_regex().search(chunk)
+            alias = m.group() if m is not None else None
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            cache[chunk] = alias
+        if alias is not None:
+            return v.families.get(alias)
+    return None
+
+
+_new = object.__new__
+_VERSION_KINDS = frozenset({"semver", "vminor", "vmajor", "decimal", "release"})
+_FACT_WORDS = frozenset(_QUANT_CONTAINERS) | _BIT_WORDS | _FLOAT_FORMATS | frozenset(_VARIANT_OF) | {"i1", "imatrix"}
+_FACT_TYPES = frozenset({"version", "creation-date", "base-model"})
+
+
+def _segment(text: str, seg_type: str) -> Segment:
+    # ``Segment(text, seg_type)`` without the frozen dataclass's per-field ``object.__setattr__``.
+    s = _new(Segment)
+    d = s.__dict__
+    d["text"] = text
+    d["type"] = seg_type
+    return s
+
+
 def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     """Parse one ``owner/name`` (or a bare name) into segments, version, size, quantization, family."""
     v = vocab if vocab is not None else default_vocabulary()
     owner, sep, name = model_id.partition("/")
     if not sep:
         owner, name = "", model_id
-    raw = _tokens(name)
+    texts, lows, pres = _split_tokens(name)
+    n = len(texts)
 
     # Pass 2: phrases and whole-name forms.
-    toks: list[tuple[str, str, str | None]] = []  # (text, lowercased key, forced type)
-    i = 0
-    n = len(raw)
     phrases = v.phrases
-    while i < n:
-        text, pre = raw[i]
-        low = text.lower()
-        if pre == "date":
-            toks.append((text, low, "creation-date"))
-            i += 1
-            continue
-        if pre == "gguf" and ("_" in text or "gguf" in name.lower()):
-            toks.append((text, low, "training-mechanism*"))
-            i += 1
-            continue
-        if pre == "gguf":
-            for part in text.split("_"):
-                toks.append((part, part.lower(), None))
-            i += 1
-            continue
-        if pre == "hyper":
-            toks.append((text, low, "training-mechanism"))
-            i += 1
-            continue
-        cands = phrases.get(low)
-        if cands is not None:
-            for ptoks, key, ptype in cands:
-                k = len(ptoks)
-                if i + k <= n and all(raw[i + j][0].lower() == ptoks[j] for j in range(1, k)):
-                    sep_text = name[_span_start(raw, i, name) : _span_end(raw, i + k - 1, name)]
-                    toks.append((sep_text, key, ptype))
-                    i += k
-                    break
-            else:
-                toks.append((text, low, None))
+    toks: list[tuple[str, str, str | None]]  # (text, lowercased key, forced type)
+    if pres is None and not any(low in phrases for low in lows):
+        toks = [(text, low, None) for text, low in zip(texts, lows)]
+    else:
+        toks = []
+        i = 0
+        while i < n:
+            text = texts[i]
+            low = lows[i]
+            pre = pres[i] if pres is not None else None
+            if pre is not None:
+                if pre == "date":
+                    toks.append((text, low, "creation-date"))
+                elif pre == "gguf" and ("_" in text or "gguf" in name.lower()):
+                    toks.append((text, low, "training-mechanism*"))
+                elif pre == "gguf":
+                    for part in text.split("_"):
+                        toks.append((part, part.lower(), None))
+                else:  # hyper
+                    toks.append((text, low, "training-mechanism"))
                 i += 1
-            continue
-        toks.append((text, low, None))
-        i += 1
+                continue
+            cands = phrases.get(low)
+            if cands is not None:
+                for ptoks, key, ptype in cands:
+                    k = len(ptoks)
+                    if i + k <= n and all(lows[i + j] == ptoks[j] for j in range(1, k)):
+                        offsets = _offsets(texts, name)
+                        toks.append((name[offsets[i][0] : offsets[i + k - 1][1]], key, ptype))
+                        i += k
+                        break
+                else:
+                    toks.append((text, low, None))
+                    i += 1
+                continue
+            toks.append((text, low, None))
+            i += 1
 
     # Pass 3: types.
     count = len(toks)
@@ -566,39 +656,48 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     prev: str | None = None
     cache = v._token_cache
     for pos, (text, low, forced) in enumerate(toks):
-        if forced == "training-mechanism*":
-            typed.append([text, low, "training-mechanism", "gguf"])
-        elif forced is not None:
-            typed.append([text, low, forced, None])
-        else:
+        if forced is None:
             entry = cache.get(low)
             if entry is None:
                 entry = _token_entry(low, v)
             mode = entry[0]
             if mode == 0:
-                typed.append([text, low, entry[1], entry[2]])
+                prev = entry[1]
+                typed.append([text, low, prev, entry[2]])
             elif mode == 1:
                 cut = entry[1]
                 typed.append([text[:cut], entry[2], "base-model", None])
                 typed.append([text[cut:], entry[3], "size", "size"])
+                prev = "size"
             else:
-                seg_type, kind = _classify(low, v, pos, count, prev)
-                typed.append([text, low, seg_type, kind])
-        prev = typed[-1][2]
+                prev, kind = _classify(low, v, pos, count, prev)
+                typed.append([text, low, prev, kind])
+        elif forced == "training-mechanism*":
+            typed.append([text, low, "training-mechanism", "gguf"])
+            prev = "training-mechanism"
+        else:
+            typed.append([text, low, forced, None])
+            prev = forced
 
     # Pass 4: absorption, free words by position, then merge.
     _absorb(typed)
     _resolve_free(typed)
-    segments: list[Segment] = []
-    for text, _low, seg_type, _kind in typed:
+    seg_texts: list[str] = []
+    seg_types: list[str] = []
+    last_type = None
+    for tok in typed:
+        seg_type = tok[2]
         if seg_type is None:
             continue
-        if segments and segments[-1].type == seg_type:
-            segments[-1] = Segment(segments[-1].text + "-" + text, seg_type)
+        if seg_type == last_type:
+            seg_texts[-1] = seg_texts[-1] + "-" + tok[0]
         else:
-            segments.append(Segment(text, seg_type))
-    if not segments:
-        segments.append(Segment(name, "identifier"))
+            seg_texts.append(tok[0])
+            seg_types.append(seg_type)
+            last_type = seg_type
+    if not seg_types:
+        seg_texts.append(name)
+        seg_types.append("identifier")
 
     # Facts.
     version_raw = version_scheme = version_key = None
@@ -608,9 +707,16 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     variants: list[str] = []
     family: str | None = None
     base_family: str | None = None
-    stem_parts: list[str] = []
+    families = v.families
     for text, low, seg_type, kind in typed:
-        if seg_type == "version" or kind in ("semver", "vminor", "vmajor", "decimal", "release"):
+        if (
+            kind is None
+            and low not in _FACT_WORDS
+            and seg_type not in _FACT_TYPES
+            and (family is not None or low not in families)
+        ):
+            continue  # nothing below applies to this token
+        if seg_type == "version" or kind in _VERSION_KINDS:
             sv = _version_of(low)
             if sv is not None and (version_raw is None or seg_type == "version"):
                 version_raw, (version_scheme, version_key) = text, sv
@@ -618,7 +724,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
             sv = _version_of(text)
             if sv is not None:
                 version_raw, (version_scheme, version_key) = text, sv
-        if kind in ("size", "moe") and size_params is None:
+        if (kind == "size" or kind == "moe") and size_params is None:
             size_params = _size_cached(low, kind)
         if low in _QUANT_CONTAINERS and quant_container is None:
             quant_container = _QUANT_CONTAINERS[low]
@@ -633,9 +739,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         if var is not None and var not in variants:
             variants.append(var)
         if seg_type == "base-model" and base_family is None:
-            base_family = v.families.get(low) or v.families.get(low.split("-")[0])
-        if family is None and low in v.families:
-            family = v.families[low]
+            base_family = families.get(low) or families.get(low.split("-")[0])
+        if family is None and low in families:
+            family = families[low]
     if quant_detail is not None and "quantized" not in variants:
         variants.append("quantized")
     if quant_container is not None and "quantized" not in variants and quant_container != "ONNX":
@@ -648,21 +754,17 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     if base_family is not None:
         family = base_family
     if family is None:
-        m = v.family_regex().search(name.lower())
-        if m is not None:
-            family = v.families.get(m.group())
+        family = _family_in(name.lower(), v)
     # The stem drops the version and keeps everything else, normalised.
-    for text, low, _seg_type, _kind in typed:
-        if text == version_raw or not low:
-            continue
-        stem_parts.append(low)
-    stem = "-".join(stem_parts)
-    return ParsedName(
+    stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_raw])
+    # ``ParsedName(...)`` without the frozen dataclass's per-field ``object.__setattr__``.
+    parsed = _new(ParsedName)
+    parsed.__dict__.update(
         model_id=model_id,
         owner=owner,
         name=name,
-        segments=tuple(segments),
-        convention="".join("{" + s.type + "}" for s in segments),
+        segments=tuple(map(_segment, seg_texts, seg_types)),
+        convention="{" + "}{".join(seg_types) + "}",
         version_raw=version_raw,
         version_scheme=version_scheme or "none",
         version_key=version_key,
@@ -672,21 +774,14 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         family=family,
         stem=stem,
     )
+    return parsed
 
 
-def _span_start(raw: list[tuple[str, str | None]], i: int, name: str) -> int:
-    # Tokens are found left to right, so recomputing the offset from the previous tokens is exact.
-    return _offsets(raw, name)[i][0]
-
-
-def _span_end(raw: list[tuple[str, str | None]], i: int, name: str) -> int:
-    return _offsets(raw, name)[i][1]
-
-
-def _offsets(raw: list[tuple[str, str | None]], name: str) -> list[tuple[int, int]]:
+def _offsets(texts: list[str], name: str) -> list[tuple[int, int]]:
+    # Tokens are found left to right, so finding each after the previous one is exact.
     out = []
     pos = 0
-    for text, _ in raw:
+    for text in texts:
         start = name.find(text, pos)
         out.append((start, start + len(text)))
         pos = start + len(text)
@@ -694,17 +789,6 @@ def _offsets(raw: list[tuple[str, str | None]], name: str) -> list[tuple[int, in
 
 
 _COMPOUND_RE = re.compile(r"([a-z]+[a-z0-9.]*?[a-z]|[a-z]+)(\d+(?:\.\d+)?[bm])")
-
-
-def _split_compound(text: str, low: str, vocab: Vocabulary) -> list[list] | None:
-    """``llama7b`` → base-model ``llama`` + size ``7b`` when the prefix is a known base model."""
-    if low in vocab.words:
-        return None
-    m = _COMPOUND_RE.fullmatch(low)
-    if m is None or vocab.words.get(m.group(1)) != "base-model":
-        return None
-    cut = len(m.group(1))
-    return [[text[:cut], m.group(1), "base-model", None], [text[cut:], m.group(2), "size", "size"]]
 
 
 _FREE = frozenset({"identifier", "description"})
