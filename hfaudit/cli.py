@@ -29,6 +29,9 @@ cli_crawl.register(app)
 from hfaudit.naming import cli as naming_cli  # noqa: E402
 
 naming_cli.register(app)
+from hfaudit.releases import cli as releases_cli  # noqa: E402
+
+releases_cli.register(app)
 
 
 def main() -> None:

@@ -4,8 +4,10 @@ The crawler stores one ``file_changes`` row per path a commit touched (from tree
 are found at every commit in both ``--changes`` modes). This module walks each model's weight rows
 in commit order, keeping the set of weight files present, and names each change:
 
-- ``initial``: a weight file of the first commit that added weights (the first release), or a
-  shard that completes a sharded set that the first release began (``model-00002-of-00003``);
+- ``initial``: a weight file of the first release: added by the first commit that added weights,
+  by a commit within ``INITIAL_UPLOAD_MINUTES`` after it that only adds new weight files (uploads
+  split over several commits), or a shard that completes a sharded set the first release began
+  (``model-00002-of-00003``);
 - ``replaced``: the same path with new content (a new LFS sha256, or a new blob for a non-LFS file);
   a rewritten pointer with the same sha256 is not a change of weights and yields no event;
 - ``converted``: a ``.safetensors`` file added next to an existing weight file of the same stem
@@ -30,6 +32,7 @@ _SHARD = re.compile(r"^(?P<stem>.+)-(?P<i>\d{3,6})-of-(?P<n>\d{3,6})(?P<ext>\.[^
 _FORMAT_PREFIX = re.compile(r"^(pytorch_|tf_|flax_|rust_)")
 # How close in size a safetensors copy must be to the file it converts (same dtype ⇒ within bytes).
 CONVERT_SIZE_TOLERANCE = 0.05
+INITIAL_UPLOAD_MINUTES = 60
 
 
 @dataclass(frozen=True)
@@ -92,18 +95,28 @@ def _conversion_source(
     if not change.path.endswith(".safetensors"):
         return None
     target = stem(change.path)
-    candidates = [p for p in sorted(tree) if not p.endswith(".safetensors") and stem(p) == target]
-    for path in candidates:
+
+    def distance(path: str) -> tuple[float, bool, str]:
         size = tree[path][1]
-        if by_bot or (
-            size and change.new_size and abs(size - change.new_size) <= CONVERT_SIZE_TOLERANCE * size
-        ):
-            return path
+        gap = abs(size - change.new_size) / size if size and change.new_size else 1.0
+        return (gap, not path.endswith((".bin", ".pt", ".pth", ".ckpt")), path)
+
+    candidates = sorted((p for p in tree if not p.endswith(".safetensors") and stem(p) == target), key=distance)
+    if candidates and (by_bot or distance(candidates[0])[0] <= CONVERT_SIZE_TOLERANCE):
+        return candidates[0]
     if by_bot:
-        # The bot converts sharded or oddly named checkpoints too: name the only other format present.
-        others = sorted(p for p in tree if not p.endswith(".safetensors"))
-        return others[0] if len(others) == 1 else ""
+        # The bot converts oddly named checkpoints too: name the closest other weight file.
+        others = sorted((p for p in tree if not p.endswith(".safetensors")), key=distance)
+        return others[0] if others else ""
     return None
+
+
+def _minutes(a: Any, b: Any) -> float:
+    if a is None or b is None:
+        return float("inf")
+    delta = b - a
+    seconds = delta.total_seconds() if hasattr(delta, "total_seconds") else float(delta) / 1e9
+    return abs(seconds) / 60
 
 
 def classify(commits: Sequence[CommitInfo], changes: Iterable[FileChange]) -> list[WeightEvent]:
@@ -112,40 +125,46 @@ def classify(commits: Sequence[CommitInfo], changes: Iterable[FileChange]) -> li
     for change in changes:
         by_commit.setdefault(change.commit_id, []).append(change)
     tree: dict[str, tuple[str | None, int | None]] = {}
-    first: str | None = None
+    first_at: Any = None  # time of the first commit that touched weights
+    in_first_release = False  # whether the commit at hand still belongs to the first release
+    first_release_open = True  # no commit after the first release has touched weights yet
     open_shards: dict[tuple[str, str, str], set[str]] = {}  # sharded sets begun by the first release
     events: list[WeightEvent] = []
     for commit in commits:
         rows = sorted(by_commit.get(commit.commit_id, []), key=lambda c: c.path)
         if not rows:
             continue
-        if first is None:
-            first = commit.commit_id
+        if first_at is None:
+            first_at, in_first_release = commit.committed_at, True
+        else:
+            in_first_release = (
+                first_release_open
+                and all(r.change_kind == "added" and r.path not in tree for r in rows)
+                and _minutes(first_at, commit.committed_at) <= INITIAL_UPLOAD_MINUTES
+            )
         bot = is_conversion_commit(commit)
+        kinds: list[str] = []
         for row in rows:
-            kind: str
             source: str | None = None
+            shard = _SHARD.match(row.path)
+            key = (shard["stem"], shard["n"], shard["ext"]) if shard else ("", "", "")
             if row.change_kind == "deleted":
                 kind = "deleted"
             elif row.change_kind == "modified":
                 if row.old_sha256 and row.new_sha256 and row.old_sha256 == row.new_sha256:
                     continue  # pointer rewritten, same content
                 kind = "replaced"
-            elif commit.commit_id == first:
+            elif in_first_release:
                 kind = "initial"
-                shard = _SHARD.match(row.path)
                 if shard:
-                    key = (shard["stem"], shard["n"], shard["ext"])
                     open_shards.setdefault(key, set()).add(shard["i"])
+            elif shard and shard["i"] not in open_shards.get(key, {shard["i"]}):
+                kind = "initial"  # a shard the first release began and had not finished
+                open_shards[key].add(shard["i"])
             else:
-                shard = _SHARD.match(row.path)
-                key = (shard["stem"], shard["n"], shard["ext"]) if shard else ("", "", "")
-                if shard and key in open_shards and shard["i"] not in open_shards[key] and len(open_shards[key]) < int(shard["n"]):
-                    kind = "initial"
-                    open_shards[key].add(shard["i"])
-                else:
-                    source = _conversion_source(row, tree, bot)
-                    kind = "converted" if source is not None else "added"
+                source = _conversion_source(row, tree, bot)
+                kind = "converted" if source is not None else "added"
+            kinds.append(kind)
             events.append(
                 WeightEvent(
                     commit=commit,
@@ -163,7 +182,8 @@ def classify(commits: Sequence[CommitInfo], changes: Iterable[FileChange]) -> li
                 tree.pop(row.path, None)
             else:
                 tree[row.path] = (row.new_sha256 or row.new_blob, row.new_size)
-        # A sharded set stops being "the first release" once anything else happens to the weights.
-        if commit.commit_id != first and any(e.commit is commit and e.change_kind != "initial" for e in events[-len(rows):]):
-            open_shards.clear()
+        if not in_first_release:
+            first_release_open = False
+            if any(k != "initial" for k in kinds):
+                open_shards.clear()  # anything else happened to the weights: the first release is over
     return events

@@ -160,6 +160,13 @@ def build_version_pairs(con: duckdb.DuckDBPyConnection) -> int:
     return len(frame)
 
 
+def _finite(x: float) -> float | str | None:
+    """JSON has no NaN or infinity: an undefined odds ratio is null, an infinite one ``"inf"``."""
+    if x != x:
+        return None
+    return "inf" if x == float("inf") else round(x, 4)
+
+
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 2) if whole else None
 
@@ -194,7 +201,7 @@ def pair_tests(con: duckdb.DuckDBPyConnection, group_column: str = "paper_versio
                 "major_same": sm,
                 "minor_changed": cn,
                 "minor_same": sn,
-                "odds_ratio": test.odds_ratio,
+                "odds_ratio": _finite(test.odds_ratio),
                 "p_value": test.p_value,
             }
         )
@@ -241,6 +248,9 @@ def study_measures(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "file_changes": total,
         "commits": commits,
         "commits_with_file_changes": diffed,
+        # ``--changes matter`` diffs only commits that touch weights, cards, configs, tokenizers or
+        # adapters: the other commits' changes are missing and the shares are upper bounds.
+        "all_commits_diffed": diffed >= commits,
         "paper_weight_changes": model_files.changes if model_files else 0,
         "paper_share_pct": model_files.share_pct if model_files else None,
         "paper_categories": {k: v.share_pct for k, v in shares.items()},

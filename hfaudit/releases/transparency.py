@@ -26,13 +26,10 @@ TRANSPARENCY_COLUMNS = [
     "datasets_declared", "datasets_mentioned", "base_models", "base_model_declared",
     "eval_results_declared", "new_version",
 ]
-# Phrases of the Hub's model-card template and of cards that tools write unfilled.
-_TEMPLATE_MARKERS = (
-    "<!-- Provide a quick summary of what the model is/does. -->",
-    "This model card has been automatically generated",
-    "This is the model card of a 🤗 transformers model that has been pushed on the Hub",
-)
-_MORE_INFO = re.compile(r"\[?more information needed\]?", re.IGNORECASE)
+# The placeholder the Hub's model-card template (and the Trainer's card) leaves in unfilled fields.
+_MORE_INFO = re.compile(r"more information needed", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+TEMPLATE_SHARE = 0.25
 _DATASET_MENTION = re.compile(
     r"huggingface\.co/datasets/|\bdatasets?\b|\bcorpus\b|\bcorpora\b|\btrained on (the )?[\w-]+ (data|dataset)",
     re.IGNORECASE,
@@ -86,8 +83,14 @@ def _body(content: str) -> str:
 
 
 def is_template(body: str) -> bool:
-    """Whether a card body is the Hub's template (or another tool's) left unfilled."""
-    return any(m in body for m in _TEMPLATE_MARKERS) or len(_MORE_INFO.findall(body)) >= 3
+    """Whether a card body is a template left unfilled: at least three of its content lines (not
+    headings, not comments) and at least a quarter of them are "More Information Needed"."""
+    lines = [
+        line.strip() for line in _COMMENT.sub("", body).splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    placeholders = sum(1 for line in lines if _MORE_INFO.search(line))
+    return placeholders >= 3 and placeholders >= TEMPLATE_SHARE * len(lines)
 
 
 def _eval_results(front: dict[str, Any]) -> bool:

@@ -1,0 +1,123 @@
+"""Command ``hfaudit paper releases``: the study's release measures beside hfaudit's.
+
+From a crawled store (``--db``), from the study's own count tables (``--extensions``,
+``--weight-files``), or both. Examples::
+
+    hfaudit paper releases --db hfaudit.duckdb --format table
+    hfaudit paper releases --extensions RQ1_results/file_extension_and_frequencies.csv \\
+        --weight-files dataset_folder/model_weight_file_changed.csv --format json
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hfaudit.errors import HfauditError
+
+FORMATS = ("json", "table")
+
+
+def releases_measures(db: Path | None, extensions: Path | None, weight_files: Path | None) -> dict[str, Any]:
+    """The measures as one JSON-ready mapping (the library call behind the command)."""
+    from hfaudit.releases.measures import study_measures
+    from hfaudit.releases.paper import STUDY, study_csv_measures
+    from hfaudit.store import Store
+
+    if db is None and extensions is None and weight_files is None:
+        raise HfauditError("give --db, or the study's tables with --extensions and/or --weight-files", code=2)
+    out: dict[str, Any] = {"study": dict(STUDY)}
+    if extensions is not None or weight_files is not None:
+        out["study_tables"] = study_csv_measures(extensions, weight_files)
+    if db is not None:
+        with Store(db, read_only=True) as store:
+            row = store.con.execute(
+                "select count(*) from information_schema.tables where table_name = 'weight_changes'"
+            ).fetchone()
+            if not row or not row[0]:
+                raise HfauditError(f"{db} has no weight_changes table: run 'hfaudit analyse --db {db}' first", code=2)
+            out["store"] = study_measures(store.con)
+            out["store"].pop("study", None)
+    return out
+
+
+def _rows(out: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(measure, study, this) lines for the table format."""
+    study = out["study"]
+    rows: list[tuple[str, str, str]] = []
+    tables = out.get("study_tables", {})
+    for cat in tables.get("categories", []):
+        rows.append((f"study tables: {cat['category']} share of file changes", "", f"{cat['share_pct']}% ({cat['changes']:,})"))
+    if "repeat_weight_files" in tables:
+        r = tables["repeat_weight_files"]
+        rows.append(("study tables: weight files changed >= 2 times", f"{study['repeat_weight_files']:,} in {study['repeat_weight_models']:,} models", f"{r['files']:,} in {r['models']:,} models"))
+    store = out.get("store")
+    if store:
+        w, r = store["weight_share"], store["repeat_weight_files"]
+        rows += [
+            ("weight share of file changes (paper extensions)", f"{study['weight_share_pct']}%", f"{w['paper_share_pct']}% of {w['file_changes']:,}"),
+            ("weight share of file changes (hfaudit is_weight)", "", f"{w['hfaudit_share_pct']}%"),
+            ("silent weight changes after the first release", "", f"{w['silent_share_pct']}% of {w['after_first_release']:,}"),
+            ("silent in-place replacements", "", f"{w['silent_replacement_share_pct']}% of {w['replacements']:,}"),
+            ("weight files changed >= 2 times (paper)", f"{study['repeat_weight_files']:,} / {study['repeat_weight_models']:,} models", f"{r['paper_files']:,} / {r['paper_models']:,} models"),
+            ("weight files replaced in place (hfaudit)", "", f"{r['hfaudit_replaced_files']:,} / {r['hfaudit_replaced_models']:,} models"),
+        ]
+        if not w["all_commits_diffed"]:
+            rows.append(("note", "", "crawled with --changes matter: shares are upper bounds"))
+        c = store.get("cards")
+        if c:
+            rows += [
+                ("card present (paper)", f"{study['card_present_pct']}%", f"{c['paper_card_present_pct']}%"),
+                ("card filled, not empty or template (hfaudit)", "", f"{c['hfaudit_card_filled_pct']}%"),
+                ("datasets declared in metadata (paper)", f"{study['datasets_declared_pct']}% ({study['datasets_declared_notebook_pct']}%)", f"{c['paper_datasets_declared_pct']}%"),
+                ("datasets declared or mentioned (hfaudit)", "", f"{c['hfaudit_datasets_declared_or_mentioned_pct']}%"),
+            ]
+        for t in store["version_pairs"]["paper_groups"]:
+            rows.append((
+                f"major vs minor: {t['flag']}",
+                "",
+                f"major {t['major_changed']}/{t['major_changed'] + t['major_same']}, minor {t['minor_changed']}/{t['minor_changed'] + t['minor_same']}, p={t['p_value']:.3g}",
+            ))
+    return rows
+
+
+def paper_releases_command(
+    db: Annotated[Path | None, typer.Option("--db", help="A crawled and analysed store.")] = None,
+    extensions: Annotated[
+        Path | None, typer.Option("--extensions", help="The study's RQ1_results/file_extension_and_frequencies.csv.")
+    ] = None,
+    weight_files: Annotated[
+        Path | None, typer.Option("--weight-files", help="The study's dataset_folder/model_weight_file_changed.csv.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json or table.")] = "table",
+) -> None:
+    """The study's release measures (weight-file share, repeat weight files, cards, datasets,
+    major vs minor) computed as the study did, beside hfaudit's.
+
+    Example: hfaudit paper releases --db hfaudit.duckdb --format json
+    """
+    if fmt not in FORMATS:
+        raise HfauditError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", code=2)
+    out = releases_measures(db, extensions, weight_files)
+    if fmt == "json":
+        typer.echo(json.dumps(out, indent=2, sort_keys=True))
+        return
+    rows = [("measure", "study", "this run"), *_rows(out)]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        typer.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip())
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``paper releases`` to ``app`` (reusing a ``paper`` group if one exists)."""
+    paper_app: typer.Typer | None = None
+    for group in app.registered_groups:
+        if group.name == "paper" and group.typer_instance is not None:
+            paper_app = group.typer_instance
+    if paper_app is None:
+        paper_app = typer.Typer(help="The study's own measures, computed as the study did.", no_args_is_help=True)
+        app.add_typer(paper_app, name="paper")
+    paper_app.command("releases")(paper_releases_command)
