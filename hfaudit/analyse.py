@@ -64,9 +64,17 @@ def _audits(con: duckdb.DuckDBPyConnection) -> str:
     return f"audits: {len(run.findings)} findings from {len(run.audits) - len(run.skipped)} audits ({len(run.skipped)} skipped)"
 
 
+def _lineage(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.lineage import build_lineage_tables
+
+    counts = build_lineage_tables(con)
+    return f"lineage: {counts['lineage_edges']} edges, {counts['lineage_conflicts']} conflicts"
+
+
 ANALYSERS: list[tuple[str, Analyser]] = [
     ("weight_file_changes", _weight_file_changes),
     ("naming", _naming),
+    ("lineage", _lineage),
     ("releases", _releases),
     ("semver", _semver),
     ("audits", _audits),

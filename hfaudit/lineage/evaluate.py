@@ -1,0 +1,191 @@
+"""Scores of the lineage tables against ground truth: the generator's, and the Hub's own model trees.
+
+``score_truth`` compares ``model_lineage`` with a generator's ground truth (relation accuracy over
+derivatives, exact root and depth). ``score_trees`` compares it with the child, adapter, quantized and
+merge lists of real model-tree CSVs (``hfaudit fakehub import-trees`` input). Both only read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from hfaudit.fakehub.import_trees import LIST_RELATIONS, model_id, read_rows
+
+
+@dataclass
+class TruthScore:
+    derivatives: int = 0
+    relation_correct: int = 0
+    unobservable: int = 0
+    observable_relation_correct: int = 0
+    models: int = 0
+    root_exact_observable: int = 0
+    depth_exact_observable: int = 0
+    root_correct: int = 0
+    depth_correct: int = 0
+    by_relation: dict[str, list[int]] = field(default_factory=dict)  # relation -> [correct, total]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def relation_accuracy(self) -> float:
+        return self.relation_correct / self.derivatives if self.derivatives else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["relation_accuracy"] = round(self.relation_accuracy, 4)
+        observable = self.derivatives - self.unobservable
+        out["observable_relation_accuracy"] = round(self.observable_relation_correct / observable, 4) if observable else 1.0
+        out["errors"] = self.errors[:20]
+        return out
+
+
+def truth_placements(
+    truths: Iterable[dict[str, Any]], visible: set[str] | None = None
+) -> dict[str, tuple[str, int]]:
+    """(root, depth) of each truth model, following the first true base (as hfaudit does).
+
+    With ``visible``, only those children's edges count: a model whose crawled data carries no sign of
+    its base (an empty repository, no card, no config) is a root as far as anyone can tell.
+    """
+    first = {
+        t["id"]: (t.get("base_models") or [None])[0] if visible is None or t["id"] in visible else None
+        for t in truths
+    }
+    out: dict[str, tuple[str, int]] = {}
+    for start in first:
+        walk, node = [], start
+        while node not in out:
+            parent = first.get(node)
+            if parent is None or parent in walk or parent == node:
+                out[node] = (node, 0)
+                break
+            walk.append(node)
+            node = parent
+        root, depth = out[node]
+        for d, n in enumerate(reversed(walk), start=1):
+            out[n] = (root, depth + d)
+    return out
+
+
+def score_truth(con: duckdb.DuckDBPyConnection, truths: list[dict[str, Any]]) -> TruthScore:
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute("select model_id, relation_to_parent, root_id, depth, relation_basis from model_lineage").fetchall()
+    }
+    visible = {r[0] for r in con.execute("select distinct child_id from lineage_evidence").fetchall()}
+    place = truth_placements(truths)
+    seen = truth_placements(truths, visible)
+    score = TruthScore()
+    for t in truths:
+        got = rows.get(t["id"])
+        if got is None:
+            continue  # not crawled (private, say)
+        relation, root, depth, basis = got
+        score.models += 1
+        want_root, want_depth = place[t["id"]]
+        score.root_correct += root == want_root
+        score.depth_correct += depth == want_depth
+        score.root_exact_observable += root == seen[t["id"]][0]
+        score.depth_exact_observable += depth == seen[t["id"]][1]
+        if root != want_root or depth != want_depth:
+            score.errors.append({"id": t["id"], "want": [want_root, want_depth], "got": [root, depth]})
+        if t.get("relation"):
+            score.derivatives += 1
+            ok = relation == t["relation"]
+            score.relation_correct += ok
+            score.unobservable += t["id"] not in visible
+            score.observable_relation_correct += ok and t["id"] in visible
+            cell = score.by_relation.setdefault(t["relation"], [0, 0])
+            cell[0] += ok
+            cell[1] += 1
+            if not ok:
+                score.errors.append({"id": t["id"], "want": t["relation"], "got": relation, "basis": basis})
+    return score
+
+
+def read_truth(path: str | Path) -> list[dict[str, Any]]:
+    with Path(path).open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+@dataclass
+class TreeScore:
+    pairs: int = 0
+    agree: int = 0
+    edge_found: int = 0
+    quantized: int = 0
+    quantized_recalled: int = 0
+    finetune_full: int = 0
+    finetune_mislabelled: int = 0
+    by_list: dict[str, list[int]] = field(default_factory=dict)  # relation -> [agree, total]
+    confusion: dict[str, int] = field(default_factory=dict)  # "listed->given" -> count
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["agreement"] = round(self.agree / self.pairs, 4) if self.pairs else 1.0
+        out["edge_recall"] = round(self.edge_found / self.pairs, 4) if self.pairs else 1.0
+        out["quantized_recall"] = round(self.quantized_recalled / self.quantized, 4) if self.quantized else 1.0
+        out["finetune_mislabel_rate"] = (
+            round(self.finetune_mislabelled / self.finetune_full, 4) if self.finetune_full else 0.0
+        )
+        return out
+
+
+def tree_pairs(rows: list[dict[str, str]]) -> tuple[set[tuple[str, str, str]], set[str]]:
+    """(child, parent, listed relation) for every list entry, and the ids that have rows of their own."""
+    pairs: set[tuple[str, str, str]] = set()
+    full: set[str] = set()
+    for row in rows:
+        parent = model_id(row.get("model_id") or "")
+        if parent is None:
+            continue
+        try:
+            meta = json.loads(row.get("metadata") or "")
+        except ValueError:
+            meta = None
+        if isinstance(meta, dict):
+            full.add(parent)
+        for column, relation in LIST_RELATIONS.items():
+            for part in (row.get(column) or "").split(","):
+                child = model_id(part)
+                if child and child != parent:
+                    pairs.add((child, parent, relation))
+    return pairs, full
+
+
+def score_trees(con: duckdb.DuckDBPyConnection, directory: str | Path) -> TreeScore:
+    """Agreement of edges and relations with the Hub's lists in the CSVs of ``directory``."""
+    pairs, full = tree_pairs(read_rows(Path(directory)))
+    edges = {
+        (c.lower(), p.lower())
+        for c, p in con.execute("select child_id, parent_id from lineage_edges where in_graph").fetchall()
+    }
+    relation = {m.lower(): r for m, r in con.execute("select model_id, relation_to_parent from model_lineage").fetchall()}
+    score = TreeScore()
+    confusion: Counter[str] = Counter()
+    for child, parent, listed in sorted(pairs):
+        score.pairs += 1
+        has_edge = (child.lower(), parent.lower()) in edges
+        given = relation.get(child.lower())
+        ok = has_edge and given == listed
+        score.edge_found += has_edge
+        score.agree += ok
+        cell = score.by_list.setdefault(listed, [0, 0])
+        cell[0] += ok
+        cell[1] += 1
+        confusion[f"{listed}->{given}"] += 1
+        if listed == "quantized":
+            score.quantized += 1
+            score.quantized_recalled += given == "quantized"
+        if listed == "finetune" and child in full:
+            score.finetune_full += 1
+            score.finetune_mislabelled += given is not None and given != "finetune"
+    score.confusion = dict(sorted(confusion.items()))
+    return score

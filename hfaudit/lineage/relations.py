@@ -1,0 +1,179 @@
+"""How a derived model relates to its parent: declared, observed, and the two compared.
+
+A relation is one of ``finetune``, ``adapter``, ``quantized``, ``merge``. The *declared* relation is
+what the card's ``base_model_relation``, the Hub's ``base_model:<relation>:`` tags or the
+``baseModels`` answer state. The *observed* relation is read from evidence, strongest first:
+
+1. files: GGUF/GGML/EXL2 weights, GPTQ/AWQ files, a ``quantization_config`` (or MLX ``quantization``)
+   in ``config.json`` → quantized; ``adapter_config.json``, or adapter weights with no full weights
+   → adapter; a mergekit config → merge;
+2. several declared parents → merge;
+3. with no weight file at all (a repository known only by its card), quantization, adapter or merge
+   words in the name;
+4. otherwise ``finetune``: with full weights that is a reading of the files (``weights``); with
+   nothing to read it is only a default (``default``), as the study's every unmarked model was.
+
+Where a relation is declared it is kept, and a conflict is recorded when files say otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+RELATIONS: tuple[str, ...] = ("finetune", "adapter", "quantized", "merge")
+
+# How sure the observed relation is, by what it rests on.
+BASIS_CONFIDENCE: dict[str, float] = {
+    "declared": 0.95,
+    "files": 0.9,
+    "parents": 0.85,
+    "name": 0.7,
+    "weights": 0.6,
+    "default": 0.3,
+}
+
+_QUANT_SUFFIXES = (".gguf", ".ggml", ".exl2", ".awq", ".gptq")
+_QUANT_FILES = {"quantize_config.json", "quant_config.json", "quantization_config.json", "measurement.json"}
+_MERGE_FILES = {"mergekit_config.yml", "mergekit_config.yaml", "merge_config.yml", "merge_config.yaml"}
+_ADAPTER_WEIGHT = re.compile(r"(^|/)(adapter_model|pytorch_lora_weights|[^/]*lora[^/]*)\.(safetensors|bin|pt)$")
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".gguf", ".ggml", ".npz")
+_NOT_WEIGHTS = re.compile(r"(^|/)(training_args|optimizer|scheduler|rng_state[^/]*)\.(bin|pt|pth)$")
+
+# Name tokens that sign a quantization (matched on whole tokens of the lower-cased name).
+QUANT_TOKEN = re.compile(
+    r"""^(
+        gguf|ggml|gptq|awq|exl2|exl3|bnb|nf4|fp4|fp8|fp6|int2|int3|int4|int8|w[2348]a(4|8|16)(g\d+)?|
+        aqlm|hqq|eetq|quanto|marlin|imatrix|i1|mlx|quantized|quant|quants|
+        \d{1,2}-?bits?|q\d(_[a-z0-9]+)*|iq\d(_[a-z0-9]+)*|\d+(\.\d+)?bpw
+    )$""",
+    re.VERBOSE,
+)
+# Tokens that sign a quantization anywhere inside a token (``Q4_K_M``, ``4bit``, ``gptq``, ``w4a16``).
+_QUANT_INSIDE = re.compile(r"gguf|ggml|gptq|awq|exl2|\d-?bits?\b|(?<![a-z])q\d_k|(?<![a-z])iq\d_|w4a16|nf4|fp8|int4|int8")
+_ADAPTER_TOKEN = re.compile(r"^(lora|qlora|adapter|adapters|peft|dora|loha|lokr|ia3)$")
+_ADAPTER_INSIDE = re.compile(r"lora|adapter|peft")
+_MERGE_TOKEN = re.compile(r"^(merge|merged|mergekit|slerp|ties|dare|moe|frankenmerge|passthrough|task-arithmetic)$")
+_TOKEN_SPLIT = re.compile(r"[-_.\s]+")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the store tells about one model's files and configuration."""
+
+    paths: tuple[str, ...] = ()
+    config: Mapping[str, Any] | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observed:
+    relation: str
+    basis: str  # files | parents | name | weights | default
+    reason: str
+
+    @property
+    def confidence(self) -> float:
+        return BASIS_CONFIDENCE[self.basis]
+
+
+def name_tokens(model_id: str) -> list[str]:
+    name = model_id.split("/", 1)[-1].lower()
+    return [t for t in _TOKEN_SPLIT.split(name) if t]
+
+
+def name_quant_sign(model_id: str) -> str | None:
+    """The token of the name that signs a quantization (``gguf``, ``4bit``, ``q4_k_m``), or None."""
+    name = model_id.split("/", 1)[-1].lower()
+    for token in re.split(r"[-.\s]+", name):
+        if QUANT_TOKEN.match(token) or QUANT_TOKEN.match(token.replace("_", "")):
+            return token
+        hit = _QUANT_INSIDE.search(token)
+        if hit:
+            return hit.group(0)
+    for token in name_tokens(model_id):
+        if QUANT_TOKEN.match(token):
+            return token
+    return None
+
+
+def name_adapter_sign(model_id: str) -> str | None:
+    for token in name_tokens(model_id):
+        if _ADAPTER_TOKEN.match(token) or _ADAPTER_INSIDE.search(token):
+            return token
+    return None
+
+
+def name_merge_sign(model_id: str) -> str | None:
+    name = model_id.split("/", 1)[-1].lower()
+    for token in name_tokens(model_id):
+        if _MERGE_TOKEN.match(token):
+            return token
+    return "task-arithmetic" if "task-arithmetic" in name else None
+
+
+def is_weight(path: str) -> bool:
+    lower = path.lower()
+    return lower.endswith(_WEIGHT_SUFFIXES) and not _NOT_WEIGHTS.search(lower)
+
+
+def file_signs(evidence: Evidence) -> dict[str, str]:
+    """relation → the file or setting that shows it, for each relation the files show."""
+    signs: dict[str, str] = {}
+    names = [(p, PurePosixPath(p).name.lower()) for p in evidence.paths]
+    for path, name in names:
+        if name.endswith(_QUANT_SUFFIXES) or name in _QUANT_FILES or (
+            is_weight(path) and re.search(r"gptq|awq", name)
+        ):
+            signs.setdefault("quantized", path)
+    config = evidence.config or {}
+    if "quantized" not in signs:
+        if isinstance(config.get("quantization_config"), dict):
+            method = config["quantization_config"].get("quant_method")
+            signs["quantized"] = f"config.json quantization_config ({method or 'unknown'})"
+        elif isinstance(config.get("quantization"), dict):
+            signs["quantized"] = "config.json quantization (mlx)"
+    if any(name == "adapter_config.json" for _, name in names):
+        signs["adapter"] = "adapter_config.json"
+    else:
+        weights = [p for p, _ in names if is_weight(p)]
+        adapter_weights = [p for p in weights if _ADAPTER_WEIGHT.search(p.lower())]
+        if adapter_weights and len(adapter_weights) == len(weights):
+            signs["adapter"] = adapter_weights[0]
+    for path, name in names:
+        if name in _MERGE_FILES:
+            signs["merge"] = path
+    return signs
+
+
+def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
+    """The relation the evidence shows for a model with ``n_parents`` distinct graph parents."""
+    signs = file_signs(evidence)
+    for relation in ("quantized", "adapter", "merge"):
+        if relation in signs:
+            return Observed(relation, "files", signs[relation])
+    if n_parents > 1:
+        return Observed("merge", "parents", f"{n_parents} parents")
+    if not any(is_weight(p) for p in evidence.paths):
+        sign = name_quant_sign(model_id)
+        if sign:
+            return Observed("quantized", "name", f"name token {sign!r}")
+        sign = name_adapter_sign(model_id)
+        if sign:
+            return Observed("adapter", "name", f"name token {sign!r}")
+        sign = name_merge_sign(model_id)
+        if sign:
+            return Observed("merge", "name", f"name token {sign!r}")
+        return Observed("finetune", "default", "no files and no sign in the name")
+    return Observed("finetune", "weights", "full weights, no quantization, adapter or merge sign")
+
+
+def declared_relation(values: Iterable[str | None]) -> str | None:
+    """The first valid relation among declarations, strongest source first."""
+    for value in values:
+        if isinstance(value, str) and value.strip().lower() in RELATIONS:
+            return value.strip().lower()
+    return None
