@@ -154,10 +154,11 @@ class Vocabulary:
         self.phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
         self.families: dict[str, str] = {}
         self.learned: dict[str, set[str]] = {"model_types": set(), "base_models": set(), "datasets": set()}
+        # Caches of the parser, cleared by ``add`` (except the phrase pairs, a superset).
         self._family_re: re.Pattern[str] | None = None
-        self._token_cache: dict[str, tuple] = {}
-        self._family_cache: dict[str, str | None] = {}
-        """Lowercased token -> its context-free classification (see ``_token_entry``); cleared by ``add``."""
+        self._token_cache: dict[str, tuple] = {}  # lowercased token -> ``_token_entry``
+        self._chunk_cache: dict[str, tuple] = {}  # chunk of a name -> ``_chunk_entry``
+        self._phrase_pairs: set[tuple[str, str]] = set()  # the first two tokens of every phrase
         for filename, seg_type in _FILES:
             path = data_dir / filename
             if not path.exists():
@@ -181,13 +182,14 @@ class Vocabulary:
         elif len(toks) <= _MAX_PHRASE:
             entries = [e for e in self.phrases.get(toks[0], []) if e[0] != toks]
             entries.append((toks, key, seg_type))
+            self._phrase_pairs.add((toks[0], toks[1]))
             entries.sort(key=lambda e: -len(e[0]))
             self.phrases[toks[0]] = entries
         if seg_type == "base-model" or family:
             self.families[key] = (family or key).lower()
         self._family_re = None
         self._token_cache.clear()
-        self._family_cache.clear()
+        self._chunk_cache.clear()
 
     def extend(
         self,
@@ -566,26 +568,6 @@ def _split_tokens(name: str) -> tuple[list[str], list[str], list[str | None] | N
     return texts, lows, None
 
 
-def _family_in(lname: str, v: Vocabulary) -> str | None:
-    """The family of the leftmost family alias in a lowercased name (``Vocabulary.family_regex``).
-
-    Aliases hold no ``-``, ``_`` or whitespace, so the search runs chunk by chunk, each chunk's answer cached.
-    """
-    cache = v._family_cache
-    for chunk in _chunks(lname):
-        if chunk in cache:
-            alias = cache[chunk]
-        else:
-            m = v.family_regex().search(chunk)
-            alias = m.group() if m is not None else None
-            if len(cache) > _CACHE_LIMIT:
-                cache.clear()
-            cache[chunk] = alias
-        if alias is not None:
-            return v.families.get(alias)
-    return None
-
-
 _new = object.__new__
 _VERSION_KINDS = frozenset({"semver", "vminor", "vmajor", "decimal", "release"})
 _FACT_WORDS = frozenset(_QUANT_CONTAINERS) | _BIT_WORDS | _FLOAT_FORMATS | frozenset(_VARIANT_OF) | {"i1", "imatrix"}
@@ -601,12 +583,8 @@ def _segment(text: str, seg_type: str) -> Segment:
     return s
 
 
-def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
-    """Parse one ``owner/name`` (or a bare name) into segments, version, size, quantization, family."""
-    v = vocab if vocab is not None else default_vocabulary()
-    owner, sep, name = model_id.partition("/")
-    if not sep:
-        owner, name = "", model_id
+def _typed_general(name: str, v: Vocabulary) -> list[list]:
+    """Passes 1-3 for a name with a whole-name form, a phrase or a token whose type needs its context."""
     texts, lows, pres = _split_tokens(name)
     n = len(texts)
 
@@ -652,7 +630,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
 
     # Pass 3: types.
     count = len(toks)
-    typed: list[list] = []  # [text, low, type, kind]
+    typed: list[list] = []
     prev: str | None = None
     cache = v._token_cache
     for pos, (text, low, forced) in enumerate(toks):
@@ -678,6 +656,96 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         else:
             typed.append([text, low, forced, None])
             prev = forced
+
+    return typed
+
+
+_CTX = "?context"
+"""Kind of a typed prototype whose type ``_classify`` decides from its position and neighbour."""
+_HAS_CTX, _HAS_PHRASE, _RISKY = 1, 2, 4
+
+
+def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
+    """``(typed prototypes, flags, family alias, token counts, token keys)`` of one chunk, cached per vocabulary.
+
+    The prototypes are ``(text, low, type, kind)`` as pass 3 would type the chunk's tokens alone. Flags:
+    ``_RISKY`` when a whole-name form may start in the chunk (then the general passes run),
+    ``_HAS_PHRASE`` when a token may start a phrase, ``_HAS_CTX`` when a prototype's type depends on its
+    position (kind ``_CTX``). The counts say which prototypes are tokens of pass 2 (a compound such as
+    ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts. The alias is
+    the first family alias in the lowercased chunk (``Vocabulary.family_regex``).
+    """
+    cache = v._chunk_cache
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    m = v.family_regex().search(chunk.lower())
+    alias = m.group() if m is not None else None
+    entry: tuple
+    if not chunk:
+        entry = ((), 0, alias, (), ())
+    elif _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk)):
+        entry = (None, _RISKY, alias, None, None)
+    else:
+        protos: list[tuple[str, str, str | None, str | None]] = []
+        counts: list[int] = []
+        lows: list[str] = []
+        flags = 0
+        tcache = v._token_cache
+        for text in _PLAIN_TOK_RE.findall(chunk):
+            low = text.lower()
+            lows.append(low)
+            if low in v.phrases:
+                flags |= _HAS_PHRASE
+            e = tcache.get(low) or _token_entry(low, v)
+            if e[0] == 0:
+                protos.append((text, low, e[1], e[2]))
+                counts.append(1)
+            elif e[0] == 1:
+                cut = e[1]
+                protos.append((text[:cut], e[2], "base-model", None))
+                protos.append((text[cut:], e[3], "size", "size"))
+                counts += (1, 0)
+            else:
+                protos.append((text, low, None, _CTX))
+                counts.append(1)
+                flags |= _HAS_CTX
+        entry = (tuple(protos), flags, alias, tuple(counts), tuple(lows))
+    cache[chunk] = entry
+    return entry
+
+
+def _may_have_phrase(ces: list[tuple], v: Vocabulary) -> bool:
+    """Whether two adjacent tokens of the name begin a vocabulary phrase (all phrases have two or more)."""
+    lows = [low for ce in ces for low in ce[4]]
+    pairs = v._phrase_pairs
+    return any(pair in pairs for pair in zip(lows, lows[1:]))
+
+
+def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
+    """Parse one ``owner/name`` (or a bare name) into segments, version, size, quantization, family."""
+    v = vocab if vocab is not None else default_vocabulary()
+    owner, sep, name = model_id.partition("/")
+    if not sep:
+        owner, name = "", model_id
+    # Passes 1-3 by chunks: each chunk's tokens and their types are cached per vocabulary.
+    ccache = v._chunk_cache
+    ces = [ccache.get(c) or _chunk_entry(c, v) for c in _chunks(name)]
+    flags = 0
+    for ce in ces:
+        flags |= ce[1]
+    typed: list[list]  # [text, low, type, kind]
+    if flags & _RISKY or (flags & _HAS_PHRASE and _may_have_phrase(ces, v)):
+        typed = _typed_general(name, v)
+    else:
+        typed = [list(p) for ce in ces for p in ce[0]]
+        if flags & _HAS_CTX:
+            counts = [c for ce in ces for c in ce[3]]
+            count = sum(counts)
+            pos = -1
+            for i, tok in enumerate(typed):
+                pos += counts[i]
+                if tok[3] == _CTX:
+                    tok[2], tok[3] = _classify(tok[1], v, pos, count, typed[i - 1][2] if i else None)
 
     # Pass 4: absorption, free words by position, then merge.
     _absorb(typed)
@@ -754,7 +822,12 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     if base_family is not None:
         family = base_family
     if family is None:
-        family = _family_in(name.lower(), v)
+        # The leftmost family alias in the lowercased name: aliases hold no ``-``, ``_`` or
+        # whitespace, so each chunk's first alias (cached) decides.
+        for ce in ces:
+            if ce[2] is not None:
+                family = families.get(ce[2])
+                break
     # The stem drops the version and keeps everything else, normalised.
     stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_raw])
     # ``ParsedName(...)`` without the frozen dataclass's per-field ``object.__setattr__``.
