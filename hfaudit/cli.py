@@ -32,6 +32,12 @@ naming_cli.register(app)
 from hfaudit.releases import cli as releases_cli  # noqa: E402
 
 releases_cli.register(app)
+from hfaudit.lineage import cli as lineage_cli  # noqa: E402
+
+lineage_cli.register(app)
+from hfaudit.audit import cli as audit_cli  # noqa: E402
+
+audit_cli.register(app)
 
 
 def main() -> None:

@@ -5,21 +5,24 @@
 --   base_model:<relation>: tags) but the files say otherwise (GGUF weights on a "finetune", an
 --   adapter_config.json on a "merge"). Tools that trust the declaration load the model wrongly.
 -- reference: https://huggingface.co/docs/hub/model-cards#specifying-a-base-model
--- message: declared {declared_relation} of {parent_id}, but the evidence says {relation}
--- requires: lineage_edges
+-- message: declared {declared_relation} of {parent_id}, but the {relation_basis} say {observed_relation}
+-- requires: model_lineage
 with declared as (
-    select child_id, parent_id, relation, declared_relation, source, confidence
-    from lineage_edges
+    select model_id, parent_id, declared_relation, observed_relation, relation_basis
+    from model_lineage
     where declared_relation is not null
-      and relation is not null
-      and relation <> declared_relation
+      and observed_relation is not null
+      -- a relation observed only by default (nothing to read) contradicts nothing
+      and relation_basis not in ('default', 'declared')
+      and observed_relation <> declared_relation
 )
 
-select distinct
-    child_id as model_id,
-    parent_id as location,
-    parent_id,
+select
+    model_id,
+    coalesce(parent_id, '?') as location,
+    coalesce(parent_id, 'its base') as parent_id,
     declared_relation,
-    relation
+    observed_relation,
+    relation_basis
 from declared
-order by model_id, parent_id
+order by model_id, location

@@ -16,12 +16,12 @@ flagged as (
     select
         model_id,
         case
-            when not card_present then 'missing'
-            when card_empty then 'empty'
+            when not coalesce(card_present, false) or card_state = 'none' then 'missing'
+            when card_state = 'empty' then 'empty'
             else 'an unfilled template'
         end as card_state
     from latest
-    where not card_present or card_empty or card_template
+    where not coalesce(card_present, false) or card_state in ('none', 'empty', 'template')
 )
 
 select model_id, 'README.md' as location, card_state

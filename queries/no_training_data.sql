@@ -15,8 +15,9 @@ with latest as (
 select
     model_id,
     'README.md' as location,
-    case when datasets_in_text then ' (only named in the text)' else '' end as in_text
+    case when datasets_mentioned then ' (only named in the text)' else '' end as in_text
 from latest
 where card_present
-  and not coalesce(datasets_in_metadata, false)
+  and card_state not in ('none', 'empty', 'template')
+  and not coalesce(datasets_declared, false)
 order by model_id
