@@ -1,0 +1,92 @@
+"""``hfaudit lineage MODEL`` (ancestors and descendants as a tree, JSON or GraphML) and
+``hfaudit paper lineage`` (the study's base-model and variant measures beside hfaudit's)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from hfaudit.errors import HfauditError
+
+FORMATS = ("tree", "json", "graphml")
+DbOption = Annotated[Path, typer.Option("--db", help="DuckDB file.", envvar="HFAUDIT_DB")]
+
+
+def lineage_command(
+    model: Annotated[str | None, typer.Argument(help="Model id (omit with --all).")] = None,
+    db: DbOption = Path("hfaudit.duckdb"),
+    fmt: Annotated[str, typer.Option("--format", help="tree, json or graphml.")] = "tree",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+    whole: Annotated[bool, typer.Option("--all", help="Export the whole graph (json or graphml).")] = False,
+) -> None:
+    """Print a model's ancestors and descendants, or export the lineage graph.
+
+    Example: hfaudit lineage meta-llama/Llama-2-7b-hf --db hub.duckdb --format graphml --out llama.graphml
+    """
+    from hfaudit.lineage.export import dumps_json, load_view, render_tree, to_graphml
+    from hfaudit.store import Store
+
+    if fmt not in FORMATS:
+        raise HfauditError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", code=2)
+    if model is None and not whole:
+        raise HfauditError("give a MODEL, or --all for the whole graph", code=2)
+    with Store(db, read_only=True) as store:
+        view = load_view(store.con, None if whole else model)
+    if fmt == "json":
+        text = dumps_json(view)
+    elif fmt == "graphml":
+        text = to_graphml(view)
+    else:
+        buffer = io.StringIO()
+        Console(file=buffer, width=160, no_color=True).print(render_tree(view))
+        text = buffer.getvalue()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out} ({len(view.nodes)} models, {len(view.edges)} edges)")
+
+
+def paper_lineage_command(
+    db: DbOption = Path("hfaudit.duckdb"),
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    top: Annotated[int, typer.Option("--top", help="Bases to list.")] = 15,
+) -> None:
+    """The study's base models (config.model_type) and variant labels, beside hfaudit's relations.
+
+    Example: hfaudit paper lineage --db hub.duckdb
+    """
+    from hfaudit.lineage.paper import paper_lineage_measures
+    from hfaudit.output import render_frame
+    from hfaudit.store import Store
+
+    if fmt not in ("table", "json"):
+        raise HfauditError(f"--format must be table or json, not {fmt!r}", code=2)
+    with Store(db, read_only=True) as store:
+        frames = paper_lineage_measures(store.con)
+    frames["bases"] = frames["bases"].head(top)
+    if fmt == "json":
+        data = {name: json.loads(render_frame(frame, "json")) for name, frame in frames.items()}
+        typer.echo(json.dumps(data, indent=2))
+        return
+    for name, frame in frames.items():
+        typer.echo(f"## {name}")
+        typer.echo(render_frame(frame, "table"), nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``lineage`` and ``paper lineage`` to ``app`` (reusing a ``paper`` group if one exists)."""
+    app.command("lineage")(lineage_command)
+    paper_app: typer.Typer | None = None
+    for group in app.registered_groups:
+        if group.name == "paper" and group.typer_instance is not None:
+            paper_app = group.typer_instance
+    if paper_app is None:
+        paper_app = typer.Typer(help="The study's own measures, computed as the study did.", no_args_is_help=True)
+        app.add_typer(paper_app, name="paper")
+    paper_app.command("lineage")(paper_lineage_command)
