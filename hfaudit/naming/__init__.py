@@ -158,6 +158,7 @@ class Vocabulary:
         self._family_re: re.Pattern[str] | None = None
         self._token_cache: dict[str, tuple] = {}  # lowercased token -> ``_token_entry``
         self._chunk_cache: dict[str, tuple] = {}  # chunk of a name -> ``_chunk_entry``
+        self._alias_cache: dict[str, str | None] = {}  # chunk of a name -> ``_chunk_alias``
         self._phrase_pairs: set[tuple[str, str]] = set()  # the first two tokens of every phrase
         for filename, seg_type in _FILES:
             path = data_dir / filename
@@ -190,6 +191,7 @@ class Vocabulary:
         self._family_re = None
         self._token_cache.clear()
         self._chunk_cache.clear()
+        self._alias_cache.clear()
 
     def extend(
         self,
@@ -666,25 +668,22 @@ _HAS_CTX, _HAS_PHRASE, _RISKY = 1, 2, 4
 
 
 def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
-    """``(typed prototypes, flags, family alias, token counts, token keys)`` of one chunk, cached per vocabulary.
+    """``(typed prototypes, flags, None, token counts, token keys)`` of one chunk, cached per vocabulary.
 
     The prototypes are ``(text, low, type, kind)`` as pass 3 would type the chunk's tokens alone. Flags:
     ``_RISKY`` when a whole-name form may start in the chunk (then the general passes run),
     ``_HAS_PHRASE`` when a token may start a phrase, ``_HAS_CTX`` when a prototype's type depends on its
     position (kind ``_CTX``). The counts say which prototypes are tokens of pass 2 (a compound such as
-    ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts. The alias is
-    the first family alias in the lowercased chunk (``Vocabulary.family_regex``).
+    ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts.
     """
     cache = v._chunk_cache
     if len(cache) > _CACHE_LIMIT:
         cache.clear()
-    m = v.family_regex().search(chunk.lower())
-    alias = m.group() if m is not None else None
     entry: tuple
     if not chunk:
-        entry = ((), 0, alias, (), ())
+        entry = ((), 0, None, (), ())
     elif _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk)):
-        entry = (None, _RISKY, alias, None, None)
+        entry = (None, _RISKY, None, None, None)
     else:
         protos: list[tuple[str, str, str | None, str | None]] = []
         counts: list[int] = []
@@ -709,9 +708,19 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
                 protos.append((text, low, None, _CTX))
                 counts.append(1)
                 flags |= _HAS_CTX
-        entry = (tuple(protos), flags, alias, tuple(counts), tuple(lows))
+        entry = (tuple(protos), flags, None, tuple(counts), tuple(lows))
     cache[chunk] = entry
     return entry
+
+
+def _chunk_alias(chunk: str, v: Vocabulary) -> str | None:
+    """The first family alias in the lowercased chunk (``Vocabulary.family_regex``), cached per vocabulary."""
+    cache = v._alias_cache
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    m = v.family_regex().search(chunk.lower())
+    alias = cache[chunk] = m.group() if m is not None else None
+    return alias
 
 
 def _may_have_phrase(ces: list[tuple], v: Vocabulary) -> bool:
@@ -729,7 +738,8 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         owner, name = "", model_id
     # Passes 1-3 by chunks: each chunk's tokens and their types are cached per vocabulary.
     ccache = v._chunk_cache
-    ces = [ccache.get(c) or _chunk_entry(c, v) for c in _chunks(name)]
+    chunks = _chunks(name)
+    ces = [ccache.get(c) or _chunk_entry(c, v) for c in chunks]
     flags = 0
     for ce in ces:
         flags |= ce[1]
@@ -824,9 +834,11 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     if family is None:
         # The leftmost family alias in the lowercased name: aliases hold no ``-``, ``_`` or
         # whitespace, so each chunk's first alias (cached) decides.
-        for ce in ces:
-            if ce[2] is not None:
-                family = families.get(ce[2])
+        acache = v._alias_cache
+        for c in chunks:
+            alias = acache[c] if c in acache else _chunk_alias(c, v)
+            if alias is not None:
+                family = families.get(alias)
                 break
     # The stem drops the version and keeps everything else, normalised.
     stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_raw])
@@ -888,13 +900,17 @@ def _absorb(typed: list[list]) -> None:
     last: list | None = None
     n = len(typed)
     for i, tok in enumerate(typed):
-        seg_type, low, kind = tok[2], tok[1], tok[3]
-        nxt_number = i + 1 < n and typed[i + 1][3] == "number"
+        seg_type, kind = tok[2], tok[3]
         if last is not None:
-            lt, lk = last[2], last[3]
             if seg_type == FILLER:
                 _join(last, tok)
                 continue
+            lt = last[2]
+            if kind != "number" and lt not in _ABSORBERS:
+                last = tok  # no rule below applies
+                continue
+            lk, low = last[3], tok[1]
+            nxt_number = i + 1 < n and typed[i + 1][3] == "number"
             if lt == "base-model" and (
                 low in _BASE_QUALIFIERS or kind in ("number", "decimal") and len(low) <= 4 and not nxt_number
             ):
@@ -928,7 +944,7 @@ def _absorb(typed: list[list]) -> None:
                     continue
         elif seg_type == FILLER:
             nxt = typed[i + 1] if i + 1 < n else None
-            if nxt is not None and nxt[2] in (_FREE | {"base-model", FILLER}):
+            if nxt is not None and nxt[2] in _LEADS_INTO:
                 _join(nxt, tok, before=True)  # ``base_model_Llama2``: the filler leads into the name
                 continue
             tok[2] = "identifier"
@@ -937,6 +953,9 @@ def _absorb(typed: list[list]) -> None:
 
 
 _FINETUNED = frozenset({"finetuned", "fine-tuned", "finetune", "fine-tune"})
+_LEADS_INTO = _FREE | {"base-model", FILLER}
+_ABSORBERS = frozenset({"base-model", "version", "size", "training-mechanism", "variant-type"})
+"""Types of a segment that absorbs qualifiers other than fillers and bare numbers."""
 _TUTORIAL = ("my-awesome", "my-")
 
 
@@ -955,6 +974,7 @@ def _resolve_free(typed: list[list]) -> None:
     if len(live) > 1 and live[0][2] == "size" and live[0][3] is None:
         live[0][2] = "identifier"  # ``tiny-random-…``: a leading size word names the project
     has_ident = False
+    has_desc = False
     seen: set[str] = set()
     run_len = 0
     run_type = "identifier"
@@ -968,9 +988,12 @@ def _resolve_free(typed: list[list]) -> None:
                 run_type = "description"
             run_len += 1
             t[2] = run_type
+            has_desc = has_desc or run_type == "description"
         else:
             run_len = 0
             seen.add(t[2])
+    if not has_desc:
+        return
     # A lone descriptive word between typed segments (``-scratch``, ``-beta``, ``-x8``) qualifies the
     # segment before it rather than forming one: the labeller wrote descriptions as phrases.
     for i, t in enumerate(live):
