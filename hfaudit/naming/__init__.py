@@ -439,7 +439,7 @@ def _token_entry(low: str, vocab: Vocabulary) -> tuple:
     context (a two-letter language word, ``it``, ``r1``).
     """
     words = vocab.words
-    if low not in words:
+    if low not in words and len(low) > 2 and low[-1] in "bm" and low[-2].isdecimal():
         m = _COMPOUND_RE.fullmatch(low)
         if m is not None and words.get(m.group(1)) == "base-model":
             entry: tuple = (1, len(m.group(1)), m.group(1), m.group(2))
@@ -451,8 +451,7 @@ def _token_entry(low: str, vocab: Vocabulary) -> tuple:
     elif low == "it":
         contextual = True
     else:
-        sm = _SHAPE_RE.fullmatch(low)
-        contextual = sm is not None and sm.lastgroup == "release"
+        contextual = _shape(low) == "release"
     if contextual:
         entry = (2,)
     else:
@@ -468,6 +467,18 @@ def _tokens(name: str) -> list[tuple[str, str | None]]:
         kind = m.lastgroup
         out.append((m.group(), None if kind == "tok" else kind))
     return out
+
+
+_SHAPE_WORDS = frozenset({"epoch", "epochs", "ep", "lr", "seed", "bs", "wd", "dp", "step", "steps", "iter"})
+"""The only tokens without a digit that ``_SHAPE_RE`` matches (bare hyperparameter words)."""
+
+
+def _shape(low: str) -> str | None:
+    """The ``_SHAPE_RE`` group a whole token matches (``""`` for an unnamed match), or ``None``."""
+    if low.isalpha() and low not in _SHAPE_WORDS:
+        return None  # every other shape holds a digit
+    sm = _SHAPE_RE.fullmatch(low)
+    return None if sm is None else sm.lastgroup or ""
 
 
 def _classify(
@@ -487,10 +498,9 @@ def _classify(
         if prev_type in ("size", "base-model", "version", "identifier"):
             return "training-mechanism", None
         return "language", None
-    sm = _SHAPE_RE.fullmatch(low)
-    if sm is None:
+    kind = _shape(low)
+    if kind is None:
         return "identifier", None
-    kind = sm.lastgroup or ""
     if kind in ("semver", "vminor", "vmajor"):
         return "version", kind
     if kind == "release":
