@@ -770,24 +770,11 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     # Pass 4: absorption, free words by position, then merge.
     _absorb(typed)
     _resolve_free(typed)
+
+    # Segments (adjacent ones of a type merge) and facts, in one loop.
     seg_texts: list[str] = []
     seg_types: list[str] = []
     last_type = None
-    for tok in typed:
-        seg_type = tok[2]
-        if seg_type is None:
-            continue
-        if seg_type == last_type:
-            seg_texts[-1] = seg_texts[-1] + "-" + tok[0]
-        else:
-            seg_texts.append(tok[0])
-            seg_types.append(seg_type)
-            last_type = seg_type
-    if not seg_types:
-        seg_texts.append(name)
-        seg_types.append("identifier")
-
-    # Facts.
     version_raw = version_scheme = version_key = None
     size_params: int | None = None
     quant_container: str | None = None
@@ -797,6 +784,13 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     base_family: str | None = None
     families = v.families
     for text, low, seg_type, kind in typed:
+        if seg_type is not None:
+            if seg_type == last_type:
+                seg_texts[-1] = seg_texts[-1] + "-" + text
+            else:
+                seg_texts.append(text)
+                seg_types.append(seg_type)
+                last_type = seg_type
         if (
             kind is None
             and low not in _FACT_WORDS
@@ -830,6 +824,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
             base_family = families.get(low) or families.get(low.split("-")[0])
         if family is None and low in families:
             family = families[low]
+    if not seg_types:
+        seg_texts.append(name)
+        seg_types.append("identifier")
     if quant_detail is not None and "quantized" not in variants:
         variants.append("quantized")
     if quant_container is not None and "quantized" not in variants and quant_container != "ONNX":
