@@ -37,7 +37,13 @@ def _pr(tp: int, fp: int, fn: int) -> dict[str, float | int]:
 
 
 def score(con: duckdb.DuckDBPyConnection, truths: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    crawled = {r[0] for r in con.execute("select model_id from models where crawled_sha is not null").fetchall()}
+    # Models gone or renamed keep their history in the store; the truth speaks of present ones.
+    crawled = {
+        r[0]
+        for r in con.execute(
+            "select model_id from models where crawled_sha is not null and status = 'present'"
+        ).fetchall()
+    }
     truth_events: dict[tuple[str, str, str], dict[str, Any]] = {}
     styles: dict[str, str] = {}
     for t in truths:
@@ -51,6 +57,7 @@ def score(con: duckdb.DuckDBPyConnection, truths: Iterable[dict[str, Any]]) -> d
         for r in con.execute(
             "select model_id, commit_id, path, change_kind, documented, signals from weight_changes order by all"
         ).fetchall()
+        if r[0] in crawled
     }
     truth_rep = {k for k, w in truth_events.items() if w["kind"] == "replaced"}
     found_rep = {k for k, e in found.items() if e["kind"] == "replaced"}

@@ -1,0 +1,275 @@
+"""Release history: weight-change kinds, version signals and transparency, from a crawl of a small
+hand-built registry (exact rows) and from the pieces alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from hfaudit.analyse import ANALYSERS
+from hfaudit.crawl import Scope, crawl
+from hfaudit.registry import write_models
+from hfaudit.releases.events import CommitInfo, FileChange, classify, stem
+from hfaudit.releases.signals import (
+    ReadmeNote,
+    Window,
+    attribute_readmes,
+    descriptive_message,
+    is_default_title,
+    reads_as_changelog,
+)
+from hfaudit.releases.transparency import card_facts, is_template
+from tests import registry_builder as rb
+
+pytest.importorskip("hfaudit.fakehub.server")
+from hfaudit.fakehub.server import start_server  # noqa: E402
+
+CARD = "---\nlicense: mit\ndatasets:\n- acme/corpus\n---\n# widget\n\nA widget model.\n"
+CARD_LOG = CARD + "\n## Changelog\n\n- v1.2: retrained for two more epochs\n"
+CARD_CITE = CARD_LOG + "\n## Citation\n\nPlease cite the widget paper.\n"
+CARD_VERSION = CARD_CITE.replace("license: mit\n", "license: mit\nversion: 1.3.0\n")
+
+
+def widget() -> dict:
+    m = "acme/widget-v1.1"
+    c = rb.commit
+    commits = [
+        c(m, 1, "Upload folder using huggingface_hub", [rb.weight("pytorch_model.bin", 1), rb.text("README.md", CARD), rb.text("config.json", '{"model_type": "llama"}')]),
+        c(m, 2, "Upload pytorch_model.bin", [rb.weight("pytorch_model.bin", 2, op="modify")]),
+        c(m, 3, "Upload pytorch_model.bin with huggingface_hub", [rb.weight("pytorch_model.bin", 3, op="modify")]),
+        c(m, 4, "Update README.md", [rb.text("README.md", CARD_LOG, op="modify")]),
+        c(m, 5, "Adding `safetensors` variant of this model", [rb.weight("model.safetensors", 1, size=4090)], author="SFconvertbot"),
+        c(m, 6, "Retrain on the cleaned corpus", [rb.weight("pytorch_model.bin", 4, op="modify"), rb.weight("model.safetensors", 2, op="modify")]),
+        c(m, 7, "Update README.md", [rb.text("README.md", CARD_CITE, op="modify")]),
+        c(m, 8, "Upload tf_model.h5", [rb.weight("tf_model.h5", 1)]),
+        c(m, 9, "Delete tf_model.h5", [rb.delete("tf_model.h5")]),
+        c(m, 10, "Upload model.safetensors", [rb.weight("model.safetensors", 3, op="modify"), rb.text("README.md", CARD_VERSION, op="modify")]),
+    ]
+    line = rb.model(m, commits, pipeline_tag="text-generation", library_name="transformers")
+    line["refs"] = {"branches": {"main": line["commits"][-1]["id"]}, "tags": {"v2.0": commits[6]["id"]}}
+    return line
+
+
+def trainer() -> dict:
+    m = "bob/run-42"
+    c = rb.commit
+    commits = [
+        c(m, 1, "Training in progress, step 500", [rb.weight("model.safetensors", 1), rb.weight("training_args.bin", 1)]),
+        c(m, 2, "Training in progress, step 1000", [rb.weight("model.safetensors", 2, op="modify")]),
+        c(m, 3, "Upload model-00001-of-00002.safetensors", [rb.weight("model-00001-of-00002.safetensors", 1)], day=4),
+        c(m, 4, "Upload model-00002-of-00002.safetensors", [rb.weight("model-00002-of-00002.safetensors", 1)], day=5),
+    ]
+    return rb.model(m, commits)
+
+
+def analyse_releases(db: Path) -> None:
+    """The analysers this one reads (naming) and this one, as ``hfaudit analyse`` runs them."""
+    names = [n for n, _ in ANALYSERS]
+    assert names.index("naming") < names.index("releases")
+    with duckdb.connect(str(db)) as con:
+        for name, analyser in ANALYSERS:
+            if name in ("naming", "releases"):
+                analyser(con)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("releases")
+    registry = tmp / "registry.jsonl"
+    write_models(registry, [widget(), trainer()])
+    db = tmp / "h.duckdb"
+    with start_server(registry, port=0) as server:
+        crawl(str(db), server.url, Scope(), changes="matter")
+    analyse_releases(db)
+    return db
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_every_weight_change_with_kind_shas_and_signals(store: Path) -> None:
+    got = rows(
+        store,
+        "select position, path, change_kind, old_sha256, new_sha256, old_size, new_size, documented, signals, from_path "
+        "from weight_changes where model_id = 'acme/widget-v1.1' order by position, path",
+    )
+    s = rb.sha256
+    assert got == [
+        (1, "pytorch_model.bin", "initial", None, s("pytorch_model.bin", 1), None, 4096, True, ["name_version", "readme_edit"], None),
+        (2, "pytorch_model.bin", "replaced", s("pytorch_model.bin", 1), s("pytorch_model.bin", 2), 4096, 4096, False, [], None),
+        (3, "pytorch_model.bin", "replaced", s("pytorch_model.bin", 2), s("pytorch_model.bin", 3), 4096, 4096, True, ["readme_changelog"], None),
+        (5, "model.safetensors", "converted", None, s("model.safetensors", 1), None, 4090, True, ["commit_message"], "pytorch_model.bin"),
+        (6, "model.safetensors", "replaced", s("model.safetensors", 1), s("model.safetensors", 2), 4090, 4096, True, ["tag", "commit_message", "readme_edit"], None),
+        (6, "pytorch_model.bin", "replaced", s("pytorch_model.bin", 3), s("pytorch_model.bin", 4), 4096, 4096, True, ["tag", "commit_message", "readme_edit"], None),
+        (8, "tf_model.h5", "added", None, s("tf_model.h5", 1), None, 4096, False, [], None),
+        (9, "tf_model.h5", "deleted", s("tf_model.h5", 1), None, 4096, None, False, [], None),
+        (10, "model.safetensors", "replaced", s("model.safetensors", 2), s("model.safetensors", 3), 4096, 4096, True, ["card_version", "readme_edit"], None),
+    ]
+
+
+def test_trainer_pushes_are_silent_and_a_split_sharded_upload_is_not_a_release(store: Path) -> None:
+    got = rows(
+        store,
+        "select position, path, change_kind, documented from weight_changes where model_id = 'bob/run-42' order by position, path",
+    )
+    assert got == [
+        (1, "model.safetensors", "initial", False),  # training_args.bin is not a weight file
+        (2, "model.safetensors", "replaced", False),
+        (3, "model-00001-of-00002.safetensors", "added", False),
+        (4, "model-00002-of-00002.safetensors", "added", False),
+    ]
+
+
+def test_matter_and_all_crawls_give_the_same_events(store: Path, tmp_path: Path) -> None:
+    registry = tmp_path / "registry.jsonl"
+    write_models(registry, [widget(), trainer()])
+    db = tmp_path / "all.duckdb"
+    with start_server(registry, port=0) as server:
+        crawl(str(db), server.url, Scope(), changes="all")
+    analyse_releases(db)
+    sql = "select model_id, commit_id, path, change_kind, documented, signals from weight_changes order by all"
+    assert rows(db, sql) == rows(store, sql)
+
+
+def test_transparency_at_the_head_of_each_snapshot(store: Path) -> None:
+    got = rows(
+        store,
+        "select model_id, snapshot_id, card_present, card_state, license, datasets, datasets_declared, base_model_declared "
+        "from transparency order by model_id",
+    )
+    assert got == [
+        ("acme/widget-v1.1", 1, True, "metadata", "mit", ["acme/corpus"], True, False),
+        ("bob/run-42", 1, False, "none", None, [], False, False),
+    ]
+
+
+def test_paper_releases_on_the_store(store: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hfaudit.cli import app
+
+    result = CliRunner().invoke(app, ["paper", "releases", "--db", str(store), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    measures = json.loads(result.output)["store"]
+    weights = measures["weight_share"]
+    # 13 weight events for hfaudit; the study counts training_args.bin (.bin) but not tf_model.h5 (Other)
+    assert weights["hfaudit_weight_changes"] == 13 and weights["paper_weight_changes"] == 13 + 1 - 2
+    assert (weights["replacements"], weights["silent_replacements"]) == (6, 2)
+    assert weights["all_commits_diffed"] is False  # crawled with --changes matter
+    assert measures["repeat_weight_files"]["paper_files"] == 2  # pytorch_model.bin, model.safetensors
+    assert measures["cards"]["paper_card_present_pct"] == 50.0
+    table = CliRunner().invoke(app, ["paper", "releases", "--db", str(store)])
+    assert table.exit_code == 0 and "silent in-place replacements" in table.output
+
+
+# ------------------------------------------------------------------------------------------ pieces
+
+
+def info(i: int, title: str = "x", minutes: int = 0, authors: tuple[str, ...] = ("a",)) -> CommitInfo:
+    at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=i, minutes=minutes)
+    return CommitInfo(f"c{i}", i, at, title, "", authors)
+
+
+def change(i: int, path: str, kind: str, old: str | None, new: str | None, size: int = 100) -> FileChange:
+    return FileChange(f"c{i}", path, kind, None, None, old, new, size if old else None, size if new else None)
+
+
+def test_classify_split_upload_shards_pointer_rewrites_and_conversions() -> None:
+    commits = [info(0), info(1), CommitInfo("c2", 2, info(1).committed_at + dt.timedelta(minutes=20), "x", ""), info(3), info(4), info(5)]
+    changes = [
+        change(1, "model-00001-of-00003.safetensors", "added", None, "a"),
+        change(2, "pytorch_model.bin", "added", None, "b", size=1000),  # same upload, 20 minutes later
+        change(3, "model-00002-of-00003.safetensors", "added", None, "c"),  # finishes the first release's set
+        change(3, "pytorch_model.bin", "modified", "b", "b", size=1000),  # pointer rewrite, same content
+        change(4, "model.safetensors", "added", None, "d", size=1010),  # a copy of pytorch_model.bin
+        change(5, "extra.safetensors", "added", None, "e"),
+    ]
+    events = classify(commits, changes)
+    assert [(e.path, e.change_kind, e.from_path) for e in events] == [
+        ("model-00001-of-00003.safetensors", "initial", None),
+        ("pytorch_model.bin", "initial", None),
+        ("model-00002-of-00003.safetensors", "initial", None),
+        ("model.safetensors", "converted", "pytorch_model.bin"),
+        ("extra.safetensors", "added", None),
+    ]
+    assert stem("pytorch_model-00001-of-00002.bin") == "model-00001-of-00002"
+    assert stem("sub/tf_model.h5") == "sub/model"
+
+
+def test_an_added_safetensors_of_another_size_is_added_unless_the_bot_made_it() -> None:
+    changes = [change(1, "pytorch_model.bin", "added", None, "a", size=1000), change(2, "model.safetensors", "added", None, "b", size=500)]
+    assert classify([info(0), info(1), info(2)], changes)[-1].change_kind == "added"
+    bot = [info(0), info(1), info(2, "Adding `safetensors` variant of this model (#3)")]
+    assert classify(bot, changes)[-1].change_kind == "converted"
+
+
+@pytest.mark.parametrize(
+    ("title", "default"),
+    [
+        ("Upload folder using huggingface_hub", True),
+        ("Upload model.safetensors with huggingface_hub", True),
+        ("Upload model-00001-of-00003.safetensors", True),
+        ("Upload LlamaForCausalLM", True),
+        ("Update pytorch_model.bin (#4)", True),
+        ("Training in progress, step 1500", True),
+        ("Training in progress, epoch 3", True),
+        ("initial commit", True),
+        ("Upload model", True),
+        ("", True),
+        ("Update to v2", False),
+        ("correct checkpoint", False),
+        ("Retrain with cleaned data", False),
+        ("add TF model", False),
+        ("Adding `safetensors` variant of this model (#2)", False),
+    ],
+)
+def test_default_titles(title: str, default: bool) -> None:
+    assert is_default_title(title) is default
+
+
+def test_a_body_only_counts_when_it_says_more_than_the_title() -> None:
+    body = "- Upload model.safetensors (0b036f8c12)\n\nCo-authored-by: Ann <a@b>"
+    assert not descriptive_message("Upload model.safetensors (#4)", body)
+    assert descriptive_message("Upload model.safetensors", "Fixed the broken attention weights")
+
+
+def test_changelog_lines_versus_unrelated_edits() -> None:
+    base = "# m\n\nFine-tuned from org/Model-7B-v0.1 on data.\n"
+    assert reads_as_changelog(base, base + "\n## Changelog\n\n- improved accuracy\n")
+    assert reads_as_changelog(base, base + "\nWe released v2.1 with new weights.\n")
+    assert reads_as_changelog(base, base + "\n2024-05-01: retrained on more data\n")
+    assert not reads_as_changelog(base, base + "\n## Citation\n\nPlease cite us (2).\n")
+    assert not reads_as_changelog(None, base)  # a model id with a version is not a release note
+    assert not reads_as_changelog(base, base.replace("data", "the data"))
+
+
+def test_readme_window_goes_back_first_then_forward() -> None:
+    at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+    def note(pos: int, days: float) -> ReadmeNote:
+        return ReadmeNote(pos, at + dt.timedelta(days=days), f"r{pos}", True, False, False)
+
+    anchors = [(2, at), (5, at + dt.timedelta(days=3))]
+    got = attribute_readmes([note(3, 1), note(4, 2), note(9, 9), note(3, 200)], anchors, Window(commits=1, days=90))
+    assert {k: [n.position for n in v] for k, v in got.items()} == {2: [3], 5: [4]}
+    wide = attribute_readmes([note(4, 2)], anchors, Window(commits=2, days=90))
+    assert list(wide) == [2]
+
+
+def test_card_states() -> None:
+    template = "---\nlibrary_name: transformers\n---\n" + "".join(f"- **F{i}:** [More Information Needed]\n" for i in range(5))
+    assert card_facts(None, None, None)["card_state"] == "none"
+    assert card_facts("", None, None)["card_state"] == "empty"
+    assert card_facts(template, '{"library_name": "transformers"}', None)["card_state"] == "template"
+    assert card_facts("---\nx: [\n---\nbody", None, "invalid YAML")["card_state"] == "unparseable"
+    assert card_facts("# Title\n\nTrained on the pile dataset.\n", "{}", None)["datasets_mentioned"] is True
+    filled = "# m\n\n" + "Real text line.\n" * 30 + "- **Hardware:** More information needed\n" * 3
+    assert not is_template(filled)
+    facts = card_facts("---\nbase_model: a/b\nmodel-index:\n- results: [1]\n---\n# m\n", '{"base_model": "a/b", "model-index": [{"results": [1]}]}', None)
+    assert facts["base_model_declared"] and facts["eval_results_declared"] and facts["card_state"] == "metadata"
