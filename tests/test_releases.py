@@ -162,7 +162,8 @@ def test_paper_releases_on_the_store(store: Path) -> None:
     assert weights["hfaudit_weight_changes"] == 13 and weights["paper_weight_changes"] == 13 + 1 - 2
     assert (weights["replacements"], weights["silent_replacements"]) == (6, 2)
     assert weights["all_commits_diffed"] is False  # crawled with --changes matter
-    assert measures["repeat_weight_files"]["paper_files"] == 2  # pytorch_model.bin, model.safetensors
+    # pytorch_model.bin, model.safetensors and tf_model.h5 (added, deleted) of the widget, the trainer's model
+    assert measures["repeat_weight_files"]["paper_files"] == 4
     assert measures["cards"]["paper_card_present_pct"] == 50.0
     table = CliRunner().invoke(app, ["paper", "releases", "--db", str(store)])
     assert table.exit_code == 0 and "silent in-place replacements" in table.output
