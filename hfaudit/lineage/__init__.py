@@ -29,6 +29,7 @@ from hfaudit.lineage.edges import (
     TIER,
     Resolver,
     api_aliases,
+    as_list,
     collect_evidence,
     not_found_ids,
     read_card_texts,
@@ -187,6 +188,7 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
     relation_of: dict[str, str | None] = {}
     model_ids = [str(m) for m, s in zip(models["model_id"], models["status"], strict=True) if s != "renamed"]
     cfg_of = dict(zip(models["model_id"].astype(str), models["config"], strict=True))
+    tags_of = {str(m): [str(t) for t in as_list(t)] for m, t in zip(models["model_id"], models["tags"], strict=True)}
     for mid in model_ids:
         parents = graph_parents.get(mid, [])
         place = placements.get(mid)
@@ -201,7 +203,7 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
         row["root_dangling"] = row["root_id"] != mid and resolver.dangling(row["root_id"]) is not None
         if parents:
             config = {**_config(cfg_of.get(mid)), **parsed.get(mid, {})}
-            observed = observe(mid, Evidence(tuple(files.get(mid, [])), config), len(parents))
+            observed = observe(mid, Evidence(tuple(files.get(mid, [])), config, tuple(tags_of.get(mid, []))), len(parents))
             declared = declared_by_child.get(mid)
             relation = declared or observed.relation
             row.update({

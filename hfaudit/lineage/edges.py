@@ -245,12 +245,17 @@ def file_evidence(configs: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[str
 
 
 def strip_quant_suffix(name: str) -> str:
-    """``Llama-2-7B-Chat-GGUF`` → ``Llama-2-7B-Chat``; ``x-Q4_K_M-GGUF`` → ``x``; ``y-4bit`` → ``y``."""
-    parts = re.split(r"([-_.])", name)
-    # parts alternates token, separator, token, ...; drop quantization tokens from the end.
-    while len(parts) >= 3 and (QUANT_TOKEN.match(parts[-1].lower()) or parts[-1].lower() in ("hf", "i1")):
-        parts = parts[:-2]
-    return "".join(parts)
+    """``Llama-2-7B-Chat-GGUF`` → ``Llama-2-7B-Chat``; ``x-Q4_K_M-GGUF`` → ``x``; ``y_4bit`` → ``y``."""
+    while True:
+        last = re.match(r"^(.+?)[-.]([^-.]+)$", name)  # the token after the last - or . (keeps Q4_K_M)
+        if last and QUANT_TOKEN.match(last.group(2).lower()):
+            name = last.group(1)
+            continue
+        last = re.match(r"^(.+)_([^-._]+)$", name)
+        if last and QUANT_TOKEN.match(last.group(2).lower()):
+            name = last.group(1)
+            continue
+        return name
 
 
 def name_key(name: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from hfaudit.fakehub.import_trees import LIST_RELATIONS, model_id, read_rows
+from hfaudit.lineage.edges import NAME_AMBIGUOUS_CONFIDENCE
 
 
 @dataclass
@@ -28,6 +29,8 @@ class TruthScore:
     models: int = 0
     root_exact_observable: int = 0
     depth_exact_observable: int = 0
+    confident: int = 0
+    placement_exact_confident: int = 0
     root_correct: int = 0
     depth_correct: int = 0
     by_relation: dict[str, list[int]] = field(default_factory=dict)  # relation -> [correct, total]
@@ -80,6 +83,22 @@ def score_truth(con: duckdb.DuckDBPyConnection, truths: list[dict[str, Any]]) ->
         for r in con.execute("select model_id, relation_to_parent, root_id, depth, relation_basis from model_lineage").fetchall()
     }
     visible = {r[0] for r in con.execute("select distinct child_id from lineage_evidence").fetchall()}
+    # Models below a name-only edge that had several candidates: their placement is a guess.
+    guessed = {
+        r[0]
+        for r in con.execute(
+            f"""
+            with recursive guesses as (
+                select child_id as model_id from lineage_edges
+                where is_primary and sources = ['name'] and confidence <= {NAME_AMBIGUOUS_CONFIDENCE}
+                union
+                select e.child_id from lineage_edges as e join guesses as g on e.parent_id = g.model_id
+                where e.is_primary
+            )
+            select model_id from guesses
+            """
+        ).fetchall()
+    }
     place = truth_placements(truths)
     seen = truth_placements(truths, visible)
     score = TruthScore()
@@ -94,6 +113,9 @@ def score_truth(con: duckdb.DuckDBPyConnection, truths: list[dict[str, Any]]) ->
         score.depth_correct += depth == want_depth
         score.root_exact_observable += root == seen[t["id"]][0]
         score.depth_exact_observable += depth == seen[t["id"]][1]
+        if t["id"] not in guessed:
+            score.confident += 1
+            score.placement_exact_confident += (root, depth) == seen[t["id"]]
         if root != want_root or depth != want_depth:
             score.errors.append({"id": t["id"], "want": [want_root, want_depth], "got": [root, depth]})
         if t.get("relation"):
@@ -124,6 +146,7 @@ class TreeScore:
     quantized_recalled: int = 0
     finetune_full: int = 0
     finetune_mislabelled: int = 0
+    finetune_adapter_files: int = 0  # listed as fine-tunes, but hold only adapter files (given adapter)
     by_list: dict[str, list[int]] = field(default_factory=dict)  # relation -> [agree, total]
     confusion: dict[str, int] = field(default_factory=dict)  # "listed->given" -> count
 
@@ -134,6 +157,11 @@ class TreeScore:
         out["quantized_recall"] = round(self.quantized_recalled / self.quantized, 4) if self.quantized else 1.0
         out["finetune_mislabel_rate"] = (
             round(self.finetune_mislabelled / self.finetune_full, 4) if self.finetune_full else 0.0
+        )
+        out["finetune_mislabel_rate_beyond_adapter_files"] = (
+            round((self.finetune_mislabelled - self.finetune_adapter_files) / self.finetune_full, 4)
+            if self.finetune_full
+            else 0.0
         )
         return out
 
@@ -167,7 +195,14 @@ def score_trees(con: duckdb.DuckDBPyConnection, directory: str | Path) -> TreeSc
         (c.lower(), p.lower())
         for c, p in con.execute("select child_id, parent_id from lineage_edges where in_graph").fetchall()
     }
-    relation = {m.lower(): r for m, r in con.execute("select model_id, relation_to_parent from model_lineage").fetchall()}
+    relation: dict[str, str | None] = {}
+    adapter_files: set[str] = set()
+    for m, r, basis, observed in con.execute(
+        "select model_id, relation_to_parent, relation_basis, observed_relation from model_lineage"
+    ).fetchall():
+        relation[m.lower()] = r
+        if basis == "files" and observed == "adapter":
+            adapter_files.add(m.lower())
     score = TreeScore()
     confusion: Counter[str] = Counter()
     for child, parent, listed in sorted(pairs):
@@ -187,5 +222,74 @@ def score_trees(con: duckdb.DuckDBPyConnection, directory: str | Path) -> TreeSc
         if listed == "finetune" and child in full:
             score.finetune_full += 1
             score.finetune_mislabelled += given is not None and given != "finetune"
+            score.finetune_adapter_files += given == "adapter" and child.lower() in adapter_files
     score.confusion = dict(sorted(confusion.items()))
     return score
+
+
+def run_trees(directory: str | Path, work: str | Path, *, strip_relations: bool, concurrency: int = 8) -> dict[str, Any]:
+    """Import the trees in ``directory`` into a registry, serve it, crawl it, analyse it, score it."""
+    from hfaudit.crawl import Scope, crawl
+    from hfaudit.fakehub.import_trees import import_trees
+    from hfaudit.fakehub.server import start_server
+    from hfaudit.lineage import build_lineage_tables
+    from hfaudit.store import Store
+
+    work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    tag = "strip" if strip_relations else "published"
+    registry, db = work / f"trees-{tag}.jsonl", work / f"trees-{tag}.duckdb"
+    db.unlink(missing_ok=True)
+    models = import_trees(directory, registry, strip_relations=strip_relations)
+    with start_server(registry, port=0) as server:
+        crawl(str(db), server.url, Scope(), concurrency=concurrency)
+    with Store(db) as store:
+        build_lineage_tables(store.con)
+        return {"models": models, "strip_relations": strip_relations, **score_trees(store.con, directory).as_dict()}
+
+
+def run_generated(models: int, seed: int, work: str | Path, concurrency: int = 8) -> dict[str, Any]:
+    """Generate a registry, serve it, crawl it, analyse it, score it against its ground truth."""
+    from hfaudit.crawl import Scope, crawl
+    from hfaudit.fakehub.generate import truth_path, write_registry
+    from hfaudit.fakehub.server import start_server
+    from hfaudit.lineage import build_lineage_tables
+    from hfaudit.store import Store
+
+    work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    registry, db = work / f"gen-{models}-{seed}.jsonl", work / f"gen-{models}-{seed}.duckdb"
+    db.unlink(missing_ok=True)
+    write_registry(registry, models, seed)
+    with start_server(registry, port=0) as server:
+        crawl(str(db), server.url, Scope(), concurrency=concurrency)
+    with Store(db) as store:
+        build_lineage_tables(store.con)
+        return score_truth(store.con, read_truth(truth_path(registry))).as_dict()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m hfaudit.lineage.evaluate trees DIR [--strip-relations]`` or ``generated N SEED``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m hfaudit.lineage.evaluate")
+    sub = parser.add_subparsers(dest="what", required=True)
+    trees = sub.add_parser("trees", help="score against real model trees")
+    trees.add_argument("directory")
+    trees.add_argument("--strip-relations", action="store_true")
+    gen = sub.add_parser("generated", help="score against a generated registry's ground truth")
+    gen.add_argument("models", type=int)
+    gen.add_argument("seed", type=int)
+    for p in (trees, gen):
+        p.add_argument("--work", default="reports/lineage", help="where registries and databases go")
+    args = parser.parse_args(argv)
+    if args.what == "trees":
+        result = run_trees(args.directory, args.work, strip_relations=args.strip_relations)
+    else:
+        result = run_generated(args.models, args.seed, args.work)
+    result.pop("errors", None)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,8 @@ what the card's ``base_model_relation``, the Hub's ``base_model:<relation>:`` ta
 1. files: GGUF/GGML/EXL2 weights, GPTQ/AWQ files, a ``quantization_config`` (or MLX ``quantization``)
    in ``config.json`` → quantized; ``adapter_config.json``, or adapter weights with no full weights
    → adapter; a mergekit config → merge;
-2. several declared parents → merge;
+2. several parents with a merge tag (``merge``, ``mergekit``) or a merge word in the name → merge (the
+   Hub itself lists many two-base cards without either as fine-tunes);
 3. with no weight file at all (a repository known only by its card), quantization, adapter or merge
    words in the name;
 4. otherwise ``finetune``: with full weights that is a reading of the files (``weights``); with
@@ -47,13 +48,19 @@ _NOT_WEIGHTS = re.compile(r"(^|/)(training_args|optimizer|scheduler|rng_state[^/
 QUANT_TOKEN = re.compile(
     r"""^(
         gguf|ggml|gptq|awq|exl2|exl3|bnb|nf4|fp4|fp8|fp6|int2|int3|int4|int8|w[2348]a(4|8|16)(g\d+)?|
-        aqlm|hqq|eetq|quanto|marlin|imatrix|i1|mlx|quantized|quant|quants|
+        aqlm|hqq|eetq|quanto|marlin|imatrix|i1|mlx|mlc|vptq|ov|openvino|onnx|quantized|quant|quants|
+        fp16|f16|bf16|fp32|f32|float16|float32|q\d+f\d+(_\d+)?|
         \d{1,2}-?bits?|q\d(_[a-z0-9]+)*|iq\d(_[a-z0-9]+)*|\d+(\.\d+)?bpw
     )$""",
     re.VERBOSE,
 )
 # Tokens that sign a quantization anywhere inside a token (``Q4_K_M``, ``4bit``, ``gptq``, ``w4a16``).
 _QUANT_INSIDE = re.compile(r"gguf|ggml|gptq|awq|exl2|\d-?bits?\b|(?<![a-z])q\d_k|(?<![a-z])iq\d_|w4a16|nf4|fp8|int4|int8")
+# Owners that publish only quantizations or format conversions (a name-level sign, like a suffix).
+QUANT_OWNERS = frozenset({
+    "thebloke", "bartowski", "mradermacher", "mlx-community", "quantfactory", "richarderkhov", "lonestriker",
+    "second-state", "devquasar", "vptq-community", "mlc-ai", "tensorblock", "lmstudio-community",
+})  # fmt: skip
 _ADAPTER_TOKEN = re.compile(r"^(lora|qlora|adapter|adapters|peft|dora|loha|lokr|ia3)$")
 _ADAPTER_INSIDE = re.compile(r"lora|adapter|peft")
 _MERGE_TOKEN = re.compile(r"^(merge|merged|mergekit|slerp|ties|dare|moe|frankenmerge|passthrough|task-arithmetic)$")
@@ -97,7 +104,8 @@ def name_quant_sign(model_id: str) -> str | None:
     for token in name_tokens(model_id):
         if QUANT_TOKEN.match(token):
             return token
-    return None
+    owner = model_id.split("/", 1)[0].lower() if "/" in model_id else ""
+    return f"owner {owner}" if owner in QUANT_OWNERS else None
 
 
 def name_adapter_sign(model_id: str) -> str | None:
@@ -155,8 +163,9 @@ def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
     for relation in ("quantized", "adapter", "merge"):
         if relation in signs:
             return Observed(relation, "files", signs[relation])
-    if n_parents > 1:
-        return Observed("merge", "parents", f"{n_parents} parents")
+    merge_tag = next((t for t in evidence.tags if str(t).lower() in ("merge", "mergekit")), None)
+    if n_parents > 1 and (merge_tag or name_merge_sign(model_id)):
+        return Observed("merge", "parents", f"{n_parents} parents, {merge_tag or name_merge_sign(model_id)!r}")
     if not any(is_weight(p) for p in evidence.paths):
         sign = name_quant_sign(model_id)
         if sign:

@@ -1,0 +1,248 @@
+"""Lineage: graph walks (cycles, self-references), relation rules, hand-built stores, the generator's
+ground truth over a served and crawled registry, and the command line."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from hfaudit.cli import app
+from hfaudit.errors import HfauditError
+from hfaudit.lineage import build_lineage_tables
+from hfaudit.lineage.edges import name_candidates, strip_quant_suffix
+from hfaudit.lineage.evaluate import read_truth, score_truth
+from hfaudit.lineage.graph import LineageGraph
+from hfaudit.lineage.relations import Evidence, name_quant_sign, observe
+from hfaudit.store import Store
+
+# ------------------------------------------------------------------------------------------- graph
+
+
+def test_placements_follow_primary_parents() -> None:
+    g = LineageGraph.from_edges([("b", "a"), ("c", "b"), ("m", "c"), ("m", "x"), ("x", "a")])
+    place = g.placements()
+    assert (place["a"].root, place["a"].depth) == ("a", 0)
+    assert (place["c"].root, place["c"].depth) == ("a", 2)
+    assert (place["m"].root, place["m"].depth) == ("a", 3)  # first parent decides
+    assert sorted(g.ancestors("m")) == ["a", "b", "c", "x"]
+    assert g.descendant_counts()["a"] == 4
+
+
+def test_cycles_are_cut_and_reported_never_looped() -> None:
+    g = LineageGraph.from_edges([("a", "b"), ("b", "c"), ("c", "a"), ("d", "c"), ("s", "s")])
+    assert g.primary_cycles() == [["a", "b", "c"]]
+    assert g.strongly_connected() == [["a", "b", "c"]]
+    place = g.placements()
+    assert place["a"] == place["a"].__class__("a", 0, True)  # cut at the smallest member
+    assert (place["c"].root, place["c"].depth) == ("a", 1)  # c's parent is a
+    assert (place["b"].root, place["b"].depth) == ("a", 2)
+    assert (place["d"].root, place["d"].depth) == ("a", 2)
+    assert "s" not in g.nodes()  # a self-reference is no edge
+    assert sorted(g.descendants("a")) == ["b", "c", "d"]
+
+
+# --------------------------------------------------------------------------------------- relations
+
+
+@pytest.mark.parametrize(
+    ("paths", "config", "parents", "want"),
+    [
+        (["model.Q4_K_M.gguf"], None, 1, ("quantized", "files")),
+        (["model.safetensors"], {"quantization_config": {"quant_method": "awq"}}, 1, ("quantized", "files")),
+        (["adapter_config.json", "adapter_model.safetensors"], None, 1, ("adapter", "files")),
+        (["pytorch_lora_weights.safetensors"], None, 1, ("adapter", "files")),
+        (["model.safetensors", "mergekit_config.yml"], None, 1, ("merge", "files")),
+        (["model.safetensors"], None, 2, ("merge", "parents")),
+        (["model.safetensors"], None, 1, ("finetune", "weights")),
+        ([], None, 1, ("finetune", "default")),
+    ],
+)
+def test_observed_relation(paths: list[str], config: dict[str, Any] | None, parents: int, want: tuple[str, str]) -> None:
+    got = observe("someone/plain-model", Evidence(tuple(paths), config), parents)
+    assert (got.relation, got.basis) == want
+
+
+@pytest.mark.parametrize(
+    ("model_id", "relation"),
+    [
+        ("TheBloke/Llama-2-7B-Chat-GGUF", "quantized"),
+        ("mlx-community/Mistral-7B-Instruct-v0.2-4bit", "quantized"),
+        ("ccarrez/meditron-7b-Q4_K_M-GGUF", "quantized"),
+        ("LoneStriker/gemma-7b-4.0bpw-h6-exl2", "quantized"),
+        ("someone/pokemon-lora", "adapter"),
+        ("someone/llama-slerp", "merge"),
+        ("someone/llama-2-7b-chat-medical", "finetune"),
+    ],
+)
+def test_relation_from_the_name_when_there_are_no_files(model_id: str, relation: str) -> None:
+    assert observe(model_id, Evidence(), 1).relation == relation
+
+
+def test_names_that_embed_a_parent() -> None:
+    assert strip_quant_suffix("Llama-2-7B-Chat-GGUF") == "Llama-2-7B-Chat"
+    assert strip_quant_suffix("meditron-7b-Q4_K_M-GGUF") == "meditron-7b"
+    assert name_candidates("RichardErkhov/meta-llama_-_Llama-2-7b-hf-gguf") == (
+        ["meta-llama/Llama-2-7b-hf"], "meta-llama_-_Llama-2-7b-hf"
+    )
+    assert name_candidates("acme/plain-model") == ([], None)
+    assert name_quant_sign("someone/bert-base-uncased") is None
+
+
+# ------------------------------------------------------------------------------- hand-built stores
+
+
+def _model(model_id: str, *, bases: list[str] | None = None, relation: str | None = None, status: str = "present",
+           renamed_to: str | None = None, tags: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+    tag_list = list(tags or [])
+    for b in bases or []:
+        tag_list.append(f"base_model:{b}")
+    return {"model_id": model_id, "status": status, "renamed_to": renamed_to, "tags": tag_list,
+            "card_base_models": bases, "card_base_model_relation": relation}  # fmt: skip
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    with Store(tmp_path / "h.duckdb") as s:
+        yield s.con
+
+
+def _load(con: duckdb.DuckDBPyConnection, models: list[dict[str, Any]], files: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
+    for m in models:
+        con.execute(
+            "insert into models (model_id, status, renamed_to, tags, card_base_models, card_base_model_relation) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [m["model_id"], m["status"], m["renamed_to"], m["tags"], m["card_base_models"], m["card_base_model_relation"]],
+        )
+    for model_id, path in files:
+        con.execute("insert into model_files (model_id, path, category) values (?, ?, 'other')", [model_id, path])
+
+
+def test_renames_self_references_cycles_and_dangling_parents(store: duckdb.DuckDBPyConnection) -> None:
+    _load(store, [
+        _model("org/base"),
+        _model("old/name", status="renamed", renamed_to="org/base"),
+        _model("a/child", bases=["old/name"]),             # renamed parent → canonical id
+        _model("a/CASE", bases=["ORG/BASE"]),               # ids are case-insensitive
+        _model("a/self", bases=["a/self"]),                 # self-reference
+        _model("c/one", bases=["c/two"]), _model("c/two", bases=["c/one"]),  # a cycle
+        _model("d/orphan", bases=["nowhere/model"]),        # never crawled
+        _model("d/lost", bases=["gone/model"]), _model("gone/model", status="gone"),
+        _model("q/quant-GGUF", bases=["org/base"], relation="finetune"),  # declared, files disagree
+    ], [("q/quant-GGUF", "model.Q4_K_M.gguf"), ("a/child", "model.safetensors")])  # fmt: skip
+    build_lineage_tables(store)
+    edges = {(c, p): (d, r) for c, p, d, r in store.execute(
+        "select child_id, parent_id, dangling, dangling_reason from lineage_edges").fetchall()}  # fmt: skip
+    assert edges[("a/child", "org/base")] == (False, None)
+    assert edges[("a/CASE", "org/base")] == (False, None)
+    assert edges[("d/orphan", "nowhere/model")] == (True, "not_crawled")
+    assert edges[("d/lost", "gone/model")] == (True, "gone")
+    assert not any(c == p for c, p in edges)
+    lineage = {r[0]: r[1:] for r in store.execute(
+        "select model_id, root_id, depth, relation_to_parent, cycle_cut from model_lineage").fetchall()}  # fmt: skip
+    assert lineage["a/child"] == ("org/base", 1, "finetune", False)
+    assert lineage["c/one"] == ("c/one", 0, "finetune", True)
+    assert lineage["c/two"][:2] == ("c/one", 1)
+    assert lineage["q/quant-GGUF"][2] == "finetune"  # declared is kept ...
+    conflicts = {(m, k) for m, k in store.execute("select model_id, kind from lineage_conflicts").fetchall()}
+    assert ("q/quant-GGUF", "relation_mismatch") in conflicts  # ... and the disagreement recorded
+    assert ("a/self", "self_reference") in conflicts
+    assert {("c/one", "cycle"), ("c/two", "cycle")} <= conflicts
+    assert "old/name" not in lineage
+
+
+def test_paper_default_is_visible(store: duckdb.DuckDBPyConnection) -> None:
+    _load(store, [_model("org/base"), _model("x/llama-ft", bases=["org/base"]), _model("x/thing-4bit")])
+    build_lineage_tables(store)
+    rows = dict(store.execute("select model_id, paper_variant from lineage_paper").fetchall())
+    assert rows == {"org/base": "finetuned", "x/llama-ft": "finetuned", "x/thing-4bit": "quantized"}
+
+
+# --------------------------------------------------------------------------- generator ground truth
+
+server_mod = pytest.importorskip("hfaudit.fakehub.server")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    from hfaudit.crawl import Scope, crawl
+    from hfaudit.fakehub.generate import truth_path, write_registry
+
+    tmp = tmp_path_factory.mktemp("lineage")
+    registry = tmp / "registry.jsonl"
+    write_registry(registry, 150, 7)
+    db = tmp / "h.duckdb"
+    with server_mod.start_server(registry, port=0) as server:
+        crawl(str(db), server.url, Scope(), concurrency=8)
+    with Store(db) as s:
+        build_lineage_tables(s.con)
+    return registry, truth_path(registry), db
+
+
+def test_generator_truth(generated: tuple[Path, Path, Path]) -> None:
+    _, truth, db = generated
+    with Store(db, read_only=True) as s:
+        score = score_truth(s.con, read_truth(truth))
+    assert score.derivatives > 100
+    # A derivative with no sign of its base at all (an empty repository with no card) is unknowable.
+    assert score.as_dict()["observable_relation_accuracy"] >= 0.95, score.as_dict()
+    assert score.relation_accuracy >= 0.9, score.as_dict()
+    # Every model whose lineage is observable and unambiguous is placed exactly.
+    assert score.placement_exact_confident == score.confident, score.as_dict()
+    assert score.confident >= 0.97 * score.models
+    for relation, (correct, total) in score.by_relation.items():
+        assert correct >= 0.9 * total, (relation, correct, total)
+
+
+def test_fetch_base_models(generated: tuple[Path, Path, Path]) -> None:
+    from hfaudit.hub import Hub, configure_client
+    from hfaudit.lineage.fetch import fetch_base_models, needs_base_models, write_base_models
+
+    registry, truth, db = generated
+    declared = [t for t in read_truth(truth) if t["base_declaration"] != "none" and t["base_models"]][:3]
+    configure_client()
+    with server_mod.start_server(registry, port=0) as server:
+        rows, errors = fetch_base_models(Hub(server.url), [t["id"] for t in declared] + ["nobody/missing"], 1)
+    assert [e["model_id"] for e in errors] == ["nobody/missing"]
+    assert {(r["model_id"], r["parent_id"]) for r in rows} >= {(t["id"], t["base_models"][0]) for t in declared}
+    assert needs_base_models(["base_model:x/y"]) and not needs_base_models(["llama"])
+    with Store(db) as s:
+        write_base_models(s.con, rows)
+        build_lineage_tables(s.con)
+        sources = s.con.execute("select count(*) from lineage_evidence where source = 'hub_api'").fetchone()
+        s.con.execute("drop table model_base_models")
+        build_lineage_tables(s.con)
+    assert sources and sources[0] == len(rows)
+
+
+def test_cli_tree_json_graphml_and_errors(generated: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    _, truth, db = generated
+    deep = max((t for t in read_truth(truth) if t["relation"]), key=lambda t: len(t["id"]))["id"]
+    runner = CliRunner()
+    result = runner.invoke(app, ["lineage", deep, "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith(deep) and "ancestors" in result.output
+    result = runner.invoke(app, ["lineage", deep, "--db", str(db), "--format", "json"])
+    data = json.loads(result.output)
+    assert data["focus"] == deep and any(e["child_id"] == deep for e in data["edges"])
+    out = tmp_path / "all.graphml"
+    result = runner.invoke(app, ["lineage", "--all", "--db", str(db), "--format", "graphml", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ns = "{http://graphml.graphdrawing.org/xmlns}"
+    graph = ET.parse(out).getroot().find(f"{ns}graph")
+    assert graph is not None and len(graph.findall(f"{ns}edge")) > 100
+    result = runner.invoke(app, ["lineage", "nobody/nothing", "--db", str(db)])
+    assert isinstance(result.exception, HfauditError) and result.exception.code == 2
+    assert "unknown model" in str(result.exception)
+    result = runner.invoke(app, ["lineage", "x/y", "--db", str(tmp_path / "missing.duckdb")])
+    assert isinstance(result.exception, HfauditError) and result.exception.code == 2
+    result = runner.invoke(app, ["paper", "lineage", "--db", str(db), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)["summary"][0]
+    assert summary["paper_finetuned_by_default"] > summary["finetune_with_evidence"] / 2

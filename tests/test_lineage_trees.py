@@ -1,0 +1,48 @@
+"""Lineage against real model trees (../shared/reference): imported, served, crawled and analysed.
+
+A subset of the tree files keeps this fast; ``python -m hfaudit.lineage.evaluate trees DIR`` runs the
+whole set (figures in docs/lineage.md). Skips when the reference data is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hfaudit.lineage.evaluate import run_trees
+
+TREES = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / "real-data" / "oderinwale-model-trees"
+SUBSET = (
+    "Llama-2-7b_finetunes_20250422_201036.csv",
+    "bloom_finetunes_20250422_180448.csv",
+    "stable-diffusion-3-medium_finetunes_20250422_201036.csv",
+)
+
+pytestmark = pytest.mark.skipif(
+    not all((TREES / name).is_file() for name in SUBSET), reason="reference model trees not available"
+)
+
+
+@pytest.fixture(scope="module")
+def subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("trees")
+    for name in SUBSET:
+        (directory / name).symlink_to((TREES / name).resolve())
+    return directory
+
+
+def test_published_relations_agree_with_the_hub_lists(subset: Path, tmp_path: Path) -> None:
+    score = run_trees(subset, tmp_path, strip_relations=False)
+    assert score["pairs"] > 150
+    assert score["agreement"] >= 0.98, score
+    assert score["finetune_mislabel_rate"] <= 0.05, score
+
+
+def test_stripped_relations_are_inferred(subset: Path, tmp_path: Path) -> None:
+    score = run_trees(subset, tmp_path, strip_relations=True)
+    assert score["edge_recall"] >= 0.98, score
+    assert score["quantized_recall"] >= 0.85, score
+    # Fine-tunes with files keep their relation, except repositories that hold only adapter files
+    # (the Hub lists those as fine-tunes; hfaudit calls them adapters and says so in the figures).
+    assert score["finetune_mislabel_rate_beyond_adapter_files"] <= 0.05, score
