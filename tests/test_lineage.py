@@ -59,13 +59,15 @@ def test_cycles_are_cut_and_reported_never_looped() -> None:
         (["adapter_config.json", "adapter_model.safetensors"], None, 1, ("adapter", "files")),
         (["pytorch_lora_weights.safetensors"], None, 1, ("adapter", "files")),
         (["model.safetensors", "mergekit_config.yml"], None, 1, ("merge", "files")),
-        (["model.safetensors"], None, 2, ("merge", "parents")),
+        (["model.safetensors"], None, 2, ("finetune", "weights")),  # two bases alone are no merge
+        (["model.safetensors"], {"tags": ["mergekit"]}, 2, ("merge", "parents")),
         (["model.safetensors"], None, 1, ("finetune", "weights")),
         ([], None, 1, ("finetune", "default")),
     ],
 )
 def test_observed_relation(paths: list[str], config: dict[str, Any] | None, parents: int, want: tuple[str, str]) -> None:
-    got = observe("someone/plain-model", Evidence(tuple(paths), config), parents)
+    tags = tuple((config or {}).pop("tags", ()))
+    got = observe("someone/plain-model", Evidence(tuple(paths), config or None, tags), parents)
     assert (got.relation, got.basis) == want
 
 
