@@ -537,22 +537,7 @@ _PLAIN_TOK_RE = re.compile(r"[^-_.\s]+(?:\.(?=\d)[^-_.\s]+)*")
 # chunk ends in ``e`` (``1e-05``). A superset: a chunk that matches is tokenized by ``_TOKEN_RE``.
 _RISKY_RE = re.compile(r"(?:^|\.)(?:(?:19|20)\d\d|iq[1-4]|q[2-8]|lr|wd)", re.I)
 _RISKY_E_RE = re.compile(r"(?:^|\.)\d")
-_CHUNKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None] = {"": ((), ())}
 _CACHE_LIMIT = 200_000
-
-
-def _chunk_tokens(chunk: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """``(texts, lowercased texts)`` of one chunk, or ``None`` when a whole-name form may start in it."""
-    if _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk)):
-        entry = None
-    else:
-        texts = tuple(_PLAIN_TOK_RE.findall(chunk))
-        entry = (texts, tuple(t.lower() for t in texts))
-    if len(_CHUNKS) > _CACHE_LIMIT:
-        _CHUNKS.clear()
-        _CHUNKS[""] = ((), ())
-    _CHUNKS[chunk] = entry
-    return entry
 
 
 def _chunks(name: str) -> list[str]:
@@ -561,23 +546,6 @@ def _chunks(name: str) -> list[str]:
     if len(parts) == 1:
         return parts[0].replace("_", "-").split("-")
     return [c for p in parts for c in p.replace("_", "-").split("-")]
-
-
-def _split_tokens(name: str) -> tuple[list[str], list[str], list[str | None] | None]:
-    """``(texts, lowercased, pre-kinds)``, exactly as ``_tokens``; pre-kinds is ``None`` when all are plain."""
-    texts: list[str] = []
-    lows: list[str] = []
-    chunks = _CHUNKS
-    for chunk in _chunks(name):
-        entry = chunks.get(chunk)
-        if entry is None and chunk not in chunks:
-            entry = _chunk_tokens(chunk)
-        if entry is None:
-            raw = _tokens(name)
-            return [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw]
-        texts.extend(entry[0])
-        lows.extend(entry[1])
-    return texts, lows, None
 
 
 _new = object.__new__
@@ -595,9 +563,14 @@ def _segment(text: str, seg_type: str) -> Segment:
     return s
 
 
-def _typed_general(name: str, v: Vocabulary) -> list[list]:
-    """Passes 1-3 for a name with a whole-name form, a phrase or a token whose type needs its context."""
-    texts, lows, pres = _split_tokens(name)
+def _typed_general(
+    name: str, v: Vocabulary, texts: list[str], lows: list[str], pres: list[str | None] | None
+) -> list[list]:
+    """Passes 2-3 for a name with a whole-name form or a phrase.
+
+    ``texts``, ``lows`` and ``pres`` are the tokens, lowercased, and their whole-name kinds from
+    ``_TOKEN_RE`` (``pres`` is ``None`` when every token is plain).
+    """
     n = len(texts)
 
     # Pass 2: phrases and whole-name forms.
@@ -678,7 +651,7 @@ _HAS_CTX, _HAS_PHRASE, _RISKY = 1, 2, 4
 
 
 def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
-    """``(typed prototypes, flags, None, token counts, token keys)`` of one chunk, cached per vocabulary.
+    """``(typed prototypes, flags, None, token counts, token keys, token texts)`` of one chunk, cached per vocabulary.
 
     The prototypes are ``(text, low, type, kind)`` as pass 3 would type the chunk's tokens alone. Flags:
     ``_RISKY`` when a whole-name form may start in the chunk (then the general passes run),
@@ -691,16 +664,17 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
         cache.clear()
     entry: tuple
     if not chunk:
-        entry = ((), 0, None, (), ())
+        entry = ((), 0, None, (), (), ())
     elif _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk)):
-        entry = (None, _RISKY, None, None, None)
+        entry = (None, _RISKY, None, None, None, None)
     else:
         protos: list[tuple[str, str, str | None, str | None]] = []
         counts: list[int] = []
         lows: list[str] = []
         flags = 0
         tcache = v._token_cache
-        for text in _PLAIN_TOK_RE.findall(chunk):
+        texts = _PLAIN_TOK_RE.findall(chunk)
+        for text in texts:
             low = text.lower()
             lows.append(low)
             if low in v.phrases:
@@ -718,7 +692,7 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
                 protos.append((text, low, None, _CTX))
                 counts.append(1)
                 flags |= _HAS_CTX
-        entry = (tuple(protos), flags, None, tuple(counts), tuple(lows))
+        entry = (tuple(protos), flags, None, tuple(counts), tuple(lows), tuple(texts))
     cache[chunk] = entry
     return entry
 
@@ -754,8 +728,13 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     for ce in ces:
         flags |= ce[1]
     typed: list[list]  # [text, low, type, kind]
-    if flags & _RISKY or (flags & _HAS_PHRASE and _may_have_phrase(ces, v)):
-        typed = _typed_general(name, v)
+    if flags & _RISKY:
+        raw = _tokens(name)
+        typed = _typed_general(name, v, [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw])
+    elif flags & _HAS_PHRASE and _may_have_phrase(ces, v):
+        # No whole-name form: the chunks' own tokens are the name's tokens.
+        texts = [t for ce in ces for t in ce[5]]
+        typed = _typed_general(name, v, texts, [low.lower() for low in texts], None)
     else:
         typed = [list(p) for ce in ces for p in ce[0]]
         if flags & _HAS_CTX:
