@@ -46,8 +46,11 @@ def fetch_base_models(
     rows: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     for model_id in model_ids:
+        def call(m: str = model_id) -> Any:
+            return hub.api.model_info(m, expand=["baseModels"])
+
         try:
-            info = with_retry(lambda m=model_id: hub.api.model_info(m, expand=["baseModels"]))
+            info = with_retry(call)
         except Exception as exc:  # noqa: BLE001 - recorded with its reason, the caller goes on
             failure = classify(exc)
             errors.append({"model_id": model_id, "error_type": failure.error_type, "message": failure.message})
