@@ -194,7 +194,7 @@ def check_in_db(db: str | Path, model_id: str, rev_from: str | None = None, rev_
         if (rev_from is None) != (rev_to is None):
             raise HfauditError("--from and --to go together", code=EXIT_UNCHECKED)
         if rev_from is not None and rev_to is not None:
-            release, notes = _release_between(con, model_id, rev_from, rev_to), []
+            release, notes = _release_between(con, model_id, rev_from, rev_to), list[str]()
         else:
             release, notes = _latest_release(con, model_id)
         run = run_audits(con, load_audits(overrides=load_config()), models=[model_id])

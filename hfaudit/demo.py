@@ -68,3 +68,8 @@ def run_demo(out: Path, models: int = 2000, seed: int = 7, quiet: bool = False) 
     yield from analyse(str(db))
     summary = write_summary(str(db), out / "summary.md", seconds=time.monotonic() - started)
     yield f"demo: wrote {db} and {summary}"
+    # The release-practice report (audits, compliance, charts) into the demo folder.
+    from hfaudit.report import write_report
+
+    for path in write_report(db, out):
+        yield f"demo: wrote {path}"

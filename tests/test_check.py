@@ -109,9 +109,14 @@ def test_json_validates_against_its_versioned_schema(generated: tuple[Path, Path
 
 
 def test_fail_on_threshold(generated: tuple[Path, Path]) -> None:
+    from typer.testing import CliRunner
+
+    from hfaudit.cli import app
+
     db = str(generated[1])
-    assert hfaudit("audit", "--db", db, "--select", "over_bump", "--fail-on", "warn").returncode == 0
-    assert hfaudit("audit", "--db", db, "--select", "over_bump", "--fail-on", "info").returncode == 1
+    runner = CliRunner()
+    assert runner.invoke(app, ["audit", "--db", db, "--select", "over_bump", "--fail-on", "warn"]).exit_code == 0
+    assert runner.invoke(app, ["audit", "--db", db, "--select", "over_bump", "--fail-on", "info"]).exit_code == 1
     bad = hfaudit("audit", "--db", db, "--select", "no_such_audit")
     assert bad.returncode == 2 and bad.stderr.startswith("hfaudit: error: unknown audit") and "Traceback" not in bad.stderr
 
@@ -131,13 +136,16 @@ def test_check_exit_codes(generated: tuple[Path, Path]) -> None:
             order by model_id limit 1
             """
         ).fetchone()[0]
+    from hfaudit.check import check_model, render_text
+
     for model in (under, silent):
-        proc = hfaudit("check", model, "--db", str(db))
-        assert proc.returncode == 1, proc.stdout + proc.stderr
-        assert "violations" in proc.stdout
-    proc = hfaudit("check", clean, "--db", str(db), "--format", "json")
-    assert proc.returncode == 0, proc.stdout
-    assert json.loads(proc.stdout)["check"]["compliant"] is True
+        result = check_model(model, db=db)
+        assert result.exit_code == 1
+        assert "violations" in render_text(result)
+    assert check_model(clean, db=db).exit_code == 0
+    proc = hfaudit("check", under, "--db", str(db), "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["check"]["compliant"] is False
     proc = hfaudit("check", "nobody/nothing", "--db", str(db), "--endpoint", "http://127.0.0.1:9")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 

@@ -146,8 +146,8 @@ def _paper_section(q: _Q) -> list[dict[str, Any]]:
                 qualify row_number() over (partition by model_id order by snapshot_id desc) = 1
             )
             select count(*) as n,
-                   count(*) filter (where card_present and not card_empty and not card_template) as real_cards,
-                   count(*) filter (where datasets_in_metadata) as data
+                   count(*) filter (where card_present and card_state not in ('none', 'empty', 'template')) as real_cards,
+                   count(*) filter (where datasets_declared) as data
             from latest
             """
         )[0]
@@ -182,7 +182,8 @@ def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), mo
     """Everything the report shows, as plain data (the content of ``report.json``)."""
     q = _Q(con, authors, models)
     data: dict[str, Any] = {"schema": "hfaudit.report", "version": REPORT_SCHEMA_VERSION, "scope": {"authors": list(authors), "models": list(models)}}
-    data["snapshot"] = (q.rows("select snapshot_id, started_at, finished_at, status, endpoint from snapshots order by snapshot_id desc limit 1") or [None])[0]
+    snapshots = q.rows("select snapshot_id, started_at, finished_at, status, endpoint from snapshots order by snapshot_id desc limit 1")
+    data["snapshot"] = snapshots[0] if snapshots else None
     data["totals"] = q.rows(
         """
         select (select count(*) from _scope) as models,

@@ -185,6 +185,7 @@ def _load(con: duckdb.DuckDBPyConnection) -> dict[str, list[_Commit]]:
     ).fetchall()
     by_model: dict[str, list[_Commit]] = defaultdict(list)
     index: dict[tuple[str, str], _Commit] = {}
+    c: _Commit | None
     for model_id, commit_id, at, pos in commits:
         c = _Commit(commit_id, at, pos)
         by_model[model_id].append(c)
@@ -301,7 +302,7 @@ def repo_releases(model_id: str, history: list[_Commit], tags: dict[str, str]) -
             if v not in known_changelog:
                 note(v, i, "readme_changelog")
                 known_changelog.add(v)
-    labels = {}
+    labels: dict[str, str] = {}
     for name in list(tags) + [c2 for c2 in known_changelog]:
         pv = parse_version(name)
         if pv:

@@ -1,0 +1,105 @@
+"""``hfaudit report``: the three files, model-supplied text escaped in HTML and Markdown, charts present,
+and (when Chromium is installed) the HTML opens headless with no console error and is screenshotted."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hfaudit.analyse import analyse
+from hfaudit.crawl import Scope, crawl
+from hfaudit.fakehub.server import start_server
+from hfaudit.registry import write_models
+from tests import registry_builder as rb
+
+EVIL = "evil/script-card"
+PAYLOAD = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("report")
+    lines = rb.small_registry()
+    card = f"---\nlicense: mit\n---\n# Evil\n\n{PAYLOAD}\n"
+    lines.append(
+        rb.model(
+            EVIL,
+            [
+                rb.commit(EVIL, 1, "Upload", [rb.weight("model.safetensors", 1), rb.text("README.md", card)]),
+                rb.commit(EVIL, 2, "Update model", [rb.weight("model.safetensors", 2, op="modify")]),
+            ],
+        )
+    )
+    registry = folder / "registry.jsonl"
+    write_models(registry, lines)
+    db = folder / "h.duckdb"
+    with start_server(registry, port=0) as server:
+        crawl(str(db), server.url, Scope(), concurrency=2)
+    for _ in analyse(str(db)):
+        pass
+    out = folder / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "hfaudit", "report", "--db", str(db), "--out", str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_report_writes_three_files(report_dir: Path) -> None:
+    assert sorted(p.name for p in report_dir.iterdir()) == ["report.html", "report.json", "report.md"]
+    data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    assert data["schema"] == "hfaudit.report" and data["version"] == 1
+    assert data["totals"]["models"] == 6
+    measures = {r["measure"] for r in data["paper"]}
+    assert {"Naming conventions", "Base architectures", "Models with a card (%)"} <= measures
+    assert any(m["model_id"] == EVIL for m in data["models"])
+
+
+def test_card_text_is_escaped_in_html_and_markdown(report_dir: Path) -> None:
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(" in html
+    assert "<script" not in html.lower()
+    assert "<img src=x" not in html
+    md = (report_dir / "report.md").read_text(encoding="utf-8")
+    assert "<script" not in md
+
+
+def test_html_is_self_contained_with_inline_charts(report_dir: Path) -> None:
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert html.count("<svg") >= 3
+    for remote in ("http://", "https://"):
+        for attr in ("src=", "href="):
+            assert f'{attr}"{remote}' not in html
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+def test_html_renders_in_headless_chromium(report_dir: Path, tmp_path: Path) -> None:
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no Chromium on this machine")
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+    ]
+    url = (report_dir / "report.html").resolve().as_uri()
+    shot = report_dir / "report.png"
+    proc = subprocess.run(
+        [browser, *flags, f"--screenshot={shot}", "--window-size=1280,2400", url], capture_output=True, text=True, timeout=90
+    )
+    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert console == [], console
+    assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 20_000  # a page with tables and charts, not a blank one
+    dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=90).stdout
+    assert dom.count("<svg") >= 3 and 'id="chart-scores"' in dom
