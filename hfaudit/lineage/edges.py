@@ -21,6 +21,7 @@ case-insensitive match (Hub ids are case-insensitive).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import defaultdict
@@ -281,6 +282,13 @@ def name_candidates(model_id: str) -> tuple[list[str], str | None]:
     return ids, stem
 
 
+def _candidate_rank(
+    tags: set[str], stem: str, created: str, c: tuple[str, str, str, int, str]
+) -> tuple[bool, bool, bool, int, str]:
+    mid, name, mtype, downloads, made = c
+    return (mtype.lower() not in tags, name != stem, made > created, -downloads, mid)
+
+
 def name_evidence(models: pd.DataFrame) -> list[dict[str, Any]]:
     """Evidence rows for names that embed another crawled model's name.
 
@@ -314,9 +322,7 @@ def name_evidence(models: pd.DataFrame) -> list[dict[str, Any]]:
             continue
         tags = {str(t).lower() for t in as_list(rec.tags)}
         created = str(rec.created_at)
-        matches.sort(key=lambda c, tags=tags, stem=stem, created=created: (
-            c[2].lower() not in tags, c[1] != stem, c[4] > created, -c[3], c[0]
-        ))
+        matches.sort(key=functools.partial(_candidate_rank, tags, stem, created))
         confidence = SOURCES["name"] if len(matches) == 1 else NAME_AMBIGUOUS_CONFIDENCE
         rows.append(_row(child, matches[0][0], "name", None, confidence, 0))
     return rows
