@@ -96,3 +96,19 @@ def score(con: duckdb.DuckDBPyConnection, truths: Iterable[dict[str, Any]]) -> d
         "card_states": {f"{t}->{f}": n for (t, f), n in sorted(cards.items())},
         "card_state_agreement": round(sum(n for (t, f), n in cards.items() if t == f) / max(1, sum(cards.values())), 4),
     }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m hfaudit.releases.evaluate DB TRUTH``: the scores as JSON."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("db", help="an analysed store")
+    parser.add_argument("truth", help="the registry's .truth.jsonl")
+    args = parser.parse_args(argv)
+    with duckdb.connect(args.db, read_only=True) as con:
+        print(json.dumps(score(con, read_truth(args.truth)), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -24,10 +24,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from hfaudit.crawl import MATTERING
 from hfaudit.registry import LFS_POINTER
 from hfaudit.releases.paper import STUDY, category_shares, repeat_weight_files
 from hfaudit.releases.stats import fisher_exact
 
+_MATTERING = ", ".join(f"'{c}'" for c in sorted(MATTERING))
 PAIR_FLAGS = ("base_changed", "weights_changed", "pointers_changed", "readme_changed", "card_changed")
 PAIR_COLUMNS = [
     "model_id", "predecessor_id", "series_id", "version_scheme", "paper_version_group", *PAIR_FLAGS,
@@ -222,13 +224,19 @@ def study_measures(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     ).fetchall()
     shares = {s.category: s for s in category_shares(paths)}
     total = sum(n for _, n in paths)
-    weights, commits, diffed = _one(
+    weights, commits, diffed, other_only = _one(
         con,
-        """
+        f"""
+        with per_commit as (
+            select model_id, commit_id, bool_or(category in ({_MATTERING})) as matters
+            from file_changes
+            group by model_id, commit_id
+        )
         select (select count(*) from file_changes as fc join commits as c using (model_id, commit_id)
                 where fc.category = 'weights' and c.unreachable_since is null),
                (select count(*) from commits where unreachable_since is null),
-               (select count(distinct (model_id, commit_id)) from file_changes)
+               (select count(*) from per_commit),
+               (select count(*) from per_commit where not matters)
         """,
     )
     out: dict[str, Any] = {"study": dict(STUDY)}
@@ -249,8 +257,9 @@ def study_measures(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "commits": commits,
         "commits_with_file_changes": diffed,
         # ``--changes matter`` diffs only commits that touch weights, cards, configs, tokenizers or
-        # adapters: the other commits' changes are missing and the shares are upper bounds.
-        "all_commits_diffed": diffed >= commits,
+        # adapters: other commits' changes are missing and the shares are upper bounds. A stored
+        # commit that touches none of those paths shows that every commit was diffed (``all``).
+        "all_commits_diffed": bool(other_only) or diffed >= commits,
         "paper_weight_changes": model_files.changes if model_files else 0,
         "paper_share_pct": model_files.share_pct if model_files else None,
         "paper_categories": {k: v.share_pct for k, v in shares.items()},
