@@ -647,7 +647,19 @@ def _typed_general(
 
 _CTX = "?context"
 """Kind of a typed prototype whose type ``_classify`` decides from its position and neighbour."""
-_HAS_CTX, _HAS_PHRASE, _RISKY = 1, 2, 4
+_HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB = 1, 2, 4, 8
+_ABSORBED_KINDS = frozenset({"number", "decimal", "hyperword", "kcount", _CTX})
+
+
+def _absorbable(text: str, low: str, seg_type: str | None, kind: str | None) -> bool:
+    """Whether some rule of ``_absorb`` could fold or retype this token (a superset; see ``_absorb``)."""
+    return (
+        seg_type == FILLER
+        or seg_type == "task"
+        or kind in _ABSORBED_KINDS
+        or low in _BASE_QUALIFIERS
+        or (low.startswith("x") and low[1:].isdigit())
+    )
 
 
 def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
@@ -656,7 +668,7 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
     The prototypes are ``(text, low, type, kind)`` as pass 3 would type the chunk's tokens alone. Flags:
     ``_RISKY`` when a whole-name form may start in the chunk (then the general passes run),
     ``_HAS_PHRASE`` when a token may start a phrase, ``_HAS_CTX`` when a prototype's type depends on its
-    position (kind ``_CTX``). The counts say which prototypes are tokens of pass 2 (a compound such as
+    position (kind ``_CTX``), ``_ABSORB`` when ``_absorb`` may fold a token. The counts say which prototypes are tokens of pass 2 (a compound such as
     ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts.
     """
     cache = v._chunk_cache
@@ -692,6 +704,8 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
                 protos.append((text, low, None, _CTX))
                 counts.append(1)
                 flags |= _HAS_CTX
+        if any(_absorbable(*p) for p in protos):
+            flags |= _ABSORB
         entry = (tuple(protos), flags, None, tuple(counts), tuple(lows), tuple(texts))
     cache[chunk] = entry
     return entry
@@ -728,6 +742,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     for ce in ces:
         flags |= ce[1]
     typed: list[list]  # [text, low, type, kind]
+    general = True
     if flags & _RISKY:
         raw = _tokens(name)
         typed = _typed_general(name, v, [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw])
@@ -736,6 +751,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         texts = [t for ce in ces for t in ce[5]]
         typed = _typed_general(name, v, texts, [low.lower() for low in texts], None)
     else:
+        general = False
         typed = [list(p) for ce in ces for p in ce[0]]
         if flags & _HAS_CTX:
             counts = [c for ce in ces for c in ce[3]]
@@ -747,7 +763,8 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                     tok[2], tok[3] = _classify(tok[1], v, pos, count, typed[i - 1][2] if i else None)
 
     # Pass 4: absorption, free words by position, then merge.
-    _absorb(typed)
+    if general or flags & _ABSORB:
+        _absorb(typed)
     _resolve_free(typed)
 
     # Segments (adjacent ones of a type merge) and facts, in one loop.
