@@ -549,6 +549,7 @@ def _chunks(name: str) -> list[str]:
 
 
 _new = object.__new__
+_setattr = object.__setattr__
 _VERSION_KINDS = frozenset({"semver", "vminor", "vmajor", "decimal", "release"})
 _FACT_WORDS = frozenset(_QUANT_CONTAINERS) | _BIT_WORDS | _FLOAT_FORMATS | frozenset(_VARIANT_OF) | {"i1", "imatrix"}
 _FACT_TYPES = frozenset({"version", "creation-date", "base-model"})
@@ -844,23 +845,30 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                 family = families.get(alias)
                 break
     # The stem drops the version and keeps everything else, normalised.
-    stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_raw])
+    if version_raw is None:
+        stem = "-".join([tok[1] for tok in typed if tok[1]])
+    else:
+        stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_raw])
     # ``ParsedName(...)`` without the frozen dataclass's per-field ``object.__setattr__``.
     parsed = _new(ParsedName)
-    parsed.__dict__.update(
-        model_id=model_id,
-        owner=owner,
-        name=name,
-        segments=tuple(map(_segment, seg_texts, seg_types)),
-        convention="{" + "}{".join(seg_types) + "}",
-        version_raw=version_raw,
-        version_scheme=version_scheme or "none",
-        version_key=version_key,
-        size_params=size_params,
-        quant_format=quant,
-        variants=tuple(variants),
-        family=family,
-        stem=stem,
+    _setattr(
+        parsed,
+        "__dict__",
+        {
+            "model_id": model_id,
+            "owner": owner,
+            "name": name,
+            "segments": tuple(map(_segment, seg_texts, seg_types)),
+            "convention": "{" + "}{".join(seg_types) + "}",
+            "version_raw": version_raw,
+            "version_scheme": version_scheme or "none",
+            "version_key": version_key,
+            "size_params": size_params,
+            "quant_format": quant,
+            "variants": tuple(variants),
+            "family": family,
+            "stem": stem,
+        },
     )
     return parsed
 
