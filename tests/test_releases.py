@@ -274,3 +274,15 @@ def test_card_states() -> None:
     assert not is_template(filled)
     facts = card_facts("---\nbase_model: a/b\nmodel-index:\n- results: [1]\n---\n# m\n", '{"base_model": "a/b", "model-index": [{"results": [1]}]}', None)
     assert facts["base_model_declared"] and facts["eval_results_declared"] and facts["card_state"] == "metadata"
+
+
+def test_an_empty_store_gives_empty_tables(tmp_path: Path) -> None:
+    from hfaudit.releases import build_release_tables
+    from hfaudit.releases.measures import study_measures
+    from hfaudit.store import Store
+
+    with Store(tmp_path / "empty.duckdb") as store:
+        assert build_release_tables(store.con).startswith("releases: 0 weight changes")
+        for table in ("weight_changes", "transparency", "version_pair_changes"):
+            assert store.con.execute(f"select count(*) from {table}").fetchall() == [(0,)]
+        assert study_measures(store.con)["weight_share"]["file_changes"] == 0

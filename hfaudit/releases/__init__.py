@@ -39,7 +39,7 @@ def build_release_tables(con: duckdb.DuckDBPyConnection, window: Window | None =
                count(*) filter (where change_kind <> 'initial' and not documented)
         from weight_changes
         """
-    ).fetchone()
+    ).fetchall()[0]
     replaced, silent = (row or (0, 0))
     return (
         f"releases: {events} weight changes ({replaced} in-place replacements, {silent} silent after the "

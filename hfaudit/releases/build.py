@@ -71,7 +71,7 @@ order by s.predecessor_id, m.created_at
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     row = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'main' and table_name = ?", [name]
-    ).fetchone()
+    ).fetchall()[0]
     return bool(row and row[0])
 
 

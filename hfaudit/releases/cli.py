@@ -36,7 +36,7 @@ def releases_measures(db: Path | None, extensions: Path | None, weight_files: Pa
         with Store(db, read_only=True) as store:
             row = store.con.execute(
                 "select count(*) from information_schema.tables where table_name = 'weight_changes'"
-            ).fetchone()
+            ).fetchall()[0]
             if not row or not row[0]:
                 raise HfauditError(f"{db} has no weight_changes table: run 'hfaudit analyse --db {db}' first", code=2)
             out["store"] = study_measures(store.con)

@@ -85,7 +85,7 @@ def _exists(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
     row = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'main' and list_contains(?, table_name)",
         [list(names)],
-    ).fetchone()
+    ).fetchall()[0]
     return bool(row and row[0] == len(names))
 
 
@@ -174,7 +174,8 @@ def _pct(part: int, whole: int) -> float | None:
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
-    row = con.execute(sql).fetchone()
+    rows = con.execute(sql).fetchall()  # fetchone would leave the result open
+    row = rows[0] if rows else None
     return tuple(row) if row else ()
 
 
