@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 __all__ = [
@@ -578,7 +579,7 @@ def _typed_general(
     phrases = v.phrases
     toks: list[tuple[str, str, str | None]]  # (text, lowercased key, forced type)
     if pres is None and not any(low in phrases for low in lows):
-        toks = [(text, low, None) for text, low in zip(texts, lows)]
+        toks = [(text, low, None) for text, low in zip(texts, lows, strict=True)]
     else:
         toks = []
         i = 0
@@ -726,7 +727,7 @@ def _may_have_phrase(ces: list[tuple], v: Vocabulary) -> bool:
     """Whether two adjacent tokens of the name begin a vocabulary phrase (all phrases have two or more)."""
     lows = [low for ce in ces for low in ce[4]]
     pairs = v._phrase_pairs
-    return any(pair in pairs for pair in zip(lows, lows[1:]))
+    return any(pair in pairs for pair in pairwise(lows))
 
 
 def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:

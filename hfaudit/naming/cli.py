@@ -15,7 +15,7 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -136,13 +136,13 @@ def paper_naming_command(
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
         return
     rows = [[k, f"{v:,}"] for k, v in measures.items() if not isinstance(v, dict)]
-    rows += [[f"variants.{k}", f"{v:,}"] for k, v in measures["variants"].items()]  # type: ignore[union-attr]
+    rows += [[f"variants.{k}", f"{v:,}"] for k, v in cast(dict[str, int], measures["variants"]).items()]
     _print_table(["paper measure", "value"], rows)
     if ours:
         h = hfaudit_measures(ids)
-        extra = [[f"version_schemes.{k}", f"{v:,}"] for k, v in h["version_schemes"].items()]  # type: ignore[union-attr]
+        extra = [[f"version_schemes.{k}", f"{v:,}"] for k, v in cast(dict[str, int], h["version_schemes"]).items()]
         extra += [["versioned_models", f"{h['versioned_models']:,}"], ["versioned_owners", f"{h['versioned_owners']:,}"]]
-        extra += [[f"variants.{k}", f"{v:,}"] for k, v in h["variants"].items()]  # type: ignore[union-attr]
+        extra += [[f"variants.{k}", f"{v:,}"] for k, v in cast(dict[str, int], h["variants"]).items()]
         _print_table(["hfaudit measure", "value"], extra)
 
 

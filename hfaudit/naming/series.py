@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any, cast
 
 import pandas as pd
 
@@ -59,7 +60,7 @@ def _base_list(value: object) -> list[str]:
     if isinstance(value, str):
         return [value] if value else []
     try:
-        return [str(v) for v in value if v]  # type: ignore[union-attr]
+        return [str(v) for v in cast(Iterable[object], value) if v]
     except TypeError:
         return []
 
@@ -83,7 +84,7 @@ def build_series(
         if "card_base_models" in models.columns
         else [[] for _ in ids]
     )
-    created = (
+    created: list[Any] = (
         list(pd.to_datetime(models["created_at"], errors="coerce", utc=True))
         if "created_at" in models.columns
         else [None] * len(ids)
@@ -155,9 +156,10 @@ def _cross_owner_predecessor(
             if pn[j].stem == p.stem:
                 return j
     for j in by_stem.get(p.stem, ()):
-        if pn[j].owner == p.owner or not pn[j].version_key:
+        key = pn[j].version_key
+        if pn[j].owner == p.owner or not key:
             continue
-        if pn[j].version_key < (p.version_key or "") and (
+        if key < (p.version_key or "") and (
             best is None or (pn[j].version_key or "") > (pn[best].version_key or "")
         ):
             best = j
