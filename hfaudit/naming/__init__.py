@@ -432,6 +432,12 @@ _version_of = lru_cache(maxsize=8192)(split_version)
 _size_cached = lru_cache(maxsize=8192)(_size_of)
 
 
+def _clear_caches() -> None:
+    """Empty the module-wide caches (a fresh ``Vocabulary`` has empty caches of its own); for benchmarks."""
+    _version_of.cache_clear()
+    _size_cached.cache_clear()
+
+
 def _token_entry(low: str, vocab: Vocabulary) -> tuple:
     """The context-free reading of a lowercased token, cached per vocabulary.
 
