@@ -458,7 +458,13 @@ def _token_entry(low: str, vocab: Vocabulary) -> tuple:
     elif low == "it":
         contextual = True
     else:
-        contextual = _shape(low) == "release"
+        kind = _shape(low)
+        contextual = kind == "release"
+        if not contextual:
+            # What ``_classify`` returns for a token outside the word lists, without a second regex.
+            entry = (0, *_SHAPE_TYPES.get(kind, ("identifier", None)))  # type: ignore[arg-type]
+            vocab._token_cache[low] = entry
+            return entry
     if contextual:
         entry = (2,)
     else:
@@ -478,6 +484,23 @@ def _tokens(name: str) -> list[tuple[str, str | None]]:
 
 _SHAPE_WORDS = frozenset({"epoch", "epochs", "ep", "lr", "seed", "bs", "wd", "dp", "step", "steps", "iter"})
 """The only tokens without a digit that ``_SHAPE_RE`` matches (bare hyperparameter words)."""
+
+
+_SHAPE_TYPES: dict[str, tuple[str, str | None]] = {
+    "semver": ("version", "semver"),
+    "vminor": ("version", "vminor"),
+    "vmajor": ("version", "vmajor"),
+    "datecompact": ("creation-date", "datecompact"),
+    "moe": ("size", "moe"),
+    "size": ("size", "size"),
+    "decimal": ("version", "decimal"),
+    "bits": ("variant-type", "bits"),
+    "hyperword": ("training-mechanism", "hyperword"),
+    "kcount": ("description", "kcount"),
+    "number": ("ambiguous", "number"),
+    "generation": ("ambiguous", "generation"),
+}
+"""``_classify``'s answer for each shape other than ``release`` (whose type depends on the context)."""
 
 
 def _shape(low: str) -> str | None:
@@ -712,8 +735,10 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
                 protos.append((text, low, None, _CTX))
                 counts.append(1)
                 flags |= _HAS_CTX
-        if any(_absorbable(*p) for p in protos):
-            flags |= _ABSORB
+        for p in protos:
+            if _absorbable(*p):
+                flags |= _ABSORB
+                break
         entry = (tuple(protos), flags, None, tuple(counts), tuple(lows), tuple(texts))
     cache[chunk] = entry
     return entry
