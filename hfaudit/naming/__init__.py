@@ -1018,23 +1018,29 @@ def _resolve_free(typed: list[list]) -> None:
         live[0][2] = "identifier"  # ``tiny-random-…``: a leading size word names the project
     has_ident = False
     has_desc = False
-    seen: set[str] = set()
+    only_context = True  # every typed segment so far is a base model, size, language or version
     run_len = 0
     run_type = "identifier"
     for t in live:
-        if t[2] in _FREE:
+        seg_type = t[2]
+        if seg_type in _FREE:
             if run_len == 0:
-                run_type = "identifier" if not has_ident and seen <= _IDENT_CONTEXT else "description"
-                has_ident = has_ident or run_type == "identifier"
-            elif run_type == "identifier" and (t[2] == "description" or t[3] == "kcount"):
+                if not has_ident and only_context:
+                    run_type = "identifier"
+                    has_ident = True
+                else:
+                    run_type = "description"
+            elif run_type == "identifier" and (seg_type == "description" or t[3] == "kcount"):
                 # ``pix2struct-docvqa-public``: a descriptive word ends the identifier.
                 run_type = "description"
             run_len += 1
             t[2] = run_type
-            has_desc = has_desc or run_type == "description"
+            if run_type == "description":
+                has_desc = True
         else:
             run_len = 0
-            seen.add(t[2])
+            if seg_type not in _IDENT_CONTEXT:
+                only_context = False
     if not has_desc:
         return
     # A lone descriptive word between typed segments (``-scratch``, ``-beta``, ``-x8``) qualifies the
