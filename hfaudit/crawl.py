@@ -22,7 +22,7 @@ from typing import Any
 from hfaudit import __version__
 from hfaudit.errors import HfauditError
 from hfaudit.files import category, content_tracked
-from hfaudit.hub import STATS, Hub, classify, configure_client
+from hfaudit.hub import HUB_ERRORS, STATS, Hub, classify, configure_client
 from hfaudit.registry import as_list, parse_card
 from hfaudit.store import ModelBatch, Store
 
@@ -254,7 +254,7 @@ class Crawler:
                             "target_commit": ref.target_commit,
                         }
                     )
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded with its reason
+        except HUB_ERRORS as exc:  # every failure is recorded with its reason
             failed = ModelBatch()
             failed.models.append(dict(row))
             failed.model_snapshots.append(self._seen(row, "failed"))
@@ -385,7 +385,7 @@ def _listing(hub: Hub, scope: Scope, crawler: Crawler, errors: ModelBatch) -> It
         for model_id in scope.model_ids:
             try:
                 info = hub.model_info(model_id)
-            except Exception as exc:  # noqa: BLE001 - recorded with its reason
+            except HUB_ERRORS as exc:  # recorded with its reason
                 errors.crawl_errors.append(crawler.error_row(model_id, "info", exc))
                 continue
             row = model_row(info, crawler.snapshot_id)
@@ -438,7 +438,7 @@ def crawl(
         try:
             try:
                 rows = list(_listing(hub, scope, crawler, pending))
-            except Exception as exc:  # noqa: BLE001 - the listing itself failed: nothing to crawl
+            except HUB_ERRORS as exc:  # the listing itself failed: nothing to crawl
                 failure = classify(exc)
                 raise HfauditError(f"listing models at {endpoint} failed: {failure.error_type}: {failure.message}") from exc
             for row in rows:

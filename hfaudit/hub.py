@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import huggingface_hub
-from huggingface_hub import HfApi, hf_hub_url
+from urllib.parse import quote
+
+from huggingface_hub import GitCommitInfo, HfApi, RepoFile, RepoFolder, hf_hub_url
 from huggingface_hub.errors import (
     DisabledRepoError,
     GatedRepoError,
@@ -27,7 +29,13 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import hf_raise_for_status, httpx, parse_ratelimit_headers
+from huggingface_hub.utils import (
+    build_hf_headers,
+    hf_raise_for_status,
+    httpx,
+    parse_datetime,
+    parse_ratelimit_headers,
+)
 from huggingface_hub.utils._http import hf_request_event_hook
 
 T = TypeVar("T")
@@ -38,6 +46,9 @@ LIST_EXPAND = [
     "tags", "pipeline_tag", "library_name", "cardData", "config",
 ]
 RETRY_STATUS = {408, 500, 502, 503, 504}
+# What a Hub call can fail with (recorded in crawl_errors); anything else is a bug and propagates.
+HUB_ERRORS: tuple[type[BaseException], ...] = (HfHubHTTPError, httpx.HTTPError, ValueError, KeyError)
+COMMITS_PAGE = 1000  # the largest commits page the Hub is known to serve (docs/hub-api.md section 4)
 
 
 @dataclass
@@ -140,6 +151,20 @@ def _on_response(response: httpx.Response) -> None:
     LIMITER.after(bucket_of(response.request.url.path), response.headers)
 
 
+class _TimeoutTransport(httpx.HTTPTransport):
+    """huggingface_hub passes ``timeout=None`` on most API calls, which overrides a client-wide
+    timeout; this transport fills every unset timeout so that no call can hang forever."""
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.defaults = {"connect": min(timeout, 10.0), "read": timeout, "write": timeout, "pool": timeout}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        current = dict(request.extensions.get("timeout") or {})
+        request.extensions["timeout"] = {k: current.get(k) or v for k, v in self.defaults.items()}
+        return super().handle_request(request)
+
+
 def configure_client(timeout: float = 30.0) -> None:
     """Install huggingface_hub's shared client with explicit timeouts and request counting."""
 
@@ -148,6 +173,7 @@ def configure_client(timeout: float = 30.0) -> None:
             event_hooks={"request": [hf_request_event_hook, _on_request], "response": [_on_response]},
             follow_redirects=True,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            transport=_TimeoutTransport(timeout),
         )
 
     huggingface_hub.set_client_factory(factory)
@@ -218,13 +244,13 @@ def _retryable(exc: BaseException) -> tuple[bool, float | None]:
     return False, None
 
 
-def with_retry(call: Callable[[], T], attempts: int = 5, base: float = 0.5, cap: float = 8.0) -> T:
+def with_retry(call: Callable[[], T], attempts: int = 6, base: float = 0.25, cap: float = 4.0) -> T:
     """Run ``call``, retrying 5xx, timeouts and resets with jittered backoff, and 429 after exactly
     the reset the server announced."""
     for attempt in range(1, attempts + 1):
         try:
             return call()
-        except Exception as exc:  # noqa: BLE001 - classified below, re-raised when final
+        except HUB_ERRORS as exc:  # classified below, re-raised when final
             retry, wait = _retryable(exc)
             if not retry or attempt == attempts:
                 raise
@@ -253,13 +279,51 @@ class Hub:
     def model_info(self, model_id: str) -> Any:
         return with_retry(lambda: self.api.model_info(model_id, expand=LIST_EXPAND))
 
-    def commits(self, model_id: str, revision: str) -> list[Any]:
-        return with_retry(lambda: self.api.list_repo_commits(model_id, revision=revision))
+    def _pages(self, url: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        """Follow ``Link: rel="next"`` pages through huggingface_hub's session, each page under
+        ``with_retry``: the library's own page backoff (1–8 s, 5 times) would multiply with ours."""
+        headers = build_hf_headers(token=self._token or False)
+        next_url: str | None = url
+        next_params: dict[str, Any] | None = params
+        while next_url:
 
-    def tree(self, model_id: str, revision: str, expand: bool = False) -> list[Any]:
-        return with_retry(
-            lambda: list(self.api.list_repo_tree(model_id, revision=revision, recursive=True, expand=expand))
-        )
+            def fetch(u: str = next_url, p: dict[str, Any] | None = next_params) -> httpx.Response:
+                response = huggingface_hub.get_session().get(u, params=p, headers=headers)
+                hf_raise_for_status(response)
+                response.json()  # a truncated body fails here, inside the retry
+                return response
+
+            response = with_retry(fetch)
+            yield response.json()
+            next_url = response.links.get("next", {}).get("url")
+            next_params = None  # the next URL carries every parameter
+
+    def commits(self, model_id: str, revision: str) -> list[GitCommitInfo]:
+        """Every commit reachable from ``revision``, newest first, 1,000 a page (the client's own
+        ``list_repo_commits`` takes the default 50)."""
+        url = f"{self.endpoint}/api/models/{model_id}/commits/{quote(revision, safe='')}"
+        return [
+            GitCommitInfo(
+                commit_id=item["id"],
+                authors=[a["user"] for a in item["authors"]],
+                created_at=parse_datetime(item["date"]),
+                title=item["title"],
+                message=item["message"],
+                formatted_title=None,
+                formatted_message=None,
+            )
+            for page in self._pages(url, {"limit": COMMITS_PAGE})
+            for item in page
+        ]
+
+    def tree(self, model_id: str, revision: str, expand: bool = False) -> list[RepoFile | RepoFolder]:
+        url = f"{self.endpoint}/api/models/{model_id}/tree/{quote(revision, safe='')}"
+        params = {"recursive": "true", "expand": "true" if expand else "false"}
+        return [
+            RepoFile(**item) if item.get("type") == "file" else RepoFolder(**item)
+            for page in self._pages(url, params)
+            for item in page
+        ]
 
     def refs(self, model_id: str) -> Any:
         return with_retry(lambda: self.api.list_repo_refs(model_id))

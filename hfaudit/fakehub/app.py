@@ -205,7 +205,7 @@ class FakeHub:
             if fault is not None and fault not in SOCKET_FAULTS:
                 response = self._fault_response(fault)
                 if fault == "429":
-                    reset = limit_headers["RateLimit"].rsplit(";t=", 1)[1]
+                    reset = min(int(limit_headers["RateLimit"].rsplit(";t=", 1)[1]), self.options.fault_429_reset_s)
                     limit_headers = {**limit_headers, "RateLimit": f'"{route.bucket}";r=0;t={reset}'}
             else:
                 try:

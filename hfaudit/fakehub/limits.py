@@ -38,6 +38,9 @@ class HubOptions:
     anonymous_404_as_401: bool = False
     token_access: tuple[str, ...] = ()
     timeout_stall_s: float = 12.0
+    # An injected 429 announces this reset (seconds), as a short burst limiter would, rather than
+    # the rest of the quota window: clients must wait exactly this long, not the whole window.
+    fault_429_reset_s: int = 1
 
     def token_may_access(self, token: str | None) -> bool:
         """Whether a bearer token may see gated and private repos."""

@@ -128,15 +128,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _reset(self) -> None:
+        """Drop the connection with a TCP RST. The socket's file objects are closed first: while
+        they hold it, ``socket.close()`` would leave the descriptor (and the client) hanging."""
         self.close_connection = True
         try:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         except OSError:
             pass
-        try:
-            self.wfile.flush()
-        except OSError:
-            pass
+        for stream in (self.wfile, self.rfile):
+            try:
+                stream.close()
+            except OSError:
+                pass
         self.connection.close()
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _run
