@@ -567,6 +567,8 @@ _PLAIN_TOK_RE = re.compile(r"[^-_.\s]+(?:\.(?=\d)[^-_.\s]+)*")
 # chunk ends in ``e`` (``1e-05``). A superset: a chunk that matches is tokenized by ``_TOKEN_RE``.
 _RISKY_RE = re.compile(r"(?:^|\.)(?:(?:19|20)\d\d|iq[1-4]|q[2-8]|lr|wd)", re.I)
 _RISKY_E_RE = re.compile(r"(?:^|\.)\d")
+_RISKY_FIRST = frozenset("12iIqQlLwW\u0130\u0131")
+"""First characters ``_RISKY_RE`` can match at a chunk's start (with ``re.I``, ``i`` also matches ``İ``/``ı``)."""
 _CACHE_LIMIT = 200_000
 
 
@@ -708,7 +710,9 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
     entry: tuple
     if not chunk:
         entry = ((), 0, None, (), (), ())
-    elif _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk)):
+    elif (chunk[0] in _RISKY_FIRST or "." in chunk or chunk[-1] in "eE") and (
+        _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk))
+    ):
         entry = (None, _RISKY, None, None, None, None)
     else:
         protos: list[tuple[str, str, str | None, str | None]] = []
