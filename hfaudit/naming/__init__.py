@@ -22,6 +22,12 @@ How it works, in four passes over one name (no model, no network, no randomness)
 
 The vocabularies are data. :class:`Vocabulary` loads them and :meth:`Vocabulary.extend` adds what a
 crawl learns (``config.model_type`` values, declared base model ids, dataset ids).
+
+Speed: passes 1-3 run per *chunk* (the text between ``-``, ``_`` and whitespace) and each chunk's
+typed tokens are cached on the vocabulary, as are token readings and family aliases; ``add`` clears
+these caches, so change a vocabulary through ``add``/``extend``, not by editing its dicts. Chunks
+where a whole-name form may start, or names with a possible phrase, take the general passes
+(``_typed_general``), which follow the description above literally.
 """
 
 from __future__ import annotations
