@@ -81,6 +81,11 @@ class CrawlResult:
         )
 
 
+def needs_base_models(tags: Iterable[str] | None) -> bool:
+    """Whether a model's tags show a declared base, so that ``baseModels`` is worth a call."""
+    return any(str(t).startswith("base_model:") for t in tags or ())
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -254,6 +259,9 @@ class Crawler:
                             "target_commit": ref.target_commit,
                         }
                     )
+            if needs_base_models(row.get("tags")):
+                stage = "info"
+                batch.model_base_models.extend(self._base_models(model_id))
         except HUB_ERRORS as exc:  # every failure is recorded with its reason
             failed = ModelBatch()
             failed.models.append(dict(row))
@@ -342,6 +350,26 @@ class Crawler:
             trees[mid] = self._tree(model_id, commit_ids[mid], expand=True)
             stack.extend([(mid, hi), (lo, mid)])
         return out, trees[n - 1]
+
+    def _base_models(self, model_id: str) -> list[dict[str, Any]]:
+        """``baseModels`` from model info: the Hub's own resolution of the card's bases (one call,
+        made only for models whose tags declare a base; the list endpoint cannot return it)."""
+        base = self.hub.base_models(model_id)
+        if not base:
+            return []
+        relation = base.get("relation")
+        return [
+            {
+                "snapshot_id": self.snapshot_id,
+                "model_id": model_id,
+                "position": i,
+                "parent_id": parent.get("id"),
+                "parent_object_id": parent.get("_id"),
+                "relation": relation,
+            }
+            for i, parent in enumerate(base.get("models") or [])
+            if parent.get("id")
+        ]
 
     def _tree(self, model_id: str, revision: str, expand: bool = False) -> dict[str, dict[str, Any]]:
         out = {}

@@ -325,6 +325,12 @@ class Hub:
             for item in page
         ]
 
+    def base_models(self, model_id: str) -> dict[str, Any] | None:
+        """``baseModels`` of model info, as the wire sends it (``{relation, models: [{_id, id}]}``)."""
+        info = with_retry(lambda: self.api.model_info(model_id, expand=["baseModels"]))
+        base = getattr(info, "base_models", None)
+        return base if isinstance(base, dict) else None
+
     def refs(self, model_id: str) -> Any:
         return with_retry(lambda: self.api.list_repo_refs(model_id))
 

@@ -141,6 +141,15 @@ create table if not exists refs (
     target_commit varchar,
     primary key (snapshot_id, model_id, ref_type, name)
 );
+create table if not exists model_base_models (
+    snapshot_id integer not null,
+    model_id varchar not null,
+    position integer not null,          -- order in baseModels.models
+    parent_id varchar not null,         -- canonical id, as the Hub resolved it
+    parent_object_id varchar,           -- the parent's _id
+    relation varchar,                   -- baseModels.relation (null when the Hub knows none)
+    primary key (snapshot_id, model_id, position)
+);
 create table if not exists crawl_errors (
     snapshot_id integer not null,
     model_id varchar not null,
@@ -166,6 +175,7 @@ COLUMNS: dict[str, list[str]] = {
     "model_files": ["model_id", "path", "blob", "sha256", "size", "category"],
     "card_versions": ["model_id", "commit_id", "committed_at", "content", "front_matter", "card_error"],
     "file_contents": ["model_id", "commit_id", "path", "content"],
+    "model_base_models": ["snapshot_id", "model_id", "position", "parent_id", "parent_object_id", "relation"],
     "refs": ["snapshot_id", "model_id", "ref_type", "name", "target_commit"],
     "crawl_errors": [
         "snapshot_id", "model_id", "stage", "error_type", "status_code", "message", "occurred_at",
@@ -202,6 +212,7 @@ class ModelBatch:
     card_versions: list[dict[str, Any]] = field(default_factory=list)
     file_contents: list[dict[str, Any]] = field(default_factory=list)
     refs: list[dict[str, Any]] = field(default_factory=list)
+    model_base_models: list[dict[str, Any]] = field(default_factory=list)
     crawl_errors: list[dict[str, Any]] = field(default_factory=list)
     unreachable: list[tuple[str, list[str]]] = field(default_factory=list)
     resolved_errors: list[str] = field(default_factory=list)
@@ -209,7 +220,7 @@ class ModelBatch:
     def extend(self, other: ModelBatch) -> None:
         for name in (
             "models", "model_snapshots", "commits", "file_changes", "card_versions", "file_contents",
-            "refs", "crawl_errors", "unreachable", "resolved_errors",
+            "refs", "model_base_models", "crawl_errors", "unreachable", "resolved_errors",
         ):
             getattr(self, name).extend(getattr(other, name))
         self.model_files_replace.update(other.model_files_replace)
@@ -364,6 +375,7 @@ class Store:
             self._insert("card_versions", batch.card_versions, replace_keys=["model_id", "commit_id"])
             self._insert("file_contents", batch.file_contents, replace_keys=["model_id", "commit_id", "path"])
             self._insert("refs", batch.refs, replace_keys=["snapshot_id", "model_id"])
+            self._insert("model_base_models", batch.model_base_models, replace_keys=["snapshot_id", "model_id"])
             if batch.resolved_errors:
                 con.execute(
                     "update crawl_errors set resolved_snapshot = ? where resolved_snapshot is null "

@@ -147,7 +147,11 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
         for parent, prows in per_parent_rows.items():
             prows.sort(key=lambda r: (r["tier"], r["rank"], r["position"]))
             top = prows[0]
-            per_parent.append((int(top["tier"]), min(int(r["position"]) for r in prows), int(top["rank"]), parent, prows))
+            # Order parents as the card lists them: baseModels omits bases not on the Hub, so its
+            # positions shift and must not reorder the card's declaration.
+            card_rows = [r for r in prows if r["source"] in ("card", "tag")] or prows
+            position = min(int(r["position"]) for r in card_rows)
+            per_parent.append((int(top["tier"]), position, int(top["rank"]), parent, prows))
         per_parent.sort(key=lambda p: p[:4])
         parents = [p[3] for p in per_parent if p[0] == best_tier]
         graph_parents[child] = parents
