@@ -484,6 +484,12 @@ def crawl(
                     unchanged.models.append(row)
                     unchanged.model_snapshots.append(crawler._seen(row, "unchanged"))
                     counts.models_unchanged += 1
+                elif st and st["permanent_error"] and st["sha"] == row["sha"] and not token:
+                    # Gated, disabled or missing, and nothing moved: asking again would fail the
+                    # same way. Retried when the head moves or a token is given.
+                    unchanged.models.append(dict(row, crawled_sha=st["crawled_sha"]))
+                    unchanged.model_snapshots.append(crawler._seen(row, "failed"))
+                    counts.models_failed += 1
                 else:
                     todo.append((row, st["crawled_sha"] if st else None))
             if progress:

@@ -16,10 +16,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-
-import huggingface_hub
 from urllib.parse import quote
 
+import huggingface_hub
 from huggingface_hub import GitCommitInfo, HfApi, RepoFile, RepoFolder, hf_hub_url
 from huggingface_hub.errors import (
     DisabledRepoError,

@@ -315,10 +315,14 @@ class Store:
             rows = self.con.execute(
                 """
                 with open_errors as (
-                    select distinct model_id from crawl_errors
+                    select model_id,
+                           bool_and(error_type in ('gated', 'disabled', 'not_found', 'unauthorized')) as permanent
+                    from crawl_errors
                     where resolved_snapshot is null and error_type <> 'card_unparseable'
+                    group by model_id
                 )
-                select m.model_id, m.crawled_sha, m.status, m.object_id, (e.model_id is not null) as has_error
+                select m.model_id, m.crawled_sha, m.status, m.object_id, (e.model_id is not null) as has_error,
+                       coalesce(e.permanent, false) as permanent, m.sha
                 from models as m
                 join wanted_ids as w using (model_id)
                 left join open_errors as e using (model_id)
@@ -327,7 +331,11 @@ class Store:
         finally:
             self.con.unregister("wanted_ids")
         return {
-            r[0]: {"crawled_sha": r[1], "status": r[2], "object_id": r[3], "has_error": bool(r[4])} for r in rows
+            r[0]: {
+                "crawled_sha": r[1], "status": r[2], "object_id": r[3], "has_error": bool(r[4]),
+                "permanent_error": bool(r[5]), "sha": r[6],
+            }
+            for r in rows
         }
 
     def known_commits(self, model_id: str) -> dict[str, int]:
