@@ -61,8 +61,8 @@ def crawl_command(
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Concurrent workers.")] = 4,
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds per request.")] = 30.0,
     changes: Annotated[
-        str, typer.Option("--changes", help="matter: find changes to weights, cards, configs, tokenizers and adapters by bisection (fewest calls); all: diff the tree at every commit.")
-    ] = "matter",
+        str, typer.Option("--changes", help="all: diff the tree at every commit (exact; the default). matter: bisect on weights, cards, configs, tokenizers and adapters, skipping runs of commits that leave no trace on them (cheaper only for histories full of other commits; see docs/crawler.md).")
+    ] = "all",
     no_analyse: Annotated[bool, typer.Option("--no-analyse", help="Do not rebuild the analysis tables.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars; only the summary.")] = False,
 ) -> None:

@@ -26,7 +26,7 @@ from hfaudit.hub import HUB_ERRORS, STATS, Hub, classify, configure_client
 from hfaudit.registry import as_list, parse_card
 from hfaudit.store import ModelBatch, Store
 
-CHANGE_MODES = ("matter", "all")
+CHANGE_MODES = ("all", "matter")
 # File categories whose changes the crawler must find at every commit (see find_changes).
 MATTERING = frozenset({"weights", "readme", "config", "tokenizer", "adapter", "merge_config"})
 
@@ -172,7 +172,7 @@ def diff_trees(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any
 
 
 class Crawler:
-    def __init__(self, store: Store, hub: Hub, snapshot_id: int, changes: str = "matter"):
+    def __init__(self, store: Store, hub: Hub, snapshot_id: int, changes: str = "all"):
         self.store = store
         self.hub = hub
         self.snapshot_id = snapshot_id
@@ -446,7 +446,7 @@ def crawl(
     timeout: float = 30.0,
     batch_size: int = 500,
     flush_seconds: float = 2.0,
-    changes: str = "matter",
+    changes: str = "all",
     progress: Callable[[str, int], None] | None = None,
 ) -> CrawlResult:
     """Crawl ``scope`` from ``endpoint`` into ``db`` as one new snapshot."""
