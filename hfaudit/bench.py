@@ -133,6 +133,7 @@ def crawl_bench(out: Path, models: int, seed: int, latency_ms: int, sample: int,
                                          "registry_changes": {k: (len(v) if isinstance(v, list) else v) for k, v in changes.items()}}
         print(f"bench: evolved re-crawl: {stats['total']} requests in {run['seconds']} s", flush=True)
     result["quota"] = quota_bench(out, seed)
+    result["change_modes"] = modes_bench(out, seed)
     h, n = result["hfaudit"], result["naive"]
     result["ratios"] = {
         "api_calls_hfaudit_over_naive": round(h["api"] / n["requests_exact"], 3),
@@ -163,6 +164,33 @@ def quota_bench(out: Path, seed: int, models: int = 300, quota: int = 300, windo
             "utilisation": round(rate / allowed, 3)}
 
 
+def modes_bench(out: Path, seed: int, models: int = 300) -> dict[str, Any]:
+    """Tree calls of ``--changes all`` against ``--changes matter`` on a generated registry and, when
+    the reference data is present, on the real git histories (docs/crawler.md)."""
+    from hfaudit.fakehub.import_git import write_import
+
+    registries = {"generated": out / "bench-modes-registry.jsonl"}
+    write_registry(registries["generated"], models=models, seed=seed + 3)
+    real = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "real-data" / "hf-repo-git-histories"
+    if real.is_dir():
+        registries["real_git_histories"] = out / "bench-modes-git.jsonl"
+        write_import(real, registries["real_git_histories"])
+    py = sys.executable
+    result: dict[str, Any] = {}
+    for name, path in registries.items():
+        result[name] = {}
+        for mode in ("all", "matter"):
+            db = out / f"bench-modes-{name}-{mode}.duckdb"
+            for stale in (db, db.with_name(db.name + ".wal")):
+                stale.unlink(missing_ok=True)
+            with served(path) as url:
+                _popen_measured([py, "-m", "hfaudit", "crawl", "--db", str(db), "--quiet", "--no-analyse",
+                                 "--changes", mode, "--endpoint", url])
+                stats = _stats(url)
+            result[name][mode] = {"tree_calls": stats["routes"].get("tree", 0), "commit_calls": stats["routes"].get("commits", 0)}
+    return result
+
+
 def render(result: dict[str, Any]) -> str:
     c = result["crawl"]
     h, n, r = c["hfaudit"], c["naive"], c["ratios"]
@@ -187,6 +215,11 @@ def render(result: dict[str, Any]) -> str:
         f"Binding quota ({q['quota']}): {q['api_calls']} API calls in {q['seconds']} s = {q['calls_per_second']}/s against "
         f"{q['quota_per_second']}/s allowed: utilisation {q['utilisation']:.1%}, {q['status_429']} answers 429 over {q['windows']} windows.",
     ]
+    for name, modes in c.get("change_modes", {}).items():
+        lines.append(
+            f"Tree calls on {name.replace('_', ' ')}: `--changes all` {modes['all']['tree_calls']}, "
+            f"`--changes matter` {modes['matter']['tree_calls']}."
+        )
     if "naming" in result:
         lines += ["", "Naming: see `naming.md`."]
     return "\n".join(lines) + "\n"

@@ -28,6 +28,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from huggingface_hub.hf_api import ExpandModelProperty_T
 from huggingface_hub.utils import (
     build_hf_headers,
     hf_raise_for_status,
@@ -40,7 +41,7 @@ from huggingface_hub.utils._http import hf_request_event_hook
 T = TypeVar("T")
 
 # Properties the crawler asks the list endpoint for (baseModels/childrenModelCount are info-only).
-LIST_EXPAND = [
+LIST_EXPAND: list[ExpandModelProperty_T] = [
     "author", "sha", "lastModified", "createdAt", "private", "gated", "disabled", "downloads", "likes",
     "tags", "pipeline_tag", "library_name", "cardData", "config",
 ]

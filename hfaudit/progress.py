@@ -10,6 +10,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -24,7 +25,7 @@ class CrawlProgress:
     def __init__(self, enabled: bool = True):
         self.enabled = enabled and sys.stderr.isatty()
         self._progress: Progress | None = None
-        self._models = None
+        self._models: TaskID | None = None
 
     def __enter__(self) -> CrawlProgress:
         if self.enabled:

@@ -158,7 +158,8 @@ class ServerHandle:
         handler = type("FakeHubHandler", (_Handler,), {"hub": hub})
         self.hub = hub
         self._server = _Server((host, port), handler)
-        self.host, self.port = self._server.server_address[:2]
+        address = self._server.server_address
+        self.host, self.port = str(address[0]), int(address[1])
         self.url = f"http://{self.host}:{self.port}"
         self._thread: threading.Thread | None = None
 
