@@ -101,6 +101,8 @@ REASON_BUMP = {
     "card": "patch",
 }
 EPOCH = dt.datetime(2022, 3, 2, 23, 29, 4, tzinfo=dt.UTC)  # the Hub's migration timestamp
+# The date a generated registry is a snapshot of (seconds after EPOCH): no commit is later.
+SNAPSHOT_END = int((dt.datetime(2026, 10, 31, tzinfo=dt.UTC) - EPOCH).total_seconds())
 DAY = 86_400
 
 GITATTRIBUTES = (
@@ -1443,9 +1445,13 @@ class RepoBuilder:
 
     def _advance(self, heavy: bool = False) -> None:
         if heavy:
-            self.t += self.rng.randint(300, 4 * 3600)
+            step = self.rng.randint(300, 4 * 3600)
         else:
-            self.t += int(self.rng.lognormvariate(math.log(2 * DAY), 1.6)) + 60
+            step = int(self.rng.lognormvariate(math.log(2 * DAY), 1.6)) + 60
+        # Never past the snapshot date: each gap is capped at a twentieth of the time left, so long
+        # histories crowd towards the end of the window instead of running into the future.
+        room = max(60, (SNAPSHOT_END - self.t) // 20)
+        self.t += min(step, room)
 
     def commit(
         self,
