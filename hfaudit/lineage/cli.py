@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hfaudit.cli_common import paper_group
 from hfaudit.errors import HfauditError
 
 FORMATS = ("tree", "json", "graphml")
@@ -82,11 +83,5 @@ def paper_lineage_command(
 def register(app: typer.Typer) -> None:
     """Add ``lineage`` and ``paper lineage`` to ``app`` (reusing a ``paper`` group if one exists)."""
     app.command("lineage")(lineage_command)
-    paper_app: typer.Typer | None = None
-    for group in app.registered_groups:
-        if group.name == "paper" and group.typer_instance is not None:
-            paper_app = group.typer_instance
-    if paper_app is None:
-        paper_app = typer.Typer(help="The study's own measures, computed as the study did.", no_args_is_help=True)
-        app.add_typer(paper_app, name="paper")
+    paper_app = paper_group(app)
     paper_app.command("lineage")(paper_lineage_command)

@@ -19,6 +19,7 @@ from typing import Annotated, cast
 
 import typer
 
+from hfaudit.cli_common import paper_group
 from hfaudit.errors import HfauditError
 
 NAMES_COLUMNS = [
@@ -159,11 +160,5 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
 def register(app: typer.Typer) -> None:
     """Add ``names`` and ``paper naming`` to ``app`` (reusing a ``paper`` group if one exists)."""
     app.command("names")(names_command)
-    paper_app: typer.Typer | None = None
-    for group in app.registered_groups:
-        if group.name == "paper" and group.typer_instance is not None:
-            paper_app = group.typer_instance
-    if paper_app is None:
-        paper_app = typer.Typer(help="The study's own measures, computed as the study did.", no_args_is_help=True)
-        app.add_typer(paper_app, name="paper")
+    paper_app = paper_group(app)
     paper_app.command("naming")(paper_naming_command)

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hfaudit.cli_common import paper_group
 from hfaudit.errors import HfauditError
 
 FORMATS = ("json", "table")
@@ -113,11 +114,5 @@ def paper_releases_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``paper releases`` to ``app`` (reusing a ``paper`` group if one exists)."""
-    paper_app: typer.Typer | None = None
-    for group in app.registered_groups:
-        if group.name == "paper" and group.typer_instance is not None:
-            paper_app = group.typer_instance
-    if paper_app is None:
-        paper_app = typer.Typer(help="The study's own measures, computed as the study did.", no_args_is_help=True)
-        app.add_typer(paper_app, name="paper")
+    paper_app = paper_group(app)
     paper_app.command("releases")(paper_releases_command)
