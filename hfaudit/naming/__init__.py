@@ -686,7 +686,7 @@ def _typed_general(
 
 _CTX = "?context"
 """Kind of a typed prototype whose type ``_classify`` decides from its position and neighbour."""
-_HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB = 1, 2, 4, 8
+_HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB, _PHRASE_IN = 1, 2, 4, 8, 16
 _ABSORBED_KINDS = frozenset({"number", "decimal", "hyperword", "kcount", _CTX})
 
 
@@ -749,6 +749,10 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
             if _absorbable(*p):
                 flags |= _ABSORB
                 break
+        if flags & _HAS_PHRASE:
+            pairs = v._phrase_pairs
+            if any(pair in pairs for pair in pairwise(lows)):
+                flags |= _PHRASE_IN
         entry = (tuple(protos), flags, None, tuple(counts), tuple(lows), tuple(texts))
     cache[chunk] = entry
     return entry
@@ -765,10 +769,20 @@ def _chunk_alias(chunk: str, v: Vocabulary) -> str | None:
 
 
 def _may_have_phrase(ces: list[tuple], v: Vocabulary) -> bool:
-    """Whether two adjacent tokens of the name begin a vocabulary phrase (all phrases have two or more)."""
-    lows = [low for ce in ces for low in ce[4]]
+    """Whether two adjacent tokens of the name begin a vocabulary phrase (all phrases have two or more).
+
+    Pairs inside one chunk are flagged ``_PHRASE_IN`` by ``_chunk_entry``; this checks the pairs across
+    chunk boundaries (empty chunks hold no token and are passed over).
+    """
     pairs = v._phrase_pairs
-    return any(pair in pairs for pair in pairwise(lows))
+    prev = None
+    for ce in ces:
+        lows = ce[4]
+        if lows:
+            if prev is not None and (prev, lows[0]) in pairs:
+                return True
+            prev = lows[-1]
+    return False
 
 
 def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
@@ -779,23 +793,26 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         owner, name = "", model_id
     # Passes 1-3 by chunks: each chunk's tokens and their types are cached per vocabulary.
     ccache = v._chunk_cache
-    chunks = _chunks(name)
-    ces = [ccache.get(c) or _chunk_entry(c, v) for c in chunks]
+    parts = name.split()
+    chunks = parts[0].replace("_", "-").split("-") if len(parts) == 1 else _chunks(name)
+    ces = []
     flags = 0
-    for ce in ces:
+    for c in chunks:
+        ce = ccache.get(c) or _chunk_entry(c, v)
+        ces.append(ce)
         flags |= ce[1]
     typed: list[list]  # [text, low, type, kind]
     general = True
     if flags & _RISKY:
         raw = _tokens(name)
         typed = _typed_general(name, v, [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw])
-    elif flags & _HAS_PHRASE and _may_have_phrase(ces, v):
+    elif flags & _PHRASE_IN or flags & _HAS_PHRASE and _may_have_phrase(ces, v):
         # No whole-name form: the chunks' own tokens are the name's tokens.
         texts = [t for ce in ces for t in ce[5]]
         typed = _typed_general(name, v, texts, [low.lower() for low in texts], None)
     else:
         general = False
-        typed = [list(p) for ce in ces for p in ce[0]]
+        typed = [[*p] for ce in ces for p in ce[0]]
         if flags & _HAS_CTX:
             counts = [c for ce in ces for c in ce[3]]
             count = sum(counts)
@@ -807,8 +824,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
 
     # Pass 4: absorption, free words by position, then merge.
     if general or flags & _ABSORB:
-        _absorb(typed)
-    _resolve_free(typed)
+        _resolve_free(_absorb(typed))
+    else:
+        _resolve_free(typed)  # every token is live (no type is ``None`` before absorption)
 
     # Segments (adjacent ones of a type merge) and facts, in one loop.
     seg_texts: list[str] = []
@@ -938,7 +956,7 @@ def _join(into: list, tok: list, before: bool = False) -> None:
     tok[2] = None
 
 
-def _absorb(typed: list[list]) -> None:
+def _absorb(typed: list[list]) -> list[list]:
     """Fold qualifiers into the token they qualify (the absorbed token's type becomes ``None``).
 
     - Fillers (``hf``, ``base``, ``model``, merge recipes) join the segment before them.
@@ -949,7 +967,11 @@ def _absorb(typed: list[list]) -> None:
       (``finetuned-ner``, the course default).
     - Two or more bare numbers in a row are one ambiguous segment (``11-15``); a single bare number
       elsewhere joins the segment before it (``model-19``).
+
+    Returns the tokens left with a type, in order (a token's type only becomes ``None`` in its own
+    step).
     """
+    live: list[list] = []
     last: list | None = None
     n = len(typed)
     for i, tok in enumerate(typed):
@@ -961,6 +983,7 @@ def _absorb(typed: list[list]) -> None:
             lt = last[2]
             if kind != "number" and lt not in _ABSORBERS:
                 last = tok  # no rule below applies
+                live.append(tok)
                 continue
             lk, low = last[3], tok[1]
             nxt_number = i + 1 < n and typed[i + 1][3] == "number"
@@ -1003,6 +1026,8 @@ def _absorb(typed: list[list]) -> None:
             tok[2] = "identifier"
         if tok[2] is not None:
             last = tok
+            live.append(tok)
+    return live
 
 
 _FINETUNED = frozenset({"finetuned", "fine-tuned", "finetune", "fine-tune"})
@@ -1012,14 +1037,14 @@ _ABSORBERS = frozenset({"base-model", "version", "size", "training-mechanism", "
 _TUTORIAL = ("my-awesome", "my-")
 
 
-def _resolve_free(typed: list[list]) -> None:
+def _resolve_free(live: list[list]) -> None:
     """Type runs of free words (unknown words, brands, descriptive words) by where they stand.
 
     A name's first free run is its identifier when only the upstream model, its size, language or
     version precede it; any later free run, or one after a task, variant, training mechanism or
     dataset, is a description. ``my_awesome_…_model`` (the course's default name) is one description.
+    ``live`` holds the tokens that have a type (all of them when nothing was absorbed).
     """
-    live = [t for t in typed if t[2] is not None]
     if live and live[0][1] == "my" and len(live) > 1 and live[1][1] == "awesome":
         for t in live:
             t[2] = "description"
