@@ -56,8 +56,15 @@ def test_cycles_are_cut_and_reported_never_looped() -> None:
     [
         (["model.Q4_K_M.gguf"], None, 1, ("quantized", "files")),
         (["model.safetensors"], {"quantization_config": {"quant_method": "awq"}}, 1, ("quantized", "files")),
-        (["adapter_config.json", "adapter_model.safetensors"], None, 1, ("adapter", "files")),
-        (["pytorch_lora_weights.safetensors"], None, 1, ("adapter", "files")),
+        (["adapter_config.json", "adapter_model.safetensors"], {"library": "peft"}, 1, ("adapter", "files")),
+        (["adapter_config.json", "adapter_model.safetensors"], {"tags": ["peft"]}, 1, ("adapter", "files")),
+        (["pytorch_lora_weights.safetensors"], {"library": "peft"}, 1, ("adapter", "files")),
+        (["README.md"], {"library": "peft"}, 1, ("adapter", "library")),
+        # Adapter files without the PEFT library: the Hub lists them as fine-tunes, so does hfaudit
+        # (and keeps the files' reading, see test_adapter_files_the_hub_calls_finetunes).
+        (["adapter_config.json", "adapter_model.safetensors"], None, 1, ("finetune", "library")),
+        (["adapter_config.json", "adapter_model.bin"], {"library": "transformers", "tags": ["peft"]}, 1, ("finetune", "library")),
+        (["pytorch_lora_weights.safetensors"], {"library": "diffusers"}, 1, ("finetune", "library")),
         (["model.safetensors", "mergekit_config.yml"], None, 1, ("merge", "files")),
         (["model.safetensors"], None, 2, ("finetune", "weights")),  # two bases alone are no merge
         (["model.safetensors"], {"tags": ["mergekit"]}, 2, ("merge", "parents")),
@@ -66,9 +73,12 @@ def test_cycles_are_cut_and_reported_never_looped() -> None:
     ],
 )
 def test_observed_relation(paths: list[str], config: dict[str, Any] | None, parents: int, want: tuple[str, str]) -> None:
-    tags = tuple((config or {}).pop("tags", ()))
-    got = observe("someone/plain-model", Evidence(tuple(paths), config or None, tags), parents)
+    config = dict(config or {})
+    tags, library = tuple(config.pop("tags", ())), config.pop("library", None)
+    got = observe("someone/plain-model", Evidence(tuple(paths), config or None, tags, library), parents)
     assert (got.relation, got.basis) == want
+    adapter_files = any(p.startswith(("adapter", "pytorch_lora")) for p in paths)
+    assert got.evidence_relation == ("adapter" if adapter_files else got.relation)
 
 
 @pytest.mark.parametrize(
@@ -101,12 +111,15 @@ def test_names_that_embed_a_parent() -> None:
 
 
 def _model(model_id: str, *, bases: list[str] | None = None, relation: str | None = None, status: str = "present",
-           renamed_to: str | None = None, tags: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+           renamed_to: str | None = None, tags: list[str] | None = None,
+           library: str | None = None, card_library: str | None = None) -> dict[str, Any]:  # fmt: skip
     tag_list = list(tags or [])
     for b in bases or []:
         tag_list.append(f"base_model:{b}")
+    card = json.dumps({"library_name": card_library}) if card_library else None
     return {"model_id": model_id, "status": status, "renamed_to": renamed_to, "tags": tag_list,
-            "card_base_models": bases, "card_base_model_relation": relation}  # fmt: skip
+            "card_base_models": bases, "card_base_model_relation": relation, "library_name": library,
+            "card_data": card}  # fmt: skip
 
 
 @pytest.fixture
@@ -118,10 +131,11 @@ def store(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def _load(con: duckdb.DuckDBPyConnection, models: list[dict[str, Any]], files: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
     for m in models:
         con.execute(
-            "insert into models (model_id, status, renamed_to, tags, card_base_models, card_base_model_relation) "
-            "values (?, ?, ?, ?, ?, ?)",
-            [m["model_id"], m["status"], m["renamed_to"], m["tags"], m["card_base_models"], m["card_base_model_relation"]],
-        )
+            "insert into models (model_id, status, renamed_to, tags, card_base_models, card_base_model_relation, "
+            "library_name, card_data) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [m["model_id"], m["status"], m["renamed_to"], m["tags"], m["card_base_models"], m["card_base_model_relation"],
+             m.get("library_name"), m.get("card_data")],
+        )  # fmt: skip
     for model_id, path in files:
         con.execute("insert into model_files (model_id, path, category) values (?, ?, 'other')", [model_id, path])
 
@@ -157,6 +171,34 @@ def test_renames_self_references_cycles_and_dangling_parents(store: duckdb.DuckD
     assert ("a/self", "self_reference") in conflicts
     assert {("c/one", "cycle"), ("c/two", "cycle")} <= conflicts
     assert "old/name" not in lineage
+
+
+def test_adapter_files_the_hub_calls_finetunes(store: duckdb.DuckDBPyConnection) -> None:
+    """The Hub's relation follows the library: adapter files under transformers (or no library) are
+    listed as fine-tunes. hfaudit gives the Hub's relation and keeps the files' reading visible."""
+    adapter = ["adapter_config.json", "adapter_model.safetensors"]
+    _load(store, [
+        _model("org/base"),
+        _model("p/peft", bases=["org/base"], library="peft"),                    # PEFT repository
+        _model("p/card-peft", bases=["org/base"], card_library="peft"),          # the card's library
+        _model("p/tag-peft", bases=["org/base"], tags=["peft"]),                 # the tag, no library
+        _model("t/lora-ft", bases=["org/base"], library="transformers", tags=["peft"]),  # tag beside a library
+        _model("n/no-library", bases=["org/base"]),
+        _model("d/declared", bases=["org/base"], relation="finetune", library="transformers"),
+    ], [(m, f) for m in ("p/peft", "p/card-peft", "p/tag-peft", "t/lora-ft", "n/no-library", "d/declared")
+        for f in adapter])  # fmt: skip
+    build_lineage_tables(store)
+    lineage = {r[0]: r[1:] for r in store.execute(
+        "select model_id, relation_to_parent, observed_relation, relation_basis from model_lineage").fetchall()}  # fmt: skip
+    assert lineage["p/peft"] == ("adapter", "adapter", "files")
+    assert lineage["p/card-peft"] == ("adapter", "adapter", "files")
+    assert lineage["p/tag-peft"] == ("adapter", "adapter", "files")
+    assert lineage["t/lora-ft"] == ("finetune", "adapter", "library")
+    assert lineage["n/no-library"] == ("finetune", "adapter", "library")
+    assert lineage["d/declared"] == ("finetune", "adapter", "declared")
+    conflicts = {m: (d, o) for m, d, o in store.execute(
+        "select model_id, declared, observed from lineage_conflicts where kind = 'relation_mismatch'").fetchall()}  # fmt: skip
+    assert conflicts == {m: ("finetune", "adapter") for m in ("t/lora-ft", "n/no-library", "d/declared")}
 
 
 def test_paper_default_is_visible(store: duckdb.DuckDBPyConnection) -> None:

@@ -193,6 +193,9 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
     model_ids = [str(m) for m, s in zip(models["model_id"], models["status"], strict=True) if s != "renamed"]
     cfg_of = dict(zip(models["model_id"].astype(str), models["config"], strict=True))
     tags_of = {str(m): [str(t) for t in as_list(t)] for m, t in zip(models["model_id"], models["tags"], strict=True)}
+    library_of = {
+        str(m): str(lib) for m, lib in zip(models["model_id"], models["library_name"], strict=True) if isinstance(lib, str) and lib
+    }
     for mid in model_ids:
         parents = graph_parents.get(mid, [])
         place = placements.get(mid)
@@ -207,18 +210,23 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
         row["root_dangling"] = row["root_id"] != mid and resolver.dangling(row["root_id"]) is not None
         if parents:
             config = {**_config(cfg_of.get(mid)), **parsed.get(mid, {})}
-            observed = observe(mid, Evidence(tuple(files.get(mid, [])), config, tuple(tags_of.get(mid, []))), len(parents))
+            evidence_of = Evidence(tuple(files.get(mid, [])), config, tuple(tags_of.get(mid, [])), library_of.get(mid))
+            observed = observe(mid, evidence_of, len(parents))
             declared = declared_by_child.get(mid)
             relation = declared or observed.relation
             row.update({
                 "relation_to_parent": relation, "declared_relation": declared,
-                "observed_relation": observed.relation,
+                # what the evidence shows: the files' relation even where the library overrules them
+                "observed_relation": observed.evidence_relation,
                 "relation_basis": "declared" if declared else observed.basis,
                 "relation_confidence": 0.95 if declared else observed.confidence,
                 "relation_evidence": observed.reason,
             })  # fmt: skip
-            if declared and observed.basis in ("files", "parents") and declared != observed.relation:
-                conflicts.append(_conflict(mid, parents[0], "relation_mismatch", declared, observed.relation, observed.reason))
+            # Files (or parents) that contradict the relation given: a declaration, or the Hub's
+            # library-led inference (adapter files in a repository the Hub calls a fine-tune).
+            shown = observed.files or (observed.relation if observed.basis in ("files", "parents") else None)
+            if shown and shown != relation:
+                conflicts.append(_conflict(mid, parents[0], "relation_mismatch", relation, shown, observed.reason))
             relation_of[mid] = relation
         lineage.append(row)
 

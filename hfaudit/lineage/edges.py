@@ -100,7 +100,9 @@ def read_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         """
         select model_id, status, renamed_to, tags, card_base_models, card_base_model_relation,
-               config, config_model_type, created_at, downloads
+               config, config_model_type, created_at, downloads,
+               -- the Hub's library (the card's, or its own inference), else the card's as recorded
+               coalesce(library_name, json_extract_string(card_data, '$.library_name')) as library_name
         from models
         order by model_id
         """

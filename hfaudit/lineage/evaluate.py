@@ -8,6 +8,7 @@ merge lists of real model-tree CSVs (``hfaudit fakehub import-trees`` input). Bo
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,9 @@ import duckdb
 
 from hfaudit.fakehub.import_trees import LIST_RELATIONS, model_id, read_rows
 from hfaudit.lineage.edges import NAME_AMBIGUOUS_CONFIDENCE
+
+# relation_evidence naming an adapter file (not only an adapter word in the name).
+_ADAPTER_EVIDENCE = re.compile(r"adapter_config\.json|\.(safetensors|bin|pt)\b")
 
 
 @dataclass
@@ -146,7 +150,9 @@ class TreeScore:
     quantized_recalled: int = 0
     finetune_full: int = 0
     finetune_mislabelled: int = 0
-    finetune_adapter_files: int = 0  # listed as fine-tunes, but hold only adapter files (given adapter)
+    finetune_adapter_files: int = 0  # listed as fine-tunes, but their files show an adapter
+    finetune_adapter_files_given_adapter: int = 0  # ... and hfaudit gives them adapter
+    finetune_adapter_files_flagged: int = 0  # ... given another relation, with a relation_mismatch conflict
     by_list: dict[str, list[int]] = field(default_factory=dict)  # relation -> [agree, total]
     confusion: dict[str, int] = field(default_factory=dict)  # "listed->given" -> count
 
@@ -159,7 +165,7 @@ class TreeScore:
             round(self.finetune_mislabelled / self.finetune_full, 4) if self.finetune_full else 0.0
         )
         out["finetune_mislabel_rate_beyond_adapter_files"] = (
-            round((self.finetune_mislabelled - self.finetune_adapter_files) / self.finetune_full, 4)
+            round((self.finetune_mislabelled - self.finetune_adapter_files_given_adapter) / self.finetune_full, 4)
             if self.finetune_full
             else 0.0
         )
@@ -197,12 +203,18 @@ def score_trees(con: duckdb.DuckDBPyConnection, directory: str | Path) -> TreeSc
     }
     relation: dict[str, str | None] = {}
     adapter_files: set[str] = set()
-    for m, r, basis, observed in con.execute(
-        "select model_id, relation_to_parent, relation_basis, observed_relation from model_lineage"
+    for m, r, evidence, observed in con.execute(
+        "select model_id, relation_to_parent, relation_evidence, observed_relation from model_lineage"
     ).fetchall():
         relation[m.lower()] = r
-        if basis == "files" and observed == "adapter":
+        if observed == "adapter" and _ADAPTER_EVIDENCE.search(evidence or ""):
             adapter_files.add(m.lower())
+    flagged = {
+        m.lower()
+        for (m,) in con.execute(
+            "select distinct model_id from lineage_conflicts where kind = 'relation_mismatch' and observed = 'adapter'"
+        ).fetchall()
+    }
     score = TreeScore()
     confusion: Counter[str] = Counter()
     for child, parent, listed in sorted(pairs):
@@ -222,7 +234,10 @@ def score_trees(con: duckdb.DuckDBPyConnection, directory: str | Path) -> TreeSc
         if listed == "finetune" and child in full:
             score.finetune_full += 1
             score.finetune_mislabelled += given is not None and given != "finetune"
-            score.finetune_adapter_files += given == "adapter" and child.lower() in adapter_files
+            if child.lower() in adapter_files:
+                score.finetune_adapter_files += 1
+                score.finetune_adapter_files_given_adapter += given == "adapter"
+                score.finetune_adapter_files_flagged += given != "adapter" and child.lower() in flagged
     score.confusion = dict(sorted(confusion.items()))
     return score
 

@@ -5,16 +5,22 @@ what the card's ``base_model_relation``, the Hub's ``base_model:<relation>:`` ta
 ``baseModels`` answer state. The *observed* relation is read from evidence, strongest first:
 
 1. files: GGUF/GGML/EXL2 weights, GPTQ/AWQ files, a ``quantization_config`` (or MLX ``quantization``)
-   in ``config.json`` → quantized; ``adapter_config.json``, or adapter weights with no full weights
-   → adapter; a mergekit config → merge;
-2. several parents with a merge tag (``merge``, ``mergekit``) or a merge word in the name → merge (the
+   in ``config.json`` → quantized;
+2. the library, as the Hub's own inference reads it: a PEFT repository (``library_name: peft``, or
+   the ``peft`` tag when no library is given) → adapter. Adapter files (``adapter_config.json``, or
+   adapter weights with no full weights) under any other library, or none, are what the Hub lists as
+   a fine-tune (``library``): the relation follows the Hub, and ``files`` keeps ``adapter`` so the
+   disagreement is reported;
+3. files: a mergekit config → merge;
+4. several parents with a merge tag (``merge``, ``mergekit``) or a merge word in the name → merge (the
    Hub itself lists many two-base cards without either as fine-tunes);
-3. with no weight file at all (a repository known only by its card), quantization, adapter or merge
+5. with no weight file at all (a repository known only by its card), quantization, adapter or merge
    words in the name;
-4. otherwise ``finetune``: with full weights that is a reading of the files (``weights``); with
+6. otherwise ``finetune``: with full weights that is a reading of the files (``weights``); with
    nothing to read it is only a default (``default``), as the study's every unmarked model was.
 
-Where a relation is declared it is kept, and a conflict is recorded when files say otherwise.
+Where a relation is declared it is kept, and a conflict is recorded when files say otherwise (as it
+is when the library overrules the files).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ BASIS_CONFIDENCE: dict[str, float] = {
     "declared": 0.95,
     "files": 0.9,
     "parents": 0.85,
+    "library": 0.8,
     "name": 0.7,
     "weights": 0.6,
     "default": 0.3,
@@ -74,13 +81,20 @@ class Evidence:
     paths: tuple[str, ...] = ()
     config: Mapping[str, Any] | None = None
     tags: tuple[str, ...] = ()
+    library: str | None = None  # the Hub's library_name (the card's, or the Hub's own inference)
 
 
 @dataclass(frozen=True)
 class Observed:
     relation: str
-    basis: str  # files | parents | name | weights | default
+    basis: str  # files | library | parents | name | weights | default
     reason: str
+    files: str | None = None  # the relation the files show, when the relation rests on something else
+
+    @property
+    def evidence_relation(self) -> str:
+        """What the evidence itself shows: the files' relation where the library overruled them."""
+        return self.files or self.relation
 
     @property
     def confidence(self) -> float:
@@ -157,12 +171,34 @@ def file_signs(evidence: Evidence) -> dict[str, str]:
     return signs
 
 
+def is_peft(evidence: Evidence) -> bool:
+    """A PEFT repository as the Hub tells one: library ``peft``, or the ``peft`` tag with no library.
+
+    The ``peft`` tag beside another library (AutoTrain cards list it under ``tags``) does not make one:
+    the Hub lists such repositories as fine-tunes.
+    """
+    library = (evidence.library or "").strip().lower()
+    if library:
+        return library == "peft"
+    return any(str(t).lower() == "peft" for t in evidence.tags)
+
+
 def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
     """The relation the evidence shows for a model with ``n_parents`` distinct graph parents."""
     signs = file_signs(evidence)
-    for relation in ("quantized", "adapter", "merge"):
-        if relation in signs:
-            return Observed(relation, "files", signs[relation])
+    if "quantized" in signs:
+        return Observed("quantized", "files", signs["quantized"])
+    if is_peft(evidence):
+        if "adapter" in signs:
+            return Observed("adapter", "files", f"{signs['adapter']}, library peft")
+        return Observed("adapter", "library", f"library {evidence.library or 'tag peft'}")
+    if "merge" in signs:
+        return Observed("merge", "files", signs["merge"])
+    if "adapter" in signs:
+        library = f"library {evidence.library}" if evidence.library else "no library"
+        return Observed(
+            "finetune", "library", f"{signs['adapter']} but {library}, not peft: the Hub lists it as a fine-tune", "adapter"
+        )
     merge_tag = next((t for t in evidence.tags if str(t).lower() in ("merge", "mergekit")), None)
     if n_parents > 1 and (merge_tag or name_merge_sign(model_id)):
         return Observed("merge", "parents", f"{n_parents} parents, {merge_tag or name_merge_sign(model_id)!r}")
