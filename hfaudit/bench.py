@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
 
+import psutil
+
 from hfaudit.demo import served
 from hfaudit.fakehub.generate import write_evolved, write_registry
 from hfaudit.registry import Registry
@@ -42,16 +44,27 @@ def _stats(url: str, reset: bool = False) -> dict[str, Any]:
 
 
 def _popen_measured(cmd: list[str]) -> dict[str, Any]:
+    """Run a command; its wall time and peak RSS, sampled every 0.1 s with psutil.
+
+    (``wait4``'s ``ru_maxrss`` is useless here: on Linux a child starts with its parent's
+    high-water mark, and this process holds the whole registry.)"""
     env = {**os.environ, "HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    watched = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, watched.memory_info().rss)
+        except psutil.Error:
+            break
+        time.sleep(0.1)
+    out_b, err_b = proc.communicate()
     seconds = time.monotonic() - started
-    out = proc.stdout.read().decode() if proc.stdout else ""
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
+    out, err = out_b.decode(), err_b.decode()
+    if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd[2:5])} failed: {(err or out).strip().splitlines()[-1:]}")
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "last_line": out.strip().splitlines()[-1:]}
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20, 1), "last_line": out.strip().splitlines()[-1:]}
 
 
 def naive_calls(registry: Registry, model_ids: list[str] | None = None) -> int:
