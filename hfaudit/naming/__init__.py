@@ -619,6 +619,7 @@ def _typed_general(
         toks = [(text, low, None) for text, low in zip(texts, lows, strict=True)]
     else:
         toks = []
+        offsets: list[tuple[int, int]] | None = None
         i = 0
         while i < n:
             text = texts[i]
@@ -640,8 +641,9 @@ def _typed_general(
             if cands is not None:
                 for ptoks, key, ptype in cands:
                     k = len(ptoks)
-                    if i + k <= n and all(lows[i + j] == ptoks[j] for j in range(1, k)):
-                        offsets = _offsets(texts, name)
+                    if i + k <= n and tuple(lows[i : i + k]) == ptoks:
+                        if offsets is None:
+                            offsets = _offsets(texts, name)
                         toks.append((name[offsets[i][0] : offsets[i + k - 1][1]], key, ptype))
                         i += k
                         break
@@ -690,17 +692,6 @@ _HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB, _PHRASE_IN = 1, 2, 4, 8, 16
 _ABSORBED_KINDS = frozenset({"number", "decimal", "hyperword", "kcount", _CTX})
 
 
-def _absorbable(text: str, low: str, seg_type: str | None, kind: str | None) -> bool:
-    """Whether some rule of ``_absorb`` could fold or retype this token (a superset; see ``_absorb``)."""
-    return (
-        seg_type == FILLER
-        or seg_type == "task"
-        or kind in _ABSORBED_KINDS
-        or low in _BASE_QUALIFIERS
-        or (low.startswith("x") and low[1:].isdigit())
-    )
-
-
 def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
     """``(typed prototypes, flags, None, token counts, token keys, token texts)`` of one chunk, cached per vocabulary.
 
@@ -726,11 +717,13 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
         lows: list[str] = []
         flags = 0
         tcache = v._token_cache
-        texts = _PLAIN_TOK_RE.findall(chunk)
+        phrases = v.phrases
+        # Without a dot the chunk is one token (it holds no ``-``, ``_`` or whitespace).
+        texts = _PLAIN_TOK_RE.findall(chunk) if "." in chunk else [chunk]
         for text in texts:
             low = text.lower()
             lows.append(low)
-            if low in v.phrases:
+            if low in phrases:
                 flags |= _HAS_PHRASE
             e = tcache.get(low) or _token_entry(low, v)
             if e[0] == 0:
@@ -745,8 +738,14 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
                 protos.append((text, low, None, _CTX))
                 counts.append(1)
                 flags |= _HAS_CTX
-        for p in protos:
-            if _absorbable(*p):
+        for _, low, seg_type, kind in protos:
+            if (  # some rule of ``_absorb`` could fold or retype this token (a superset)
+                seg_type == FILLER
+                or seg_type == "task"
+                or kind in _ABSORBED_KINDS
+                or low in _BASE_QUALIFIERS
+                or (low.startswith("x") and low[1:].isdigit())
+            ):
                 flags |= _ABSORB
                 break
         if flags & _HAS_PHRASE:
