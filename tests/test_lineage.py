@@ -95,6 +95,9 @@ def test_observed_relation(paths: list[str], config: dict[str, Any] | None, pare
 )
 def test_relation_from_the_name_when_there_are_no_files(model_id: str, relation: str) -> None:
     assert observe(model_id, Evidence(), 1).relation == relation
+    if relation == "adapter":  # the Hub follows the library: a LoRA name under transformers is a fine-tune
+        assert observe(model_id, Evidence(library="transformers"), 1).relation == "finetune"
+        assert observe(model_id, Evidence(library="peft"), 1).relation == "adapter"
 
 
 def test_names_that_embed_a_parent() -> None:

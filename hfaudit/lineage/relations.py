@@ -14,8 +14,8 @@ what the card's ``base_model_relation``, the Hub's ``base_model:<relation>:`` ta
 3. files: a mergekit config → merge;
 4. several parents with a merge tag (``merge``, ``mergekit``) or a merge word in the name → merge (the
    Hub itself lists many two-base cards without either as fine-tunes);
-5. with no weight file at all (a repository known only by its card), quantization, adapter or merge
-   words in the name;
+5. with no weight file at all (a repository known only by its card), quantization, adapter (unless a
+   library other than peft is given) or merge words in the name;
 6. otherwise ``finetune``: with full weights that is a reading of the files (``weights``); with
    nothing to read it is only a default (``default``), as the study's every unmarked model was.
 
@@ -207,7 +207,7 @@ def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
         if sign:
             return Observed("quantized", "name", f"name token {sign!r}")
         sign = name_adapter_sign(model_id)
-        if sign:
+        if sign and not evidence.library:  # a library other than peft: the Hub says finetune
             return Observed("adapter", "name", f"name token {sign!r}")
         sign = name_merge_sign(model_id)
         if sign:
