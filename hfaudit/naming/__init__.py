@@ -115,12 +115,28 @@ class ParsedName:
     stem: str = field(default="")
     """The name without its version segment, lowercased and normalised: the key of a version series."""
 
+    def __getattr__(self, attr: str) -> tuple[Segment, ...]:
+        # ``parse_name`` leaves ``segments`` to be built on first use from the texts and types it
+        # keeps (``_seg_pairs``); called only when normal lookup fails.
+        d = self.__dict__
+        if attr == "segments" and "_seg_pairs" in d:
+            texts, types = d["_seg_pairs"]
+            segments = d["segments"] = tuple(map(_segment, texts, types))
+            del d["_seg_pairs"]
+            return segments
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+
     def as_row(self) -> dict[str, object]:
         """The CLI and store columns; ``segments`` as a list of ``[text, type]`` pairs."""
+        pairs = self.__dict__.get("_seg_pairs")
+        if pairs is None:
+            segments = [[s.text, s.type] for s in self.segments]
+        else:
+            segments = [list(p) for p in zip(*pairs, strict=True)]
         return {
             "model_id": self.model_id,
             "convention": self.convention,
-            "segments": [[s.text, s.type] for s in self.segments],
+            "segments": segments,
             "version_raw": self.version_raw,
             "version_scheme": self.version_scheme,
             "version_key": self.version_key,
@@ -587,6 +603,8 @@ def _chunks(name: str) -> list[str]:
 
 
 _new = object.__new__
+_UNSEEN = "\0unseen"
+"""A cache miss (``None`` is a cached answer)."""
 _setattr = object.__setattr__
 _VERSION_KINDS = frozenset({"semver", "vminor", "vmajor", "decimal", "release"})
 _FACT_WORDS = frozenset(_QUANT_CONTAINERS) | _BIT_WORDS | _FLOAT_FORMATS | frozenset(_VARIANT_OF) | {"i1", "imatrix"}
@@ -899,7 +917,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         # whitespace, so each chunk's first alias (cached) decides.
         acache = v._alias_cache
         for c in chunks:
-            alias = acache[c] if c in acache else _chunk_alias(c, v)
+            alias = acache.get(c, _UNSEEN)
+            if alias is _UNSEEN:
+                alias = _chunk_alias(c, v)
             if alias is not None:
                 family = families.get(alias)
                 break
@@ -908,7 +928,8 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         stem = "-".join([tok[1] for tok in typed if tok[1]])
     else:
         stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_raw])
-    # ``ParsedName(...)`` without the frozen dataclass's per-field ``object.__setattr__``.
+    # ``ParsedName(...)`` without the frozen dataclass's per-field ``object.__setattr__``; its
+    # ``Segment`` objects are made when ``segments`` is first read (``as_row`` needs none).
     parsed = _new(ParsedName)
     _setattr(
         parsed,
@@ -917,7 +938,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
             "model_id": model_id,
             "owner": owner,
             "name": name,
-            "segments": tuple(map(_segment, seg_texts, seg_types)),
+            "_seg_pairs": (seg_texts, seg_types),  # ``segments``, built on first use (``__getattr__``)
             "convention": "{" + "}{".join(seg_types) + "}",
             "version_raw": version_raw,
             "version_scheme": version_scheme or "none",
