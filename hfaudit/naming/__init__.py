@@ -587,6 +587,11 @@ _PLAIN_TOK_RE = re.compile(r"[^-_.\s]+(?:\.(?=\d)[^-_.\s]+)*")
 # Where a whole-name form of ``_TOKEN_RE`` (date, GGUF type, hyperparameter) could start: at the
 # chunk's start or after a dot, ``19xx``/``20xx``, ``IQn``/``Qn``, ``lr``/``wd``, or a digit when the
 # chunk ends in ``e`` (``1e-05``). A superset: a chunk that matches is tokenized by ``_TOKEN_RE``.
+_FORM_RE = re.compile(
+    r"(?<![^-_.\s])(?:" + _TOKEN_RE.pattern.rsplit("|(?P<tok>", 1)[0] + ")", _TOKEN_RE.flags & (re.X | re.I)
+)
+"""``_TOKEN_RE``'s whole-name forms wherever a token may start (at the start or after a separator or dot):
+a superset of the forms ``_tokens`` finds, so a name it does not match is cut exactly like its chunks."""
 _RISKY_RE = re.compile(r"(?:^|\.)(?:(?:19|20)\d\d|iq[1-4]|q[2-8]|lr|wd)", re.I)
 _RISKY_E_RE = re.compile(r"(?:^|\.)\d")
 _RISKY_FIRST = frozenset("12iIqQlLwW\u0130\u0131")
@@ -714,10 +719,12 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
     """``(typed prototypes, flags, None, token counts, token keys, token texts)`` of one chunk, cached per vocabulary.
 
     The prototypes are ``(text, low, type, kind)`` as pass 3 would type the chunk's tokens alone. Flags:
-    ``_RISKY`` when a whole-name form may start in the chunk (then the general passes run),
+    ``_RISKY`` when a whole-name form may start in the chunk (then ``parse_name`` searches the name
+    with ``_FORM_RE`` and, on a match, runs the general passes; otherwise the prototypes stand),
     ``_HAS_PHRASE`` when a token may start a phrase, ``_HAS_CTX`` when a prototype's type depends on its
-    position (kind ``_CTX``), ``_ABSORB`` when ``_absorb`` may fold a token. The counts say which prototypes are tokens of pass 2 (a compound such as
-    ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts.
+    position (kind ``_CTX``), ``_ABSORB`` when ``_absorb`` may fold a token, ``_PHRASE_IN`` when two
+    of its tokens begin a phrase. The counts say which prototypes are tokens of pass 2 (a compound
+    such as ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts.
     """
     cache = v._chunk_cache
     if len(cache) > _CACHE_LIMIT:
@@ -728,51 +735,55 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
     elif (chunk[0] in _RISKY_FIRST or "." in chunk or chunk[-1] in "eE") and (
         _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk))
     ):
-        entry = (None, _RISKY, None, None, None, None)
+        entry = _plain_chunk_entry(chunk, v, _RISKY)
     else:
-        protos: list[tuple[str, str, str | None, str | None]] = []
-        counts: list[int] = []
-        lows: list[str] = []
-        flags = 0
-        tcache = v._token_cache
-        phrases = v.phrases
-        # Without a dot the chunk is one token (it holds no ``-``, ``_`` or whitespace).
-        texts = _PLAIN_TOK_RE.findall(chunk) if "." in chunk else [chunk]
-        for text in texts:
-            low = text.lower()
-            lows.append(low)
-            if low in phrases:
-                flags |= _HAS_PHRASE
-            e = tcache.get(low) or _token_entry(low, v)
-            if e[0] == 0:
-                protos.append((text, low, e[1], e[2]))
-                counts.append(1)
-            elif e[0] == 1:
-                cut = e[1]
-                protos.append((text[:cut], e[2], "base-model", None))
-                protos.append((text[cut:], e[3], "size", "size"))
-                counts += (1, 0)
-            else:
-                protos.append((text, low, None, _CTX))
-                counts.append(1)
-                flags |= _HAS_CTX
-        for _, low, seg_type, kind in protos:
-            if (  # some rule of ``_absorb`` could fold or retype this token (a superset)
-                seg_type == FILLER
-                or seg_type == "task"
-                or kind in _ABSORBED_KINDS
-                or low in _BASE_QUALIFIERS
-                or (low.startswith("x") and low[1:].isdigit())
-            ):
-                flags |= _ABSORB
-                break
-        if flags & _HAS_PHRASE:
-            pairs = v._phrase_pairs
-            if any(pair in pairs for pair in pairwise(lows)):
-                flags |= _PHRASE_IN
-        entry = (tuple(protos), flags, None, tuple(counts), tuple(lows), tuple(texts))
+        entry = _plain_chunk_entry(chunk, v, 0)
     cache[chunk] = entry
     return entry
+
+
+def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
+    """``_chunk_entry`` of a non-empty chunk, with ``flags`` set (``_RISKY`` or 0)."""
+    protos: list[tuple[str, str, str | None, str | None]] = []
+    counts: list[int] = []
+    lows: list[str] = []
+    tcache = v._token_cache
+    phrases = v.phrases
+    # Without a dot the chunk is one token (it holds no ``-``, ``_`` or whitespace).
+    texts = _PLAIN_TOK_RE.findall(chunk) if "." in chunk else [chunk]
+    for text in texts:
+        low = text.lower()
+        lows.append(low)
+        if low in phrases:
+            flags |= _HAS_PHRASE
+        e = tcache.get(low) or _token_entry(low, v)
+        if e[0] == 0:
+            protos.append((text, low, e[1], e[2]))
+            counts.append(1)
+        elif e[0] == 1:
+            cut = e[1]
+            protos.append((text[:cut], e[2], "base-model", None))
+            protos.append((text[cut:], e[3], "size", "size"))
+            counts += (1, 0)
+        else:
+            protos.append((text, low, None, _CTX))
+            counts.append(1)
+            flags |= _HAS_CTX
+    for _, low, seg_type, kind in protos:
+        if (  # some rule of ``_absorb`` could fold or retype this token (a superset)
+            seg_type == FILLER
+            or seg_type == "task"
+            or kind in _ABSORBED_KINDS
+            or low in _BASE_QUALIFIERS
+            or (low.startswith("x") and low[1:].isdigit())
+        ):
+            flags |= _ABSORB
+            break
+    if flags & _HAS_PHRASE:
+        pairs = v._phrase_pairs
+        if any(pair in pairs for pair in pairwise(lows)):
+            flags |= _PHRASE_IN
+    return (tuple(protos), flags, None, tuple(counts), tuple(lows), tuple(texts))
 
 
 def _chunk_alias(chunk: str, v: Vocabulary) -> str | None:
@@ -820,7 +831,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         flags |= ce[1]
     typed: list[list]  # [text, low, type, kind]
     general = True
-    if flags & _RISKY:
+    if flags & _RISKY and _FORM_RE.search(name):
         raw = _tokens(name)
         typed = _typed_general(name, v, [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw])
     elif flags & _PHRASE_IN or flags & _HAS_PHRASE and _may_have_phrase(ces, v):
