@@ -29,6 +29,7 @@ ANALYSIS_DDL = {
     "transparency": "model_id varchar, snapshot_id integer, card_present boolean, card_state varchar, datasets_declared boolean, datasets_mentioned boolean, license varchar",
     "lineage_edges": "child_id varchar, parent_id varchar, relation varchar, declared_relation varchar, source varchar, confidence double, dangling boolean, dangling_reason varchar",
     "model_lineage": "model_id varchar, parent_id varchar, declared_relation varchar, observed_relation varchar, relation_basis varchar, root_id varchar, depth integer",
+    "lineage_conflicts": "model_id varchar, parent_id varchar, kind varchar, declared varchar, observed varchar, detail varchar",
     "semver_releases": "model_id varchar, release_kind varchar, commit_id varchar, committed_at timestamptz, version varchar, previous_model_id varchar, previous_commit_id varchar, previous_version varchar, declared_by varchar[], declared_bump varchar, required_bump varchar, reasons varchar[], under_bump boolean, over_bump boolean",
     "semver_changes": "model_id varchar, commit_id varchar, committed_at timestamptz, position integer, reasons varchar[], paths varchar[]",
 }
