@@ -742,15 +742,49 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
     return entry
 
 
+def _any_absorbable(protos: Iterable[tuple]) -> bool:
+    """Whether some rule of ``_absorb`` could fold or retype one of these tokens (a superset)."""
+    for _, low, seg_type, kind in protos:
+        if (
+            seg_type == FILLER
+            or seg_type == "task"
+            or kind in _ABSORBED_KINDS
+            or low in _BASE_QUALIFIERS
+            or (low.startswith("x") and low[1:].isdigit())
+        ):
+            return True
+    return False
+
+
 def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
     """``_chunk_entry`` of a non-empty chunk, with ``flags`` set (``_RISKY`` or 0)."""
+    if "." not in chunk:
+        # One token (the chunk holds no ``-``, ``_``, whitespace or dot), hence no phrase inside it.
+        low = chunk.lower()
+        if low in v.phrases:
+            flags |= _HAS_PHRASE
+        e = v._token_cache.get(low) or _token_entry(low, v)
+        one: tuple
+        if e[0] == 0:
+            one = ((chunk, low, e[1], e[2]),)
+            one_counts: tuple = (1,)
+        elif e[0] == 1:
+            cut = e[1]
+            one = ((chunk[:cut], e[2], "base-model", None), (chunk[cut:], e[3], "size", "size"))
+            one_counts = (1, 0)
+        else:
+            one = ((chunk, low, None, _CTX),)
+            one_counts = (1,)
+            flags |= _HAS_CTX
+        if _any_absorbable(one):
+            flags |= _ABSORB
+        return (one, flags, None, one_counts, (low,), (chunk,))
     protos: list[tuple[str, str, str | None, str | None]] = []
     counts: list[int] = []
     lows: list[str] = []
     tcache = v._token_cache
     phrases = v.phrases
-    # Without a dot the chunk is one token (it holds no ``-``, ``_`` or whitespace).
-    texts = _PLAIN_TOK_RE.findall(chunk) if "." in chunk else [chunk]
+    texts = _PLAIN_TOK_RE.findall(chunk)
     for text in texts:
         low = text.lower()
         lows.append(low)
@@ -769,16 +803,8 @@ def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
             protos.append((text, low, None, _CTX))
             counts.append(1)
             flags |= _HAS_CTX
-    for _, low, seg_type, kind in protos:
-        if (  # some rule of ``_absorb`` could fold or retype this token (a superset)
-            seg_type == FILLER
-            or seg_type == "task"
-            or kind in _ABSORBED_KINDS
-            or low in _BASE_QUALIFIERS
-            or (low.startswith("x") and low[1:].isdigit())
-        ):
-            flags |= _ABSORB
-            break
+    if _any_absorbable(protos):
+        flags |= _ABSORB
     if flags & _HAS_PHRASE:
         pairs = v._phrase_pairs
         if any(pair in pairs for pair in pairwise(lows)):
