@@ -709,6 +709,48 @@ def _typed_general(
     return typed
 
 
+def _typed_phrases(name: str, v: Vocabulary, ces: list[tuple]) -> list[list]:
+    """``_typed_general`` for a name without whole-name forms, from its chunks' cached prototypes.
+
+    Pass 2 joins the tokens that spell a phrase; pass 3 keeps every other token's prototypes and types
+    the context-dependent ones by their position among the tokens of pass 2.
+    """
+    lows = [low for ce in ces for low in ce[4]]
+    groups = [g for ce in ces for g in ce[2]]
+    n = len(lows)
+    phrases = v.phrases
+    toks: list[tuple] = []  # the prototypes of each token of pass 2
+    offsets: list[tuple[int, int]] | None = None
+    i = 0
+    while i < n:
+        cands = phrases.get(lows[i])
+        if cands is not None:
+            for ptoks, key, ptype in cands:
+                k = len(ptoks)
+                if i + k <= n and tuple(lows[i : i + k]) == ptoks:
+                    if offsets is None:
+                        offsets = _offsets([t for ce in ces for t in ce[5]], name)
+                    toks.append(((name[offsets[i][0] : offsets[i + k - 1][1]], key, ptype, None),))
+                    i += k
+                    break
+            else:
+                toks.append(groups[i])
+                i += 1
+        else:
+            toks.append(groups[i])
+            i += 1
+    count = len(toks)
+    typed: list[list] = []
+    prev: str | None = None
+    for pos, group in enumerate(toks):
+        for text, low, seg_type, kind in group:
+            if kind == _CTX:
+                seg_type, kind = _classify(low, v, pos, count, prev)
+            typed.append([text, low, seg_type, kind])
+            prev = seg_type
+    return typed
+
+
 _CTX = "?context"
 """Kind of a typed prototype whose type ``_classify`` decides from its position and neighbour."""
 _HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB, _PHRASE_IN = 1, 2, 4, 8, 16
@@ -716,7 +758,9 @@ _ABSORBED_KINDS = frozenset({"number", "decimal", "hyperword", "kcount", _CTX})
 
 
 def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
-    """``(typed prototypes, flags, None, token counts, token keys, token texts)`` of one chunk, cached per vocabulary.
+    """``(typed prototypes, flags, prototypes by token, token counts, token keys, token texts)`` of one chunk.
+
+    Cached per vocabulary.
 
     The prototypes are ``(text, low, type, kind)`` as pass 3 would type the chunk's tokens alone. Flags:
     ``_RISKY`` when a whole-name form may start in the chunk (then ``parse_name`` searches the name
@@ -731,7 +775,7 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
         cache.clear()
     entry: tuple
     if not chunk:
-        entry = ((), 0, None, (), (), ())
+        entry = ((), 0, (), (), (), ())
     elif (chunk[0] in _RISKY_FIRST or "." in chunk or chunk[-1] in "eE") and (
         _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk))
     ):
@@ -778,7 +822,7 @@ def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
             flags |= _HAS_CTX
         if _any_absorbable(one):
             flags |= _ABSORB
-        return (one, flags, None, one_counts, (low,), (chunk,))
+        return (one, flags, (one,), one_counts, (low,), (chunk,))
     protos: list[tuple[str, str, str | None, str | None]] = []
     counts: list[int] = []
     lows: list[str] = []
@@ -809,7 +853,13 @@ def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
         pairs = v._phrase_pairs
         if any(pair in pairs for pair in pairwise(lows)):
             flags |= _PHRASE_IN
-    return (tuple(protos), flags, None, tuple(counts), tuple(lows), tuple(texts))
+    groups: list[tuple] = []  # the prototypes of each token
+    for proto, c in zip(protos, counts, strict=True):
+        if c:
+            groups.append((proto,))
+        else:
+            groups[-1] += (proto,)
+    return (tuple(protos), flags, tuple(groups), tuple(counts), tuple(lows), tuple(texts))
 
 
 def _chunk_alias(chunk: str, v: Vocabulary) -> str | None:
@@ -862,8 +912,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         typed = _typed_general(name, v, [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw])
     elif flags & _PHRASE_IN or flags & _HAS_PHRASE and _may_have_phrase(ces, v):
         # No whole-name form: the chunks' own tokens are the name's tokens.
-        texts = [t for ce in ces for t in ce[5]]
-        typed = _typed_general(name, v, texts, [low.lower() for low in texts], None)
+        typed = _typed_phrases(name, v, ces)
     else:
         general = False
         typed = [[*p] for ce in ces for p in ce[0]]
