@@ -461,6 +461,18 @@ class Store:
             raise
 
 
+def json_value(value: Any) -> Any:
+    """A JSON column's value as read back through pandas: parsed, or None when null or not JSON."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, dict | list):
+        return value
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "select table_name from information_schema.tables where table_schema = 'main' order by table_name"

@@ -22,7 +22,6 @@ case-insensitive match (Hub ids are case-insensitive).
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -32,6 +31,7 @@ import duckdb
 import pandas as pd
 
 from hfaudit.lineage.relations import QUANT_TOKEN, RELATIONS, name_quant_sign
+from hfaudit.store import json_value
 
 SOURCES: dict[str, float] = {
     "hub_api": 0.98,
@@ -51,17 +51,6 @@ EVIDENCE_COLUMNS = ["child_id", "parent_ref", "source", "declared_relation", "co
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]*[\w]$")
 _LEGACY_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*$")
-
-
-def _json(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, dict | list):
-        return value
-    try:
-        return json.loads(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def as_list(value: Any) -> list[Any]:
@@ -231,7 +220,7 @@ def file_evidence(configs: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[str
     rows: list[dict[str, Any]] = []
     parsed: dict[str, dict[str, Any]] = {}
     for rec in configs.itertuples(index=False):
-        data = _json(rec.content)
+        data = json_value(rec.content)
         if not isinstance(data, dict):
             continue
         child = str(rec.model_id)

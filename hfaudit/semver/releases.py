@@ -25,6 +25,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from hfaudit.store import json_value
+
 BUMP_RANK = {"none": 0, "initial": 0, "patch": 1, "minor": 2, "major": 3}
 REASON_BUMP = {
     "architecture": "major",
@@ -119,24 +121,13 @@ def changelog_versions(readme: str | None) -> list[str]:
     return [v for v in _CHANGELOG_VERSION.findall(section) if parse_version(v)]
 
 
-def _json(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, dict | list):
-        return value
-    try:
-        return json.loads(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _norm_json(text: str | None) -> str | None:
-    data = _json(text)
+def _normjson_value(text: str | None) -> str | None:
+    data = json_value(text)
     return json.dumps(data, sort_keys=True) if data is not None else text
 
 
 def _arch(config_text: str | None) -> tuple[str | None, tuple[str, ...]]:
-    data = _json(config_text)
+    data = json_value(config_text)
     if not isinstance(data, dict):
         return None, ()
     archs = data.get("architectures")
@@ -144,7 +135,7 @@ def _arch(config_text: str | None) -> tuple[str | None, tuple[str, ...]]:
 
 
 def _card_fields(front_matter: Any) -> dict[str, Any]:
-    fm = _json(front_matter)
+    fm = json_value(front_matter)
     if not isinstance(fm, dict):
         return {}
     base = fm.get("base_model")
@@ -380,7 +371,7 @@ def _head_facts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     for model_id, card_data, bases, pipeline, config in con.execute(
         "select model_id, card_data, card_base_models, pipeline_tag, config from models order by model_id"
     ).fetchall():
-        cd = _json(card_data) or {}
+        cd = json_value(card_data) or {}
         facts[model_id] = {
             "license": cd.get("license") if isinstance(cd, dict) else None,
             "base": tuple(sorted(bases or ())),
@@ -409,7 +400,7 @@ def _head_facts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
         if path == "config.json":
             f["arch"] = _arch(content)
         else:
-            f["tokenizer"] = _norm_json(content)
+            f["tokenizer"] = _normjson_value(content)
     for model_id, path, size, sha, cat in con.execute(
         "select model_id, path, size, coalesce(sha256, blob), category from model_files order by model_id, path"
     ).fetchall():
@@ -431,7 +422,7 @@ def upload_facts(history: list[_Commit]) -> dict[str, Any]:
         if "config.json" in c.contents:
             facts["arch"] = _arch(c.contents["config.json"])
         if "tokenizer_config.json" in c.contents:
-            facts["tokenizer"] = _norm_json(c.contents["tokenizer_config.json"])
+            facts["tokenizer"] = _normjson_value(c.contents["tokenizer_config.json"])
         for path, kind, _cat, size in c.changes:
             if path == "tokenizer.json" and kind != "deleted":
                 facts["tokenizer_size"] = size
