@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import huggingface_hub
-from huggingface_hub import GitCommitInfo, HfApi, RepoFile, RepoFolder, hf_hub_url
+from huggingface_hub import GitCommitInfo, HfApi, ModelInfo, RepoFile, RepoFolder, hf_hub_url
 from huggingface_hub.errors import (
     DisabledRepoError,
     GatedRepoError,
@@ -48,6 +48,11 @@ LIST_EXPAND: list[ExpandModelProperty_T] = [
 RETRY_STATUS = {408, 500, 502, 503, 504}
 # What a Hub call can fail with (recorded in crawl_errors); anything else is a bug and propagates.
 HUB_ERRORS: tuple[type[BaseException], ...] = (HfHubHTTPError, httpx.HTTPError, ValueError, KeyError)
+# huggingface_hub's sort names → the Hub's (either is accepted on the command line).
+SORT_KEYS = {
+    "created_at": "createdAt", "last_modified": "lastModified", "trending_score": "trendingScore",
+    "downloads": "downloads", "likes": "likes",
+}
 COMMITS_PAGE = 1000  # the largest commits page the Hub is known to serve (docs/hub-api.md section 4)
 
 
@@ -273,21 +278,46 @@ class Hub:
         self.api = HfApi(endpoint=self.endpoint, token=token if token else False)
         self._token = token
 
-    def list_models(self, **scope: Any) -> Iterator[Any]:
-        return iter(self.api.list_models(expand=LIST_EXPAND, **scope))
+    def list_models(
+        self,
+        author: str | None = None,
+        search: str | None = None,
+        filter: list[str] | None = None,  # noqa: A002 - the Hub's parameter name
+        sort: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[ModelInfo]:
+        """The listing, 1,000 a page, as ``ModelInfo`` records, paged under ``with_retry`` like
+        every other call (huggingface_hub's own list paging has a second backoff of its own)."""
+        params: list[tuple[str, Any]] = [("expand", e) for e in LIST_EXPAND]
+        if author:
+            params.append(("author", author))
+        if search:
+            params.append(("search", search))
+        params += [("filter", f) for f in filter or []]
+        if sort:
+            params.append(("sort", SORT_KEYS.get(sort, sort)))
+        params.append(("limit", min(limit, 1000) if limit else 1000))
+        seen = 0
+        for page in self._pages(f"{self.endpoint}/api/models", params):
+            for item in page:
+                item.setdefault("siblings", None)
+                yield ModelInfo(**item)
+                seen += 1
+                if limit and seen >= limit:
+                    return
 
     def model_info(self, model_id: str) -> Any:
         return with_retry(lambda: self.api.model_info(model_id, expand=LIST_EXPAND))
 
-    def _pages(self, url: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+    def _pages(self, url: str, params: dict[str, Any] | list[tuple[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         """Follow ``Link: rel="next"`` pages through huggingface_hub's session, each page under
         ``with_retry``: the library's own page backoff (1–8 s, 5 times) would multiply with ours."""
         headers = build_hf_headers(token=self._token or False)
         next_url: str | None = url
-        next_params: dict[str, Any] | None = params
+        next_params: dict[str, Any] | list[tuple[str, Any]] | None = params
         while next_url:
 
-            def fetch(u: str = next_url, p: dict[str, Any] | None = next_params) -> httpx.Response:
+            def fetch(u: str = next_url, p: Any = next_params) -> httpx.Response:
                 response = huggingface_hub.get_session().get(u, params=p, headers=headers)
                 hf_raise_for_status(response)
                 response.json()  # a truncated body fails here, inside the retry

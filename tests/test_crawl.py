@@ -193,3 +193,21 @@ def test_bisection_finds_every_change_to_the_paths_that_matter_with_fewer_calls(
         else:
             assert stored_changes(db) == every
     assert calls["matter"] < calls["all"] / 2
+
+
+def test_scope_options_select_what_the_hub_lists(small: Path, tmp_path: Path) -> None:
+    cases = {
+        "author": (Scope(authors=("acme",)), {"acme/tiny-llama", "acme/tiny-llama-v2"}),
+        "filter": (Scope(filters=("base_model:acme/tiny-llama",)), {"acme/tiny-llama-v2", "someone/tiny-lora"}),
+        "search": (Scope(search="LORA"), {"someone/tiny-lora"}),
+        "limit": (Scope(limit=2, sort="created_at"), None),
+    }
+    with start_server(small, port=0) as server:
+        for name, (scope, want) in cases.items():
+            result = crawl(str(tmp_path / f"{name}.duckdb"), server.url, scope)
+            with Store(tmp_path / f"{name}.duckdb", read_only=True) as store:
+                got = {r[0] for r in store.con.execute("select model_id from models").fetchall()}
+            if want is None:
+                assert len(got) == 2 and result.counts.models_listed == 2
+            else:
+                assert got == want, name
