@@ -754,7 +754,8 @@ def _typed_phrases(name: str, v: Vocabulary, ces: list[tuple]) -> list[list]:
 _CTX = "?context"
 """Kind of a typed prototype whose type ``_classify`` decides from its position and neighbour."""
 _HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB, _PHRASE_IN = 1, 2, 4, 8, 16
-_ABSORBED_KINDS = frozenset({"number", "decimal", "hyperword", "kcount", _CTX})
+_AFTER_BASE, _AFTER_SIZE, _BASE, _SIZE = 32, 64, 128, 256
+_ABSORBED_KINDS = frozenset({"number", "hyperword", _CTX})
 
 
 def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
@@ -766,7 +767,8 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
     ``_RISKY`` when a whole-name form may start in the chunk (then ``parse_name`` searches the name
     with ``_FORM_RE`` and, on a match, runs the general passes; otherwise the prototypes stand),
     ``_HAS_PHRASE`` when a token may start a phrase, ``_HAS_CTX`` when a prototype's type depends on its
-    position (kind ``_CTX``), ``_ABSORB`` when ``_absorb`` may fold a token, ``_PHRASE_IN`` when two
+    position (kind ``_CTX``), ``_ABSORB`` and others (``_absorb_flags``) when ``_absorb`` may fold a
+    token, ``_PHRASE_IN`` when two
     of its tokens begin a phrase. The counts say which prototypes are tokens of pass 2 (a compound
     such as ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts.
     """
@@ -786,18 +788,27 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
     return entry
 
 
-def _any_absorbable(protos: Iterable[tuple]) -> bool:
-    """Whether some rule of ``_absorb`` could fold or retype one of these tokens (a superset)."""
+def _absorb_flags(protos: Iterable[tuple]) -> int:
+    """Which rules of ``_absorb`` could fold or retype one of these tokens (a superset; see ``_absorb``).
+
+    ``_ABSORB``: a filler, a bare number, a hyperparameter word (what follows it may join it), a
+    token whose type depends on its position, a ``finetuned`` (a task after it joins it). The others
+    apply only after a base model (``_AFTER_BASE``: a qualifier or a decimal) or a size
+    (``_AFTER_SIZE``: ``x8``), so ``parse_name`` also needs ``_BASE`` or ``_SIZE`` in the name.
+    """
+    flags = 0
     for _, low, seg_type, kind in protos:
-        if (
-            seg_type == FILLER
-            or seg_type == "task"
-            or kind in _ABSORBED_KINDS
-            or low in _BASE_QUALIFIERS
-            or (low.startswith("x") and low[1:].isdigit())
-        ):
-            return True
-    return False
+        if seg_type == FILLER or kind in _ABSORBED_KINDS or low in _FINETUNED:
+            flags |= _ABSORB
+        elif kind == "decimal" or low in _BASE_QUALIFIERS:
+            flags |= _AFTER_BASE
+        elif low.startswith("x") and low[1:].isdigit():
+            flags |= _AFTER_SIZE
+        if seg_type == "base-model":
+            flags |= _BASE
+        elif seg_type == "size":
+            flags |= _SIZE
+    return flags
 
 
 def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
@@ -820,8 +831,7 @@ def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
             one = ((chunk, low, None, _CTX),)
             one_counts = (1,)
             flags |= _HAS_CTX
-        if _any_absorbable(one):
-            flags |= _ABSORB
+        flags |= _absorb_flags(one)
         return (one, flags, (one,), one_counts, (low,), (chunk,))
     protos: list[tuple[str, str, str | None, str | None]] = []
     counts: list[int] = []
@@ -847,8 +857,7 @@ def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
             protos.append((text, low, None, _CTX))
             counts.append(1)
             flags |= _HAS_CTX
-    if _any_absorbable(protos):
-        flags |= _ABSORB
+    flags |= _absorb_flags(protos)
     if flags & _HAS_PHRASE:
         pairs = v._phrase_pairs
         if any(pair in pairs for pair in pairwise(lows)):
@@ -926,7 +935,12 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                     tok[2], tok[3] = _classify(tok[1], v, pos, count, typed[i - 1][2] if i else None)
 
     # Pass 4: absorption, free words by position, then merge.
-    if general or flags & _ABSORB:
+    if (
+        general
+        or flags & _ABSORB
+        or flags & _AFTER_BASE and flags & _BASE
+        or flags & _AFTER_SIZE and flags & _SIZE
+    ):
         _resolve_free(_absorb(typed))
     else:
         _resolve_free(typed)  # every token is live (no type is ``None`` before absorption)
