@@ -115,28 +115,19 @@ class ParsedName:
     stem: str = field(default="")
     """The name without its version segment, lowercased and normalised: the key of a version series."""
 
-    def __getattr__(self, attr: str) -> tuple[Segment, ...]:
-        # ``parse_name`` leaves ``segments`` to be built on first use from the texts and types it
-        # keeps (``_seg_pairs``); called only when normal lookup fails.
-        d = self.__dict__
-        if attr == "segments" and "_seg_pairs" in d:
-            texts, types = d["_seg_pairs"]
-            segments = d["segments"] = tuple(map(_segment, texts, types))
-            del d["_seg_pairs"]
-            return segments
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+    def segment_pairs(self) -> list[list[str]]:
+        """``[[text, type], …]`` of the segments, without making ``Segment`` objects."""
+        pairs = self.__dict__.get("_seg_pairs")
+        if pairs is None:
+            return [[s.text, s.type] for s in self.segments]
+        return [list(p) for p in zip(*pairs, strict=True)]
 
     def as_row(self) -> dict[str, object]:
         """The CLI and store columns; ``segments`` as a list of ``[text, type]`` pairs."""
-        pairs = self.__dict__.get("_seg_pairs")
-        if pairs is None:
-            segments = [[s.text, s.type] for s in self.segments]
-        else:
-            segments = [list(p) for p in zip(*pairs, strict=True)]
         return {
             "model_id": self.model_id,
             "convention": self.convention,
-            "segments": segments,
+            "segments": self.segment_pairs(),
             "version_raw": self.version_raw,
             "version_scheme": self.version_scheme,
             "version_key": self.version_key,
@@ -146,6 +137,24 @@ class ParsedName:
             "family": self.family,
             "stem": self.stem,
         }
+
+
+class _LazySegments:
+    """``ParsedName.segments`` when ``parse_name`` left it unbuilt: made on first read from the texts
+    and types it kept (``_seg_pairs``), then stored on the instance, whose value wins from then on (a
+    non-data descriptor). A ``ParsedName(...)`` built with its segments never reaches this."""
+
+    def __get__(self, obj: ParsedName | None, owner: type | None = None) -> object:
+        if obj is None:
+            return self
+        d = obj.__dict__
+        texts, types = d["_seg_pairs"]
+        segments = d["segments"] = tuple(map(_segment, texts, types))
+        d.pop("_seg_pairs", None)  # set before dropped: a concurrent reader finds one or the other
+        return segments
+
+
+setattr(ParsedName, "segments", _LazySegments())  # after ``@dataclass``, so not a field default  # noqa: B010
 
 
 def _read_list(path: Path) -> list[str]:
@@ -1038,7 +1047,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
             "model_id": model_id,
             "owner": owner,
             "name": name,
-            "_seg_pairs": (seg_texts, seg_types),  # ``segments``, built on first use (``__getattr__``)
+            "_seg_pairs": (seg_texts, seg_types),  # ``segments``, built on first read (``_LazySegments``)
             "convention": "{" + "}{".join(seg_types) + "}",
             "version_raw": version_raw,
             "version_scheme": version_scheme or "none",

@@ -100,7 +100,7 @@ def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.Da
                 "model_id": model_id,
                 "owner": p.owner,
                 "convention": p.convention,
-                "segments": json.dumps([[s.text, s.type] for s in p.segments], ensure_ascii=False),
+                "segments": json.dumps(p.segment_pairs(), ensure_ascii=False),
                 "version_raw": p.version_raw,
                 "version_scheme": p.version_scheme,
                 "version_key": p.version_key,
