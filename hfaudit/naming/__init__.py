@@ -25,9 +25,10 @@ crawl learns (``config.model_type`` values, declared base model ids, dataset ids
 
 Speed: passes 1-3 run per *chunk* (the text between ``-``, ``_`` and whitespace) and each chunk's
 typed tokens are cached on the vocabulary, as are token readings and family aliases; ``add`` clears
-these caches, so change a vocabulary through ``add``/``extend``, not by editing its dicts. Chunks
-where a whole-name form may start, or names with a possible phrase, take the general passes
-(``_typed_general``), which follow the description above literally.
+these caches, so change a vocabulary through ``add``/``extend``, not by editing its dicts. Names
+with a whole-name form take the general passes (``_typed_general``), which follow the description
+above literally; names with a possible phrase join it over their chunks' cached tokens
+(``_typed_phrases``). ``ParsedName.segments`` is built on first read (``as_row`` does without it).
 """
 
 from __future__ import annotations
