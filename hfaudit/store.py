@@ -461,6 +461,20 @@ class Store:
             raise
 
 
+def replace_table(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, types: dict[str, str], order_by: str
+) -> None:
+    """(Re)create an analysis table from a frame in bulk, each column cast to its declared type, in
+    a fixed order: the one way analysers write their tables."""
+    view = f"_incoming_{table}"
+    columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in types.items())
+    con.register(view, frame)
+    try:
+        con.execute(f"create or replace table {table} as select {columns} from {view} order by {order_by}")
+    finally:
+        con.unregister(view)
+
+
 def json_value(value: Any) -> Any:
     """A JSON column's value as read back through pandas: parsed, or None when null or not JSON."""
     if value is None or (isinstance(value, float) and pd.isna(value)):

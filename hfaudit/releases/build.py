@@ -19,6 +19,7 @@ from hfaudit.registry import parse_card
 from hfaudit.releases.events import CommitInfo, FileChange, WeightEvent, classify
 from hfaudit.releases.paper import extension, paper_category
 from hfaudit.releases.signals import ModelContext, ReadmeChange, Window, attach_signals
+from hfaudit.store import replace_table
 
 WEIGHT_CHANGE_COLUMNS = [
     "model_id", "commit_id", "committed_at", "position", "path", "change_kind", "old_sha256", "new_sha256",
@@ -162,23 +163,28 @@ def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None =
         ],
         columns=WEIGHT_CHANGE_COLUMNS,
     )
-    con.register("_weight_changes_df", frame)
-    try:
-        con.execute(
-            """
-            create or replace table weight_changes as
-            select cast(model_id as varchar) as model_id, cast(commit_id as varchar) as commit_id,
-                   cast(committed_at as timestamptz) as committed_at, cast(position as integer) as position,
-                   cast(path as varchar) as path, cast(change_kind as varchar) as change_kind,
-                   cast(old_sha256 as varchar) as old_sha256, cast(new_sha256 as varchar) as new_sha256,
-                   cast(old_size as bigint) as old_size, cast(new_size as bigint) as new_size,
-                   cast(documented as boolean) as documented, cast(signals as varchar[]) as signals,
-                   cast(from_path as varchar) as from_path, cast(title as varchar) as title,
-                   cast(extension as varchar) as extension, cast(paper_category as varchar) as paper_category
-            from _weight_changes_df
-            order by model_id, position, path
-            """
-        )
-    finally:
-        con.unregister("_weight_changes_df")
+    replace_table(
+        con,
+        "weight_changes",
+        frame,
+        {
+            "model_id": "varchar",
+            "commit_id": "varchar",
+            "committed_at": "timestamptz",
+            "position": "integer",
+            "path": "varchar",
+            "change_kind": "varchar",
+            "old_sha256": "varchar",
+            "new_sha256": "varchar",
+            "old_size": "bigint",
+            "new_size": "bigint",
+            "documented": "boolean",
+            "signals": "varchar[]",
+            "from_path": "varchar",
+            "title": "varchar",
+            "extension": "varchar",
+            "paper_category": "varchar",
+        },
+        "model_id, position, path",
+    )
     return len(frame)

@@ -18,6 +18,7 @@ import pandas as pd
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from hfaudit.registry import as_list
+from hfaudit.store import replace_table
 
 CARD_STATES = ("none", "empty", "template", "unparseable", "metadata", "plain")
 TRANSPARENCY_COLUMNS = [
@@ -161,27 +162,30 @@ def build_transparency(con: duckdb.DuckDBPyConnection) -> int:
         rows.append({"model_id": r.model_id, "snapshot_id": int(r.snapshot_id), "head_commit": r.head_commit,
                      "readme_commit": None if pd.isna(r.readme_commit) else r.readme_commit, **facts})
     frame = pd.DataFrame(rows, columns=TRANSPARENCY_COLUMNS)
-    con.register("_transparency_df", frame)
-    try:
-        con.execute(
-            """
-            create or replace table transparency as
-            select cast(model_id as varchar) as model_id, cast(snapshot_id as integer) as snapshot_id,
-                   cast(head_commit as varchar) as head_commit, cast(readme_commit as varchar) as readme_commit,
-                   cast(card_present as boolean) as card_present, cast(card_state as varchar) as card_state,
-                   cast(card_length as integer) as card_length, cast(has_metadata as boolean) as has_metadata,
-                   cast(card_error as varchar) as card_error, cast(license as varchar) as license,
-                   cast(license_declared as boolean) as license_declared,
-                   cast(datasets as varchar[]) as datasets, cast(datasets_declared as boolean) as datasets_declared,
-                   cast(datasets_mentioned as boolean) as datasets_mentioned,
-                   cast(base_models as varchar[]) as base_models,
-                   cast(base_model_declared as boolean) as base_model_declared,
-                   cast(eval_results_declared as boolean) as eval_results_declared,
-                   cast(new_version as varchar) as new_version
-            from _transparency_df
-            order by model_id, snapshot_id
-            """
-        )
-    finally:
-        con.unregister("_transparency_df")
+    replace_table(
+        con,
+        "transparency",
+        frame,
+        {
+            "model_id": "varchar",
+            "snapshot_id": "integer",
+            "head_commit": "varchar",
+            "readme_commit": "varchar",
+            "card_present": "boolean",
+            "card_state": "varchar",
+            "card_length": "integer",
+            "has_metadata": "boolean",
+            "card_error": "varchar",
+            "license": "varchar",
+            "license_declared": "boolean",
+            "datasets": "varchar[]",
+            "datasets_declared": "boolean",
+            "datasets_mentioned": "boolean",
+            "base_models": "varchar[]",
+            "base_model_declared": "boolean",
+            "eval_results_declared": "boolean",
+            "new_version": "varchar",
+        },
+        "model_id, snapshot_id",
+    )
     return len(frame)

@@ -17,6 +17,7 @@ from hfaudit.semver.releases import (
     parse_version,
     required_bump,
 )
+from hfaudit.store import replace_table
 
 __all__ = [
     "BUMP_RANK",
@@ -31,37 +32,42 @@ __all__ = [
 def build_semver_tables(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """(Re)create ``semver_changes`` and ``semver_releases``; returns their row counts."""
     changes, releases = build_release_frames(con)
-    con.register("_semver_changes", changes)
-    con.register("_semver_releases", releases)
-    try:
-        con.execute(
-            """
-            create or replace table semver_changes as
-            select cast(model_id as varchar) as model_id, cast(commit_id as varchar) as commit_id,
-                   cast(committed_at as timestamptz) as committed_at, cast(position as integer) as position,
-                   cast(reasons as varchar[]) as reasons, cast(paths as varchar[]) as paths
-            from _semver_changes
-            order by model_id, committed_at, commit_id
-            """
-        )
-        con.execute(
-            """
-            create or replace table semver_releases as
-            select cast(model_id as varchar) as model_id, cast(release_kind as varchar) as release_kind,
-                   cast(commit_id as varchar) as commit_id, cast(committed_at as timestamptz) as committed_at,
-                   cast(version as varchar) as version, cast(previous_model_id as varchar) as previous_model_id,
-                   cast(previous_commit_id as varchar) as previous_commit_id,
-                   cast(previous_version as varchar) as previous_version,
-                   cast(declared_by as varchar[]) as declared_by, cast(declared_bump as varchar) as declared_bump,
-                   cast(required_bump as varchar) as required_bump, cast(reasons as varchar[]) as reasons,
-                   cast(under_bump as boolean) as under_bump, cast(over_bump as boolean) as over_bump
-            from _semver_releases
-            order by model_id, committed_at, version
-            """
-        )
-    finally:
-        con.unregister("_semver_changes")
-        con.unregister("_semver_releases")
+    replace_table(
+        con,
+        "semver_changes",
+        changes,
+        {
+            "model_id": "varchar",
+            "commit_id": "varchar",
+            "committed_at": "timestamptz",
+            "position": "integer",
+            "reasons": "varchar[]",
+            "paths": "varchar[]",
+        },
+        "model_id, committed_at, commit_id",
+    )
+    replace_table(
+        con,
+        "semver_releases",
+        releases,
+        {
+            "model_id": "varchar",
+            "release_kind": "varchar",
+            "commit_id": "varchar",
+            "committed_at": "timestamptz",
+            "version": "varchar",
+            "previous_model_id": "varchar",
+            "previous_commit_id": "varchar",
+            "previous_version": "varchar",
+            "declared_by": "varchar[]",
+            "declared_bump": "varchar",
+            "required_bump": "varchar",
+            "reasons": "varchar[]",
+            "under_bump": "boolean",
+            "over_bump": "boolean",
+        },
+        "model_id, committed_at, version",
+    )
     n_changes = con.execute("select count(*) from semver_changes").fetchone()
     n_releases = con.execute("select count(*) from semver_releases").fetchone()
     return (n_changes[0] if n_changes else 0, n_releases[0] if n_releases else 0)
