@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
+import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -128,8 +130,6 @@ def model_row(info: Any, snapshot_id: int) -> dict[str, Any]:
 
 
 def _json(value: Any) -> str | None:
-    import json
-
     return None if value is None else json.dumps(value, sort_keys=True, default=str)
 
 
@@ -172,8 +172,7 @@ def diff_trees(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any
 
 
 class Crawler:
-    def __init__(self, store: Store, hub: Hub, snapshot_id: int, changes: str = "all"):
-        self.store = store
+    def __init__(self, hub: Hub, snapshot_id: int, changes: str = "all"):
         self.hub = hub
         self.snapshot_id = snapshot_id
         self.changes = changes
@@ -459,7 +458,7 @@ def crawl(
     with Store(db) as store:
         snapshot_id = store.begin_snapshot(endpoint, asdict(scope), __version__)
         hub = Hub(endpoint, token)
-        crawler = Crawler(store, hub, snapshot_id, changes)
+        crawler = Crawler(hub, snapshot_id, changes)
         pending = ModelBatch()
         listed: dict[str, dict[str, Any]] = {}
         status = "failed"
@@ -543,8 +542,6 @@ class _LockedReads:
     """Serialises the workers' reads and the writer's writes on the one DuckDB connection."""
 
     def __init__(self, store: Store):
-        import threading
-
         self.store = store
         self.lock = threading.Lock()
 
