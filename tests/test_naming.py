@@ -152,3 +152,22 @@ def test_labels_all() -> None:
     s = score(_labels())
     assert s.exact >= 0.50, s
     assert s.f1 >= 0.80, s
+
+
+def test_parse_names_equals_parse_name_and_restores_the_collector() -> None:
+    import gc
+
+    from hfaudit.naming import parse_names
+
+    ids = ["TheBloke/Llama-2-7B-GGUF", "bert-base-uncased", "org/my_awesome_model", "a/Qwen2.5-7B-Instruct-v1.0.0"]
+    assert [p.as_row() for p in parse_names(ids)] == [parse_name(m).as_row() for m in ids]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_names(ids)
+        assert not gc.isenabled()  # a caller's own pause is left as it was
+    finally:
+        gc.enable()
+    with pytest.raises(AttributeError):
+        parse_names([None])  # type: ignore[list-item]
+    assert gc.isenabled()  # restored after an error too

@@ -12,9 +12,15 @@ Each of ``runs`` rounds times, one after the other on one core (CPU time of this
   when ``hfaudit analyse`` parses a crawl once. This is the figure held against the target.
 - ``parse_name`` **warm**: a second pass over the same ids with the same vocabulary (token and
   chunk caches filled). Informational only: the ids are distinct, so no name is ever cached whole.
+- ``parse_names`` **kept**: cold again, but keeping every result as callers do (``hfaudit analyse``,
+  ``hfaudit names``), through the bulk entry point that pauses the garbage collector; and, beside
+  it, the same with ``parse_name`` in a list comprehension (collector running), to show what the
+  pause is worth.
 - the study's version regex (``paper_version``), and the regex plus its keyword classifier.
 
-The medians over the rounds are reported, with the ratio of the regex to the parser. Writes
+The medians over the rounds are reported, with the ratio of the regex to the parser, and the best
+round of the cold parse. The target is judged on the median; the best round is what one quiet core
+does (``timeit``'s reading: interference only ever slows a round). Writes
 ``<out_dir>/naming.json`` and ``<out_dir>/naming.md``.
 
 Run: ``python -m hfaudit.naming.bench --out reports/bench [--runs 5]``.
@@ -24,16 +30,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import json
 import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hfaudit import naming
-from hfaudit.naming import Vocabulary, parse_name
+from hfaudit.naming import Vocabulary, parse_name, parse_names
 from hfaudit.naming.paper import paper_variant, paper_version
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -79,7 +86,38 @@ def _round(ids: list[str]) -> dict[str, float]:
     vocab.family_regex()
     cold = _rate(n, _seconds(lambda m: parse_name(m, vocab), ids))
     warm = _rate(n, _seconds(lambda m: parse_name(m, vocab), ids))
-    return {"cold": cold, "warm": warm, "regex": regex, "keywords": keywords}
+    kept_loop = _rate(n, _kept(lambda: [parse_name(m, _fresh()) for m in ids]))
+    kept_bulk = _rate(n, _kept(lambda: parse_names(ids, _fresh())))
+    return {
+        "cold": cold,
+        "warm": warm,
+        "kept_loop": kept_loop,
+        "kept_bulk": kept_bulk,
+        "regex": regex,
+        "keywords": keywords,
+    }
+
+
+_VOCAB: list[Vocabulary] = []
+
+
+def _fresh() -> Vocabulary:
+    """The vocabulary ``_kept`` made for this timing (empty caches, loaded outside the timing)."""
+    return _VOCAB[-1]
+
+
+def _kept(parse: Callable[[], Sequence[object]]) -> float:
+    """Seconds of one cold parse of every id that keeps the results (freed after the timing)."""
+    naming._clear_caches()
+    vocab = Vocabulary()
+    vocab.family_regex()
+    _VOCAB[:] = [vocab]
+    t0 = time.process_time()
+    results = parse()
+    seconds = time.process_time() - t0
+    del results
+    gc.collect()
+    return seconds
 
 
 def run_bench(out_dir: Path, runs: int = 5, reference: Path = REFERENCE) -> dict[str, object]:
@@ -96,6 +134,8 @@ def run_bench(out_dir: Path, runs: int = 5, reference: Path = REFERENCE) -> dict
         return statistics.median(r[key] for r in rounds)
 
     cold, warm, regex, keywords = med("cold"), med("warm"), med("regex"), med("keywords")
+    kept_loop, kept_bulk = med("kept_loop"), med("kept_bulk")
+    best = max(r["cold"] for r in rounds)
     regex_over_parser = statistics.median(r["regex"] / r["cold"] for r in rounds)
     keywords_over_parser = statistics.median(r["keywords"] / r["cold"] for r in rounds)
     result: dict[str, object] = {
@@ -105,7 +145,10 @@ def run_bench(out_dir: Path, runs: int = 5, reference: Path = REFERENCE) -> dict
         "runs": len(rounds),
         "clock": "process CPU time, one thread",
         "parse_name_per_second": round(cold),
+        "parse_name_best_round_per_second": round(best),
         "parse_name_warm_per_second": round(warm),
+        "parse_names_kept_per_second": round(kept_bulk),
+        "parse_name_kept_collector_running_per_second": round(kept_loop),
         "paper_regex_per_second": round(regex),
         "paper_regex_and_keywords_per_second": round(keywords),
         "regex_over_parser": round(regex_over_parser, 2),
@@ -113,6 +156,7 @@ def run_bench(out_dir: Path, runs: int = 5, reference: Path = REFERENCE) -> dict
         "parse_name_cold_runs": [round(r["cold"]) for r in rounds],
         "target_per_second": TARGET,
         "meets_target": None if skipped else cold >= TARGET,
+        "best_round_meets_target": None if skipped else best >= TARGET,
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
@@ -120,7 +164,9 @@ def run_bench(out_dir: Path, runs: int = 5, reference: Path = REFERENCE) -> dict
     (out_dir / "naming.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     (out_dir / "naming.md").write_text(_markdown(result), encoding="utf-8")
     print(
-        f"naming: parse_name {cold:,.0f} names/s cold, {warm:,.0f} warm (median of {len(rounds)}); "
+        f"naming: parse_name {cold:,.0f} names/s cold (best round {best:,.0f}), {warm:,.0f} warm, "
+        f"{kept_bulk:,.0f} kept through parse_names ({kept_loop:,.0f} with the collector running) "
+        f"(medians of {len(rounds)}); "
         f"paper regex {regex:,.0f} names/s ({regex_over_parser:.1f}x the parser); "
         f"regex+keywords {keywords:,.0f} names/s ({keywords_over_parser:.1f}x); "
         f"{len(ids):,} names from {source}" + (f" [skipped: {skipped}]" if skipped else "")
@@ -140,11 +186,17 @@ def _markdown(r: dict[str, object]) -> str:
         "| measure | names/s | regex is … × faster |",
         "|---|---:|---:|",
         f"| `parse_name` (cold caches) | {r['parse_name_per_second']:,} | {r['regex_over_parser']} |",
+        f"| `parse_name` (cold caches), best round | {r['parse_name_best_round_per_second']:,} | |",
         f"| `parse_name` (warm caches, same ids again) | {r['parse_name_warm_per_second']:,} | |",
+        f"| `parse_names`, cold, results kept (collector paused) | {r['parse_names_kept_per_second']:,} | |",
+        f"| `parse_name` in a loop, cold, results kept (collector running) "
+        f"| {r['parse_name_kept_collector_running_per_second']:,} | |",
         f"| study's version regex | {r['paper_regex_per_second']:,} | 1 |",
         f"| study's regex + keywords | {r['paper_regex_and_keywords_per_second']:,} | |",
         "",
-        f"Target {r['target_per_second']:,} names/s (cold): {verdict}.",
+        f"Target {r['target_per_second']:,} names/s (cold, median): {verdict}; best round: "
+        + ("not judged" if r["best_round_meets_target"] is None else "met" if r["best_round_meets_target"] else "not met")
+        + ".",
         "",
     ]
     return "\n".join(lines)

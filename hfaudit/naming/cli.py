@@ -76,10 +76,10 @@ def names_command(
 
     Example: hfaudit names --input ids.txt --format csv
     """
-    from hfaudit.naming import parse_name
+    from hfaudit.naming import parse_names
 
     _check_format(fmt, ("csv", "json", "table"))
-    rows = [parse_name(m).as_row() for m in read_ids(input_, column)]
+    rows = [p.as_row() for p in parse_names(read_ids(input_, column))]
     if fmt == "json":
         out = [{k: r[k] for k in NAMES_COLUMNS} for r in rows]
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from hfaudit.naming import ParsedName, Vocabulary, parse_name
+from hfaudit.naming import ParsedName, Vocabulary, parse_names
 
 SERIES_COLUMNS = [
     "series_id",
@@ -78,7 +78,7 @@ def build_series(
     if "model_id" not in models.columns:
         raise ValueError("models frame needs a model_id column")
     ids = [str(m) for m in models["model_id"]]
-    pn = list(parsed) if parsed is not None else [parse_name(m, vocab) for m in ids]
+    pn = list(parsed) if parsed is not None else parse_names(ids, vocab)
     bases = (
         [_base_list(v) for v in models["card_base_models"]]
         if "card_base_models" in models.columns

@@ -20,7 +20,7 @@ import json
 import duckdb
 import pandas as pd
 
-from hfaudit.naming import Vocabulary, parse_name
+from hfaudit.naming import Vocabulary, parse_names
 from hfaudit.naming.paper import paper_variant, paper_version, paper_version_group
 from hfaudit.naming.series import SERIES_COLUMNS, build_series
 
@@ -92,8 +92,8 @@ def learn_vocabulary(models: pd.DataFrame, vocab: Vocabulary | None = None) -> t
 def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.DataFrame:
     """One row per model of ``models`` with :data:`NAMING_COLUMNS`."""
     rows = []
-    for model_id in models["model_id"].astype(str):
-        p = parse_name(model_id, vocab)
+    ids = list(models["model_id"].astype(str))
+    for model_id, p in zip(ids, parse_names(ids, vocab), strict=True):
         pv = paper_version(model_id)
         rows.append(
             {
