@@ -462,15 +462,20 @@ class Store:
 
 
 def replace_table(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, types: dict[str, str], order_by: str
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    types: dict[str, str],
+    order_by: str | None,
 ) -> None:
     """(Re)create an analysis table from a frame in bulk, each column cast to its declared type, in
-    a fixed order: the one way analysers write their tables."""
+    a fixed order (``order_by``; ``None`` keeps the frame's): the one way analysers write their tables."""
     view = f"_incoming_{table}"
     columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in types.items())
+    order = f" order by {order_by}" if order_by else ""
     con.register(view, frame)
     try:
-        con.execute(f"create or replace table {table} as select {columns} from {view} order by {order_by}")
+        con.execute(f"create or replace table {table} as select {columns} from {view}{order}")
     finally:
         con.unregister(view)
 

@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from hfaudit.errors import HfauditError
+from hfaudit.store import replace_table
 
 AuditId = NewType("AuditId", str)
 SEVERITIES = ("info", "warn", "error")
@@ -302,30 +303,8 @@ def build_findings_table(con: duckdb.DuckDBPyConnection, run: AuditRun | None = 
         ],
         columns=["audit_id", "severity", "title", "status", "skipped_reason", "findings"],
     ).astype({"findings": "int64"})
-    con.register("_findings", frame)
-    con.register("_audit_runs", audits)
-    try:
-        con.execute(
-            """
-            create or replace table audit_findings as
-            select cast(audit_id as varchar) as audit_id, cast(severity as varchar) as severity,
-                   cast(model_id as varchar) as model_id, cast(owner as varchar) as owner,
-                   cast(location as varchar) as location, cast(bump as varchar) as bump,
-                   cast(title as varchar) as title, cast(message as varchar) as message
-            from _findings
-            """
-        )
-        con.execute(
-            """
-            create or replace table audit_runs as
-            select cast(audit_id as varchar) as audit_id, cast(severity as varchar) as severity,
-                   cast(title as varchar) as title, cast(status as varchar) as status,
-                   cast(skipped_reason as varchar) as skipped_reason, cast(findings as integer) as findings
-            from _audit_runs
-            order by audit_id
-            """
-        )
-    finally:
-        con.unregister("_findings")
-        con.unregister("_audit_runs")
+    finding_types = dict.fromkeys(("audit_id", "severity", "model_id", "owner", "location", "bump", "title", "message"), "varchar")
+    replace_table(con, "audit_findings", frame, finding_types, None)  # in the order the audits ran
+    run_types = {**dict.fromkeys(("audit_id", "severity", "title", "status", "skipped_reason"), "varchar"), "findings": "integer"}
+    replace_table(con, "audit_runs", audits, run_types, "audit_id")
     return run

@@ -23,6 +23,7 @@ import pandas as pd
 from hfaudit.naming import Vocabulary, parse_names
 from hfaudit.naming.paper import paper_variant, paper_version, paper_version_group
 from hfaudit.naming.series import SERIES_COLUMNS, build_series
+from hfaudit.store import replace_table
 
 NAMING_COLUMNS = [
     "model_id",
@@ -136,44 +137,10 @@ def build_naming_tables(con: duckdb.DuckDBPyConnection) -> None:
     if series.empty:
         series = pd.DataFrame({c: pd.Series(dtype="object") for c in SERIES_COLUMNS})
         series = series.astype({"position": "int64", "gap": "bool", "regression": "bool"})
-    con.register("_naming_df", naming)
-    con.register("_series_df", series)
-    con.register("_vocab_df", learned)
-    try:
-        con.execute(
-            """
-            create or replace table naming as
-            select model_id, owner, convention, segments, version_raw, version_scheme, version_key,
-                   cast(size_params as bigint) as size_params, quant_format, family,
-                   cast(variants as varchar[]) as variants, stem, paper_version, paper_version_group,
-                   paper_variant
-            from _naming_df
-            order by model_id
-            """
-        )
-        con.execute(
-            """
-            create or replace table version_series as
-            select cast(series_id as varchar) as series_id, cast(model_id as varchar) as model_id,
-                   cast(position as integer) as position, cast(version_raw as varchar) as version_raw,
-                   cast(version_scheme as varchar) as version_scheme,
-                   cast(version_key as varchar) as version_key,
-                   cast(predecessor_id as varchar) as predecessor_id,
-                   cast(predecessor_owner_match as boolean) as predecessor_owner_match,
-                   cast(gap as boolean) as gap, cast(regression as boolean) as regression
-            from _series_df
-            order by series_id, position
-            """
-        )
-        con.execute(
-            """
-            create or replace table naming_vocabulary as
-            select cast(kind as varchar) as kind, cast(term as varchar) as term
-            from _vocab_df
-            order by kind, term
-            """
-        )
-    finally:
-        con.unregister("_naming_df")
-        con.unregister("_series_df")
-        con.unregister("_vocab_df")
+    naming_types = {c: "varchar" for c in NAMING_COLUMNS}
+    naming_types.update(size_params="bigint", variants="varchar[]")
+    replace_table(con, "naming", naming, naming_types, "model_id")
+    series_types = {c: "varchar" for c in SERIES_COLUMNS}
+    series_types.update(position="integer", predecessor_owner_match="boolean", gap="boolean", regression="boolean")
+    replace_table(con, "version_series", series, series_types, "series_id, position")
+    replace_table(con, "naming_vocabulary", learned, {"kind": "varchar", "term": "varchar"}, "kind, term")

@@ -28,6 +28,7 @@ from hfaudit.crawl import MATTERING
 from hfaudit.registry import LFS_POINTER
 from hfaudit.releases.paper import STUDY, category_shares, repeat_weight_files
 from hfaudit.releases.stats import fisher_exact
+from hfaudit.store import replace_table
 
 _MATTERING = ", ".join(f"'{c}'" for c in sorted(MATTERING))
 PAIR_FLAGS = ("base_changed", "weights_changed", "pointers_changed", "readme_changed", "card_changed")
@@ -143,22 +144,12 @@ def version_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def build_version_pairs(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)create table ``version_pair_changes``; returns its row count."""
     frame = version_pairs(con)
-    con.register("_pairs_df", frame)
-    try:
-        flags = ", ".join(f"cast({c} as boolean) as {c}" for c in (*PAIR_FLAGS, "weights_sha_changed", "declared_base_changed"))
-        con.execute(
-            f"""
-            create or replace table version_pair_changes as
-            select cast(model_id as varchar) as model_id, cast(predecessor_id as varchar) as predecessor_id,
-                   cast(series_id as varchar) as series_id, cast(version_scheme as varchar) as version_scheme,
-                   cast(paper_version_group as varchar) as paper_version_group, {flags},
-                   cast(card_similarity as double) as card_similarity
-            from _pairs_df
-            order by model_id
-            """
-        )
-    finally:
-        con.unregister("_pairs_df")
+    types = {
+        **dict.fromkeys(("model_id", "predecessor_id", "series_id", "version_scheme", "paper_version_group"), "varchar"),
+        **dict.fromkeys((*PAIR_FLAGS, "weights_sha_changed", "declared_base_changed"), "boolean"),
+        "card_similarity": "double",
+    }
+    replace_table(con, "version_pair_changes", frame, types, "model_id")
     return len(frame)
 
 

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from hfaudit.audit import AuditRun
+from hfaudit.store import replace_table
 
 PENALTY = {"error": 5, "warn": 3, "info": 1}
 
@@ -105,21 +106,17 @@ def build_score_tables(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
     """(Re)create ``compliance_checks``, ``compliance_scores`` (per model) and ``owner_scores``."""
     models = [r[0] for r in con.execute("select model_id from models where status = 'present' order by model_id").fetchall()]
     frame = check_frame(run, models)
-    con.register("_checks", frame)
-    try:
-        con.execute(
-            """
-            create or replace table compliance_checks as
-            select cast(model_id as varchar) as model_id, cast(owner as varchar) as owner,
-                   cast(check_name as varchar) as check_name, cast(weight as integer) as weight,
-                   cast(outcome as varchar) as outcome, cast(score as double) as score,
-                   cast(findings as integer) as findings, cast(worst as varchar) as worst
-            from _checks
-            order by model_id, check_name
-            """
-        )
-    finally:
-        con.unregister("_checks")
+    types = {
+        "model_id": "varchar",
+        "owner": "varchar",
+        "check_name": "varchar",
+        "weight": "integer",
+        "outcome": "varchar",
+        "score": "double",
+        "findings": "integer",
+        "worst": "varchar",
+    }
+    replace_table(con, "compliance_checks", frame, types, "model_id, check_name")
     con.execute(
         """
         create or replace table compliance_scores as
