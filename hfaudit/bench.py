@@ -11,7 +11,9 @@ Request counts come from the fake Hub's ``/_fakehub/stats``; wall time and peak 
 subprocesses (``os.wait4``). The naive crawler is sequential, as such scripts are, so it runs on a
 seeded sample of the registry and its per-model figures are scaled to the whole; the exact number of
 calls it would make on the whole registry is also computed from the registry and printed beside the
-scaled figure, as a check on the sample. Results go to ``reports/bench/crawl.json`` and ``crawl.md``.
+scaled figure, as a check on the sample. Beside them, the lower bound of ``hfaudit.callbound`` on
+the calls any crawler needs for the same changes (``call_lower_bound``). Results go to
+``reports/bench/crawl.json`` and ``crawl.md``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from urllib.request import Request, urlopen
 
 import psutil
 
+from hfaudit.callbound import api_call_lower_bound, naive_calls
 from hfaudit.demo import served
 from hfaudit.fakehub.generate import write_evolved, write_registry
 from hfaudit.registry import Registry
@@ -67,26 +70,6 @@ def _popen_measured(cmd: list[str]) -> dict[str, Any]:
     return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20, 1), "last_line": out.strip().splitlines()[-1:]}
 
 
-def naive_calls(registry: Registry, model_ids: list[str] | None = None) -> int:
-    """The exact number of requests the naive crawler makes (huggingface_hub pages: list 1,000,
-    commits 50, tree 1,000), over the whole registry or the given models."""
-    chosen = [registry.get(m) for m in model_ids] if model_ids else list(registry)
-    public = [m for m in registry if not m.raw.get("private")]
-    calls = math.ceil(len(public) / 1000) if not model_ids else 0
-    for model in chosen:
-        if model is None:
-            continue
-        calls += 1  # model_info
-        if model.raw.get("gated") or model.raw.get("disabled") or model.head is None:
-            calls += 1  # the commits call fails, the script moves on
-            continue
-        history = model.history(model.head)
-        calls += max(1, math.ceil(len(history) / 50))
-        for commit in history:
-            calls += max(1, math.ceil(len(model.tree(commit["id"])) / 1000))
-    return calls
-
-
 def crawl_bench(out: Path, models: int, seed: int, latency_ms: int, sample: int, concurrency: int) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     registry_path = out / "bench-registry.jsonl"
@@ -105,6 +88,8 @@ def crawl_bench(out: Path, models: int, seed: int, latency_ms: int, sample: int,
     py = sys.executable
     result: dict[str, Any] = {"models": models, "public_models": len(public), "seed": seed, "latency_ms": latency_ms,
                               "concurrency": concurrency, "naive_sample": len(sample_ids)}
+    # The fewest calls any crawler could make for the same changes (hfaudit.callbound), from the registry.
+    result["call_lower_bound"] = api_call_lower_bound(m.raw for m in registry)
     crawl_cmd = [py, "-m", "hfaudit", "crawl", "--db", str(db), "--quiet", "--no-analyse", "--concurrency", str(concurrency)]
     with served(registry_path, "--latency-ms", str(latency_ms)) as url:
         print(f"bench: serving {models} models at {url} with {latency_ms} ms latency", flush=True)
@@ -233,9 +218,28 @@ def render(result: dict[str, Any]) -> str:
             f"Tree calls on {name.replace('_', ' ')}: `--changes all` {modes['all']['tree_calls']}, "
             f"`--changes matter` {modes['matter']['tree_calls']}."
         )
+    lines += render_lower_bound(c.get("call_lower_bound"))
     if "naming" in result:
         lines += ["", "Naming: see `naming.md`."]
     return "\n".join(lines) + "\n"
+
+
+def render_lower_bound(b: dict[str, Any] | None) -> list[str]:
+    """The lines of crawl.md on the lower bound of ``hfaudit.callbound`` (none for results without it)."""
+    if not b:
+        return []
+    return [
+        "",
+        f"Lower bound on the requests any crawler needs for the same per-commit changes to paths that matter "
+        f"(`python -m hfaudit.callbound`, bound 2): {b['lower_bound_trees_with_parents']} with single-revision calls, "
+        f"{b['lower_bound_compare_with_parents']} allowing `compare`, = {b['ratio_trees_with_parents_over_naive']:.3f} and "
+        f"{b['ratio_compare_with_parents_over_naive']:.3f} of the naive crawler's {b['naive_calls']} (target "
+        f"{b['target_ratio']:.3f}); it must look at {b['stabbing_revisions_with_parents']} revisions of {b['commits']} commits "
+        f"({b['commits_touching_matter']} commits touch paths that matter).",
+        f"Bound 1 (each change seen once, as if the history were known): {b['lower_bound_trees']} and "
+        f"{b['lower_bound_compare']} = {b['ratio_trees_over_naive']:.3f} and {b['ratio_compare_over_naive']:.3f} of naive "
+        f"({b['stabbing_revisions']} revisions).",
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
