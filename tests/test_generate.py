@@ -256,6 +256,40 @@ def test_under_bumps_are_recorded_with_required_and_declared(small: tuple[Lines,
             assert r["required_bump"] == "major" or r["declared_bump"] == "patch"
 
 
+def _upload_commit(model: Model) -> str:
+    return next(c["id"] for c in model.commits if any("lfs" in ch for ch in c.get("changes") or []))
+
+
+def _license(model: Model, commit: str) -> Any:
+    readme = model.tree(commit).get("README.md")
+    data = parse_card(readme.content if readme else None).data
+    return data.get("license") if isinstance(data, dict) else None
+
+
+@pytest.mark.parametrize("which", ["small", "medium"])
+def test_breaking_release_reasons_are_in_the_files(which: str, request: pytest.FixtureRequest) -> None:
+    """A license reason is a card whose license differs from the previous release's, at the release's
+    commit; a series step's tokenizer reason is two repositories that ship different tokenizers."""
+    lines, truths = request.getfixturevalue(which)
+    models = {line["id"]: Model(line) for line in lines}
+    checked: Counter[str] = Counter()
+    for truth in truths:
+        model = models[truth["id"]]
+        commits = {r["version"]: r["commit"] for r in truth["releases"] if r["kind"] != "series"}
+        for r in truth["releases"]:
+            if r["kind"] != "series" and "license" in r["reasons"]:
+                before = commits[r["previous_version"]]
+                assert _license(model, r["commit"]) != _license(model, before), (truth["id"], r["version"])
+                checked["license"] += 1
+            if r["kind"] == "series" and "tokenizer" in r["reasons"]:
+                pred = models[truth["series_predecessor"]]
+                ours = model.tree(r["commit"]).get("tokenizer.json")
+                theirs = pred.tree(_upload_commit(pred)).get("tokenizer.json")
+                assert ours is not None and theirs is not None and ours.oid != theirs.oid, truth["id"]
+                checked["tokenizer"] += 1
+    assert checked["license"] >= 2 and checked["tokenizer"] >= 1, checked
+
+
 # ------------------------------------------------------------------------------------------ calibration
 
 

@@ -1698,7 +1698,7 @@ class RepoBuilder:
                     + "\n",
                 )
             )
-        elif spec.weight_format != ".gguf" and spec.library in ("transformers", "mlx", "peft"):
+        elif _ships_tokenizer(spec):
             self.config = self._config()
             files.append(self.text("config.json", json.dumps(self.config, indent=2) + "\n"))
             files.append(self.text("tokenizer_config.json", self._tokenizer_config()))
@@ -1801,18 +1801,24 @@ class RepoBuilder:
         cid = self.commit(title, files)
         self.record(cid, pending, how)
         if spec.version_raw and spec.series_position and spec.series_position > 1:
+            predecessor = self.specs.get(spec.series_predecessor or "")
+            reasons = list(spec.series_reasons)
+            # A new tokenizer is a change only when both repositories ship one (an ONNX or GGUF
+            # repository, or an adapter, has no tokenizer files to differ).
+            if "tokenizer" in reasons and not (
+                _ships_tokenizer(spec) and predecessor is not None and _ships_tokenizer(predecessor)
+            ):
+                reasons.remove("tokenizer")
             self.releases.append(
                 {
                     "kind": "series",
                     "commit": cid,
                     "version": spec.version_raw,
-                    "previous_version": self.specs[spec.series_predecessor].version_raw
-                    if spec.series_predecessor in self.specs
-                    else None,
+                    "previous_version": predecessor.version_raw if predecessor is not None else None,
                     "declared_by": ["name_version"],
                     "declared_bump": spec.series_declared or "none",
-                    "required_bump": _max_bump(spec.series_reasons),
-                    "reasons": sorted(spec.series_reasons),
+                    "required_bump": _max_bump(reasons),
+                    "reasons": sorted(reasons),
                 }
             )
         tagged = (
@@ -2081,6 +2087,10 @@ class RepoBuilder:
             self.card.meta["license"] = RESTRICTIVE.get(str(self.card.meta.get("license")), "cc-by-nc-4.0")
             if self.card.style != "yaml":
                 self.card.style = "yaml"
+            # The new license ships in the release commit: the card that declares it is part of it.
+            readme = self.readme_change()
+            assert readme is not None
+            changes.append(readme)
         # The breaking change ships with new weights, declared only as a minor version (a tag v1.1).
         self._replace_weights(
             ["tag"],
@@ -2276,6 +2286,15 @@ class RepoBuilder:
                 for r in self.releases
             ],
         }
+
+
+def _ships_tokenizer(spec: Spec) -> bool:
+    """Whether the repository's upload holds ``config.json`` and tokenizer files."""
+    return (
+        spec.relation != "adapter"
+        and spec.weight_format != ".gguf"
+        and spec.library in ("transformers", "mlx", "peft")
+    )
 
 
 def _max_bump(reasons: Iterable[str]) -> str:

@@ -9,8 +9,11 @@ Between two releases of one repository, every commit after the first weight uplo
 tokenizer file), ``base`` (card ``base_model``), ``task`` (card ``pipeline_tag``), ``license`` (card
 ``license``), ``weights`` (a weight file replaced or a shard added), ``format`` (a weight format
 added or removed), ``generation`` (``generation_config.json``) and ``card`` (the rest of the README).
-Between two repositories of a series, the reasons come from comparing the two heads. The required
-bump is the highest bump of the reasons; the declared bump comes from the two version strings.
+Between two repositories of a series, the reasons come from comparing the two as first released
+(architecture, tokenizer and the card's base, license and task at the weight upload; weight files and
+formats at the head); a card fact changed after the upload with no in-repository release to ship it
+amends the series step. The required bump is the highest bump of the reasons; the declared bump comes
+from the two version strings.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ _CHANGELOG_VERSION = re.compile(r"(?<![\w.])([vV]?\d+\.\d+(?:\.\d+)?)(?![\w.])")
 # Files that restate tokens other tokenizer files hold: changing them alone is not a new tokenizer.
 _TOKENIZER_RESTATED = {"special_tokens_map.json", "added_tokens.json"}
 _DATE_VERSION = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
+# What the card says of a release, as opposed to what its files hold.
+CARD_FACTS = ("license", "base", "task")
 
 RELEASE_COLUMNS = [
     "model_id",
@@ -416,19 +421,41 @@ def _head_facts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
 
 
 def upload_facts(history: list[_Commit]) -> dict[str, Any]:
-    """Architecture and tokenizer as first released: the state at the first weight upload."""
+    """The repository as first released: the state at its first weight upload.
+
+    Architecture and tokenizer as that commit left them; license, base and task from the card as of
+    that commit (absent when there was no card yet; None or no base when the card declared none).
+    """
     facts: dict[str, Any] = {"arch": (None, ()), "tokenizer": None, "tokenizer_size": None}
+    card: dict[str, Any] | None = None
     for c in history:
         if "config.json" in c.contents:
             facts["arch"] = _arch(c.contents["config.json"])
         if "tokenizer_config.json" in c.contents:
             facts["tokenizer"] = _normjson_value(c.contents["tokenizer_config.json"])
+        if c.readme_changed:
+            card = _card_fields(c.front_matter)
         for path, kind, _cat, size in c.changes:
             if path == "tokenizer.json" and kind != "deleted":
                 facts["tokenizer_size"] = size
         if any(cat == "weights" for _, _, cat, _ in c.changes):
             break
+    if card is not None:
+        facts.update(license=card.get("license"), base=card.get("base"), task=card.get("task"))
     return facts
+
+
+def _released_after_upload(history: list[_Commit], releases: list[dict[str, Any]]) -> bool:
+    """Whether an in-repository release (not the first) follows the repository's weight upload.
+
+    Every change after the upload then belongs to an in-repository release: to the one that ships it,
+    or, after the latest, amending that one (``_amend_last``).
+    """
+    upload = next((i for i, c in enumerate(history) if any(cat == "weights" for _, _, cat, _ in c.changes)), None)
+    if upload is None:
+        return False
+    order = {c.commit_id: i for i, c in enumerate(history)}
+    return any(r["declared_bump"] != "initial" and order.get(r["commit_id"], -1) > upload for r in releases)
 
 
 def series_releases(
@@ -452,10 +479,12 @@ def series_releases(
     if not pairs:
         return []
     facts = _head_facts(con)
-    # A series step compares the two versions as each was first released.
+    # A series step compares the two versions as each was first released; a card fact a repository
+    # changed later, with no in-repository release to ship it, amends the first release (the Hub shows
+    # the head card for every revision): those models' entries carry no license, base or task.
     for model_id, first in (first_released or {}).items():
         if model_id in facts:
-            facts[model_id].update({k: v for k, v in first.items() if v not in (None, (None, ()))})
+            facts[model_id].update({k: v for k, v in first.items() if k in CARD_FACTS or v not in (None, (None, ()))})
     out = []
     for model_id, version, pred_id, pred_version in pairs:
         a, b = facts.get(pred_id), facts.get(model_id)
@@ -518,6 +547,7 @@ def build_release_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, 
     changes: list[dict[str, Any]] = []
     releases: list[dict[str, Any]] = []
     uploads: dict[str, tuple[str, Any]] = {}
+    first_released: dict[str, dict[str, Any]] = {}
     for model_id, commits in history.items():
         for row in commit_reasons(commits):
             if row.pop("upload", False):
@@ -525,8 +555,13 @@ def build_release_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, 
                 continue
             if row["reasons"]:
                 changes.append({"model_id": model_id, **row})
-        releases.extend(repo_releases(model_id, commits, tags.get(model_id, {})))
-    first_released = {model_id: upload_facts(commits) for model_id, commits in history.items()}
+        in_repo = repo_releases(model_id, commits, tags.get(model_id, {}))
+        releases.extend(in_repo)
+        first = upload_facts(commits)
+        if not _released_after_upload(commits, in_repo):
+            for key in CARD_FACTS:
+                first.pop(key, None)
+        first_released[model_id] = first
     releases.extend(series_releases(con, uploads, first_released))
     ch = pd.DataFrame(changes, columns=CHANGE_COLUMNS)
     rel = pd.DataFrame(releases, columns=RELEASE_COLUMNS)
