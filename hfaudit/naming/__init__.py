@@ -29,6 +29,9 @@ these caches, so change a vocabulary through ``add``/``extend``, not by editing 
 with a whole-name form take the general passes (``_typed_general``), which follow the description
 above literally; names with a possible phrase join it over their chunks' cached tokens
 (``_typed_phrases``). ``ParsedName.segments`` is built on first read (``as_row`` does without it).
+Each cached token also carries which facts it may hold (``_fact_code``: version, size, quantization,
+variant, base model, family), so the facts loop passes over the rest, and which absorption rules it
+may trigger (``_proto_flags``).
 """
 
 from __future__ import annotations
@@ -192,10 +195,12 @@ class Vocabulary:
         self.learned: dict[str, set[str]] = {"model_types": set(), "base_models": set(), "datasets": set()}
         # Caches of the parser, cleared by ``add`` (except the phrase pairs, a superset).
         self._family_re: re.Pattern[str] | None = None
+        self._family_aliases: frozenset[str] = frozenset()  # the aliases of ``_family_re``, set with it
         self._token_cache: dict[str, tuple] = {}  # lowercased token -> ``_token_entry``
         self._chunk_cache: dict[str, tuple] = {}  # chunk of a name -> ``_chunk_entry``
         self._alias_cache: dict[str, str | None] = {}  # chunk of a name -> ``_chunk_alias``
         self._phrase_pairs: set[tuple[str, str]] = set()  # the first two tokens of every phrase
+        self._phrase_seconds: set[str] = set()  # the second token of every phrase
         for filename, seg_type in _FILES:
             path = data_dir / filename
             if not path.exists():
@@ -220,6 +225,7 @@ class Vocabulary:
             entries = [e for e in self.phrases.get(toks[0], []) if e[0] != toks]
             entries.append((toks, key, seg_type))
             self._phrase_pairs.add((toks[0], toks[1]))
+            self._phrase_seconds.add(toks[1])
             entries.sort(key=lambda e: -len(e[0]))
             self.phrases[toks[0]] = entries
         if seg_type == "base-model" or family:
@@ -288,6 +294,7 @@ class Vocabulary:
         aliases = sorted(
             (a for a in self.families if len(a) >= 3 and "-" not in a), key=lambda a: (-len(a), a)
         )
+        self._family_aliases = frozenset(aliases)
         alt = "|".join(re.escape(a) for a in aliases)
         # Letters may not continue an alias (``gpt`` is not in ``gptq``); digits may (``llama2``).
         pat = re.compile(f"(?<![a-z])(?:{alt})(?![a-z])") if aliases else re.compile(r"(?!x)x")
@@ -476,15 +483,18 @@ def _clear_caches() -> None:
 def _token_entry(low: str, vocab: Vocabulary) -> tuple:
     """The context-free reading of a lowercased token, cached per vocabulary.
 
-    ``(0, type, kind)`` when position and neighbours cannot change it; ``(1, cut, head, size)`` when
-    ``_split_compound`` cuts it into a base model and a size; ``(2,)`` when ``_classify`` must see the
-    context (a two-letter language word, ``it``, ``r1``).
+    ``(0, type, kind, fact, flags)`` when position and neighbours cannot change it; ``(1, cut, head,
+    size, flags)`` when ``_COMPOUND_RE`` cuts it into a base model and a size; ``(2,)`` when ``_classify``
+    must see the context (a two-letter language word, ``it``, ``r1``). ``fact`` is ``_fact_code``,
+    ``flags`` its ``_proto_flags``.
     """
     words = vocab.words
     if low not in words and len(low) > 2 and low[-1] in "bm" and low[-2].isdecimal():
         m = _COMPOUND_RE.fullmatch(low)
         if m is not None and words.get(m.group(1)) == "base-model":
-            entry: tuple = (1, len(m.group(1)), m.group(1), m.group(2))
+            head, size = m.group(1), m.group(2)
+            flags = _proto_flags(head, "base-model", None) | _proto_flags(size, "size", "size")
+            entry: tuple = (1, len(head), head, size, flags)
             vocab._token_cache[low] = entry
             return entry
     t = words.get(low)
@@ -497,13 +507,17 @@ def _token_entry(low: str, vocab: Vocabulary) -> tuple:
         contextual = kind == "release"
         if not contextual:
             # What ``_classify`` returns for a token outside the word lists, without a second regex.
-            entry = (0, *_SHAPE_TYPES.get(kind, ("identifier", None)))  # type: ignore[arg-type]
+            seg_type, kind = _SHAPE_TYPES.get(kind, ("identifier", None))  # type: ignore[arg-type]
+            fact = _fact_code(low, seg_type, kind, vocab.families)
+            entry = (0, seg_type, kind, fact, _proto_flags(low, seg_type, kind))
             vocab._token_cache[low] = entry
             return entry
     if contextual:
         entry = (2,)
     else:
-        entry = (0, *_classify(low, vocab, 0, 0, None))
+        seg_type, kind = _classify(low, vocab, 0, 0, None)
+        fact = _fact_code(low, seg_type, kind, vocab.families)
+        entry = (0, seg_type, kind, fact, _proto_flags(low, seg_type, kind))
     vocab._token_cache[low] = entry
     return entry
 
@@ -625,8 +639,36 @@ _UNSEEN = "\0unseen"
 """A cache miss (``None`` is a cached answer)."""
 _setattr = object.__setattr__
 _VERSION_KINDS = frozenset({"semver", "vminor", "vmajor", "decimal", "release"})
-_FACT_WORDS = frozenset(_QUANT_CONTAINERS) | _BIT_WORDS | _FLOAT_FORMATS | frozenset(_VARIANT_OF) | {"i1", "imatrix"}
-_FACT_TYPES = frozenset({"version", "creation-date", "base-model"})
+
+
+def _fact_code(low: str, seg_type: str | None, kind: str | None, families: dict[str, str]) -> int:
+    """Which parts of the facts loop of ``parse_name`` may read anything from a token typed
+    ``seg_type``/``kind`` (``_F_*`` bits; ``0``: none).
+
+    A superset, fixed when the token is typed: absorption and the free-word pass only change a type
+    to ``None``, ``ambiguous``, ``identifier`` or ``description`` (none of the types tested here) and
+    never change a kind; ``_absorb`` sets ``_FACT_ALL`` on the tokens whose key it changes (a version
+    that absorbs ``-0``, the number it absorbs). Tokens typed by their position get ``_FACT_ALL``.
+    """
+    code = 0
+    if seg_type == "version" or kind in _VERSION_KINDS or seg_type == "creation-date":
+        code = _F_VERSION
+    if kind == "size" or kind == "moe":
+        code |= _F_SIZE
+    if low in _QUANT_WORDS or kind == "gguf" or kind == "bits":
+        code |= _F_QUANT
+    if low in _VARIANT_OF:
+        code |= _F_VARIANT
+    if seg_type == "base-model":
+        code |= _F_BASE
+    if low in families:
+        code |= _F_FAMILY
+    return code
+
+
+_F_VERSION, _F_SIZE, _F_QUANT, _F_VARIANT, _F_BASE, _F_FAMILY = 1, 2, 4, 8, 16, 32
+_FACT_ALL = 63
+_QUANT_WORDS = frozenset(_QUANT_CONTAINERS) | _BIT_WORDS | _FLOAT_FORMATS | {"i1", "imatrix"}
 
 
 def _segment(text: str, seg_type: str) -> Segment:
@@ -703,35 +745,37 @@ def _typed_general(
             mode = entry[0]
             if mode == 0:
                 prev = entry[1]
-                typed.append([text, low, prev, entry[2]])
+                typed.append([text, low, prev, entry[2], entry[3]])
             elif mode == 1:
                 cut = entry[1]
-                typed.append([text[:cut], entry[2], "base-model", None])
-                typed.append([text[cut:], entry[3], "size", "size"])
+                typed.append([text[:cut], entry[2], "base-model", None, _FACT_ALL])
+                typed.append([text[cut:], entry[3], "size", "size", _FACT_ALL])
                 prev = "size"
             else:
                 prev, kind = _classify(low, v, pos, count, prev)
-                typed.append([text, low, prev, kind])
+                typed.append([text, low, prev, kind, _FACT_ALL])
         elif forced == "training-mechanism*":
-            typed.append([text, low, "training-mechanism", "gguf"])
+            typed.append([text, low, "training-mechanism", "gguf", _FACT_ALL])
             prev = "training-mechanism"
         else:
-            typed.append([text, low, forced, None])
+            typed.append([text, low, forced, None, _fact_code(low, forced, None, v.families)])
             prev = forced
 
     return typed
 
 
-def _typed_phrases(name: str, v: Vocabulary, ces: list[tuple]) -> list[list]:
+def _typed_phrases(name: str, v: Vocabulary, ces: list[tuple], flags: int) -> list[list]:
     """``_typed_general`` for a name without whole-name forms, from its chunks' cached prototypes.
 
     Pass 2 joins the tokens that spell a phrase; pass 3 keeps every other token's prototypes and types
-    the context-dependent ones by their position among the tokens of pass 2.
+    the context-dependent ones (when ``flags`` has ``_HAS_CTX``) by their position among the tokens of
+    pass 2.
     """
     lows = [low for ce in ces for low in ce[4]]
     groups = [g for ce in ces for g in ce[2]]
     n = len(lows)
     phrases = v.phrases
+    families = v.families
     toks: list[tuple] = []  # the prototypes of each token of pass 2
     offsets: list[tuple[int, int]] | None = None
     i = 0
@@ -743,7 +787,8 @@ def _typed_phrases(name: str, v: Vocabulary, ces: list[tuple]) -> list[list]:
                 if i + k <= n and tuple(lows[i : i + k]) == ptoks:
                     if offsets is None:
                         offsets = _offsets([t for ce in ces for t in ce[5]], name)
-                    toks.append(((name[offsets[i][0] : offsets[i + k - 1][1]], key, ptype, None),))
+                    fact = _fact_code(key, ptype, None, families)
+                    toks.append(((name[offsets[i][0] : offsets[i + k - 1][1]], key, ptype, None, fact),))
                     i += k
                     break
             else:
@@ -752,14 +797,16 @@ def _typed_phrases(name: str, v: Vocabulary, ces: list[tuple]) -> list[list]:
         else:
             toks.append(groups[i])
             i += 1
+    if not flags & _HAS_CTX:
+        return [[*p] for group in toks for p in group]
     count = len(toks)
     typed: list[list] = []
     prev: str | None = None
     for pos, group in enumerate(toks):
-        for text, low, seg_type, kind in group:
+        for text, low, seg_type, kind, fact in group:
             if kind == _CTX:
                 seg_type, kind = _classify(low, v, pos, count, prev)
-            typed.append([text, low, seg_type, kind])
+            typed.append([text, low, seg_type, kind, fact])
             prev = seg_type
     return typed
 
@@ -768,7 +815,9 @@ _CTX = "?context"
 """Kind of a typed prototype whose type ``_classify`` decides from its position and neighbour."""
 _HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB, _PHRASE_IN = 1, 2, 4, 8, 16
 _AFTER_BASE, _AFTER_SIZE, _BASE, _SIZE = 32, 64, 128, 256
+_PHRASE_TAIL = 512
 _ABSORBED_KINDS = frozenset({"number", "hyperword", _CTX})
+_ONE = (1,)
 
 
 def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
@@ -776,13 +825,14 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
 
     Cached per vocabulary.
 
-    The prototypes are ``(text, low, type, kind)`` as pass 3 would type the chunk's tokens alone. Flags:
-    ``_RISKY`` when a whole-name form may start in the chunk (then ``parse_name`` searches the name
-    with ``_FORM_RE`` and, on a match, runs the general passes; otherwise the prototypes stand),
-    ``_HAS_PHRASE`` when a token may start a phrase, ``_HAS_CTX`` when a prototype's type depends on its
-    position (kind ``_CTX``), ``_ABSORB`` and others (``_absorb_flags``) when ``_absorb`` may fold a
-    token, ``_PHRASE_IN`` when two
-    of its tokens begin a phrase. The counts say which prototypes are tokens of pass 2 (a compound
+    The prototypes are ``(text, low, type, kind, fact)`` as pass 3 would type the chunk's tokens alone
+    (``fact``: ``_fact_code``). Flags: ``_RISKY`` when a whole-name form may start in the chunk (then
+    ``parse_name`` searches the name with ``_FORM_RE`` and, on a match, runs the general passes;
+    otherwise the prototypes stand), ``_HAS_PHRASE`` when a token may start a phrase, ``_PHRASE_TAIL``
+    when its first token is the second of a phrase (a phrase across chunks needs both), ``_HAS_CTX``
+    when a prototype's type depends on its position (kind ``_CTX``), ``_ABSORB`` and others
+    (``_proto_flags``) when ``_absorb`` may fold a token, ``_PHRASE_IN`` when two of its tokens begin a
+    phrase. The counts say which prototypes are tokens of pass 2 (a compound
     such as ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts.
     """
     cache = v._chunk_cache
@@ -801,8 +851,9 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
     return entry
 
 
-def _absorb_flags(protos: Iterable[tuple]) -> int:
-    """Which rules of ``_absorb`` could fold or retype one of these tokens (a superset; see ``_absorb``).
+def _proto_flags(low: str, seg_type: str | None, kind: str | None) -> int:
+    """Which rules of ``_absorb`` could fold or retype this token (a superset; see ``_absorb``): flags
+    kept in its ``_token_entry`` and OR-ed over a chunk's tokens in ``_chunk_entry``.
 
     ``_ABSORB``: a filler, a bare number, a hyperparameter word (what follows it may join it), a
     token whose type depends on its position, a ``finetuned`` (a task after it joins it). The others
@@ -810,17 +861,16 @@ def _absorb_flags(protos: Iterable[tuple]) -> int:
     (``_AFTER_SIZE``: ``x8``), so ``parse_name`` also needs ``_BASE`` or ``_SIZE`` in the name.
     """
     flags = 0
-    for _, low, seg_type, kind in protos:
-        if seg_type == FILLER or kind in _ABSORBED_KINDS or low in _FINETUNED:
-            flags |= _ABSORB
-        elif kind == "decimal" or low in _BASE_QUALIFIERS:
-            flags |= _AFTER_BASE
-        elif low.startswith("x") and low[1:].isdigit():
-            flags |= _AFTER_SIZE
-        if seg_type == "base-model":
-            flags |= _BASE
-        elif seg_type == "size":
-            flags |= _SIZE
+    if seg_type == FILLER or kind in _ABSORBED_KINDS or low in _FINETUNED:
+        flags = _ABSORB
+    elif kind == "decimal" or low in _BASE_QUALIFIERS:
+        flags = _AFTER_BASE
+    elif low.startswith("x") and low[1:].isdigit():
+        flags = _AFTER_SIZE
+    if seg_type == "base-model":
+        flags |= _BASE
+    elif seg_type == "size":
+        flags |= _SIZE
     return flags
 
 
@@ -831,22 +881,22 @@ def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
         low = chunk.lower()
         if low in v.phrases:
             flags |= _HAS_PHRASE
+        if low in v._phrase_seconds:
+            flags |= _PHRASE_TAIL
         e = v._token_cache.get(low) or _token_entry(low, v)
         one: tuple
-        if e[0] == 0:
-            one = ((chunk, low, e[1], e[2]),)
-            one_counts: tuple = (1,)
-        elif e[0] == 1:
+        mode = e[0]
+        if mode == 0:
+            one = ((chunk, low, e[1], e[2], e[3]),)
+            flags |= e[4]
+            return (one, flags, (one,), _ONE, (low,), (chunk,))
+        if mode == 1:
             cut = e[1]
-            one = ((chunk[:cut], e[2], "base-model", None), (chunk[cut:], e[3], "size", "size"))
-            one_counts = (1, 0)
-        else:
-            one = ((chunk, low, None, _CTX),)
-            one_counts = (1,)
-            flags |= _HAS_CTX
-        flags |= _absorb_flags(one)
-        return (one, flags, (one,), one_counts, (low,), (chunk,))
-    protos: list[tuple[str, str, str | None, str | None]] = []
+            one = ((chunk[:cut], e[2], "base-model", None, _FACT_ALL), (chunk[cut:], e[3], "size", "size", _FACT_ALL))
+            return (one, flags | e[4], (one,), (1, 0), (low,), (chunk,))
+        one = ((chunk, low, None, _CTX, _FACT_ALL),)
+        return (one, flags | _HAS_CTX | _ABSORB, (one,), _ONE, (low,), (chunk,))
+    protos: list[tuple[str, str, str | None, str | None, int]] = []
     counts: list[int] = []
     lows: list[str] = []
     tcache = v._token_cache
@@ -859,22 +909,25 @@ def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
             flags |= _HAS_PHRASE
         e = tcache.get(low) or _token_entry(low, v)
         if e[0] == 0:
-            protos.append((text, low, e[1], e[2]))
+            protos.append((text, low, e[1], e[2], e[3]))
             counts.append(1)
+            flags |= e[4]
         elif e[0] == 1:
             cut = e[1]
-            protos.append((text[:cut], e[2], "base-model", None))
-            protos.append((text[cut:], e[3], "size", "size"))
+            protos.append((text[:cut], e[2], "base-model", None, _FACT_ALL))
+            protos.append((text[cut:], e[3], "size", "size", _FACT_ALL))
             counts += (1, 0)
+            flags |= e[4]
         else:
-            protos.append((text, low, None, _CTX))
+            protos.append((text, low, None, _CTX, _FACT_ALL))
             counts.append(1)
-            flags |= _HAS_CTX
-    flags |= _absorb_flags(protos)
+            flags |= _HAS_CTX | _ABSORB
     if flags & _HAS_PHRASE:
         pairs = v._phrase_pairs
         if any(pair in pairs for pair in pairwise(lows)):
             flags |= _PHRASE_IN
+    if lows and lows[0] in v._phrase_seconds:
+        flags |= _PHRASE_TAIL
     groups: list[tuple] = []  # the prototypes of each token
     for proto, c in zip(protos, counts, strict=True):
         if c:
@@ -889,7 +942,13 @@ def _chunk_alias(chunk: str, v: Vocabulary) -> str | None:
     cache = v._alias_cache
     if len(cache) > _CACHE_LIMIT:
         cache.clear()
-    m = v.family_regex().search(chunk.lower())
+    low = chunk.lower()
+    rx = v.family_regex()
+    if low.isalpha() and low.isascii():
+        # Only ``a``-``z``: the regex's boundaries allow one match, the whole chunk.
+        alias = cache[chunk] = low if low in v._family_aliases else None
+        return alias
+    m = rx.search(low)
     alias = cache[chunk] = m.group() if m is not None else None
     return alias
 
@@ -932,9 +991,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     if flags & _RISKY and _FORM_RE.search(name):
         raw = _tokens(name)
         typed = _typed_general(name, v, [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw])
-    elif flags & _PHRASE_IN or flags & _HAS_PHRASE and _may_have_phrase(ces, v):
+    elif flags & _PHRASE_IN or flags & _HAS_PHRASE and flags & _PHRASE_TAIL and _may_have_phrase(ces, v):
         # No whole-name form: the chunks' own tokens are the name's tokens.
-        typed = _typed_phrases(name, v, ces)
+        typed = _typed_phrases(name, v, ces, flags)
     else:
         general = False
         typed = [[*p] for ce in ces for p in ce[0]]
@@ -947,7 +1006,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                 if tok[3] == _CTX:
                     tok[2], tok[3] = _classify(tok[1], v, pos, count, typed[i - 1][2] if i else None)
 
-    # Pass 4: absorption, free words by position, then merge.
+    # Pass 4: absorption, free words by position, then merge (segments of a type).
     if (
         general
         or flags & _ABSORB
@@ -956,7 +1015,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     ):
         _resolve_free(_absorb(typed))
     else:
-        _resolve_free(typed)  # every token is live (no type is ``None`` before absorption)
+        _resolve_free(typed)  # every token is live (no type is ``None`` yet)
 
     # Segments (adjacent ones of a type merge) and facts, in one loop.
     seg_texts: list[str] = []
@@ -970,7 +1029,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     family: str | None = None
     base_family: str | None = None
     families = v.families
-    for text, low, seg_type, kind in typed:
+    for text, low, seg_type, kind, fact in typed:
         if seg_type is not None:
             if seg_type == last_type:
                 seg_texts[-1] = seg_texts[-1] + "-" + text
@@ -978,38 +1037,36 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                 seg_texts.append(text)
                 seg_types.append(seg_type)
                 last_type = seg_type
-        if (
-            kind is None
-            and low not in _FACT_WORDS
-            and seg_type not in _FACT_TYPES
-            and (family is not None or low not in families)
-        ):
-            continue  # nothing below applies to this token
-        if seg_type == "version" or kind in _VERSION_KINDS:
-            sv = _version_of(low)
-            if sv is not None and (version_raw is None or seg_type == "version"):
-                version_raw, (version_scheme, version_key) = text, sv
-        elif seg_type == "creation-date" and version_raw is None:
-            sv = _version_of(text)
-            if sv is not None:
-                version_raw, (version_scheme, version_key) = text, sv
-        if (kind == "size" or kind == "moe") and size_params is None:
+        if not fact:
+            continue  # nothing below applies to this token (``_fact_code``)
+        if fact & _F_VERSION:
+            if seg_type == "version" or kind in _VERSION_KINDS:
+                sv = _version_of(low)
+                if sv is not None and (version_raw is None or seg_type == "version"):
+                    version_raw, (version_scheme, version_key) = text, sv
+            elif seg_type == "creation-date" and version_raw is None:
+                sv = _version_of(text)
+                if sv is not None:
+                    version_raw, (version_scheme, version_key) = text, sv
+        if fact & _F_SIZE and (kind == "size" or kind == "moe") and size_params is None:
             size_params = _size_cached(low, kind)
-        if low in _QUANT_CONTAINERS and quant_container is None:
-            quant_container = _QUANT_CONTAINERS[low]
-        elif kind == "gguf":
-            quant_detail = quant_detail or text.upper()
-            quant_container = quant_container or "GGUF"
-        elif low in _BIT_WORDS or low in _FLOAT_FORMATS or kind == "bits":
-            quant_detail = quant_detail or low
-        elif low == "i1" or low == "imatrix":
-            quant_container = quant_container or "GGUF"
-        var = _VARIANT_OF.get(low)
-        if var is not None and var not in variants:
-            variants.append(var)
-        if seg_type == "base-model" and base_family is None:
+        if fact & _F_QUANT:
+            if low in _QUANT_CONTAINERS and quant_container is None:
+                quant_container = _QUANT_CONTAINERS[low]
+            elif kind == "gguf":
+                quant_detail = quant_detail or text.upper()
+                quant_container = quant_container or "GGUF"
+            elif low in _BIT_WORDS or low in _FLOAT_FORMATS or kind == "bits":
+                quant_detail = quant_detail or low
+            elif low == "i1" or low == "imatrix":
+                quant_container = quant_container or "GGUF"
+        if fact & _F_VARIANT:
+            var = _VARIANT_OF.get(low)
+            if var is not None and var not in variants:
+                variants.append(var)
+        if fact & _F_BASE and seg_type == "base-model" and base_family is None:
             base_family = families.get(low) or families.get(low.split("-")[0])
-        if family is None and low in families:
+        if fact & _F_FAMILY and family is None and low in families:
             family = families[low]
     if not seg_types:
         seg_texts.append(name)
@@ -1155,6 +1212,7 @@ def _absorb(typed: list[list]) -> list[list]:
                 _join(last, tok)
                 last[1] = last[1] + "." + low  # ``V1-0`` reads as 1.0
                 tok[1] = ""
+                last[4] = tok[4] = _FACT_ALL  # keys changed: the facts loop tests them all
                 continue
             if lt == "size" and low.startswith("x") and low[1:].isdigit():
                 _join(last, tok)
