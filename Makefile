@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install test demo lint bench clean
 
-$(STAMP): pyproject.toml
+# parser.py: pip compiles a copy of the name parser (setup.py), rebuilt when it changes.
+$(STAMP): pyproject.toml setup.py hfaudit/naming/parser.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
@@ -29,4 +30,4 @@ bench: $(STAMP)
 	$(BIN)/python -m hfaudit.bench --out reports/bench
 
 clean:
-	rm -rf $(VENV) reports/demo reports/bench .pytest_cache
+	rm -rf $(VENV) reports/demo reports/bench .pytest_cache build hfaudit/naming/_cparser*.so

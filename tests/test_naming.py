@@ -171,3 +171,58 @@ def test_parse_names_equals_parse_name_and_restores_the_collector() -> None:
     with pytest.raises(AttributeError):
         parse_names([None])  # type: ignore[list-item]
     assert gc.isenabled()  # restored after an error too
+
+
+def _sample_ids() -> list[str]:
+    ids = [
+        "TheBloke/Llama-2-7B-GGUF",
+        "bert-base-uncased",
+        "org/my_awesome_model",
+        "a/Qwen2.5-7B-Instruct-v1.0.0",
+        "x/model-2024-05-01",
+        "x/model_20240501",
+        "x/Meta-Llama-3-8B-Instruct.Q4_K_M",
+        "x/gemma-2b-it-r1-i1",
+        "x/mistral-7b-lr-1e-05-epochs-3",
+        "x/t5 small  finetuned--squad-",
+    ]
+    study = Path(__file__).resolve().parents[2] / "shared/reference/paper-replication/RQ2_result/all_NLP_with_quantization.csv"
+    if study.is_file():
+        with study.open(encoding="utf-8") as f:
+            ids += [row["model_name"] for row in csv.DictReader(f)]
+    else:
+        from hfaudit.fakehub.generate import generate
+
+        ids += [str(line["id"]) for line in generate(500, 3)[0]]
+    return ids
+
+
+def test_compiled_parser_gives_the_pure_parsers_results() -> None:
+    import hfaudit.naming as naming
+    from hfaudit.naming import parser as pure
+
+    if not naming.IMPLEMENTATION.startswith("compiled"):
+        pytest.skip(f"the name parser in use is {naming.IMPLEMENTATION}")
+    assert naming.parse_name is not pure.parse_name
+    ids = _sample_ids()
+    vc, vp = naming.Vocabulary(), pure.Vocabulary()
+    for v in (vc, vp):
+        v.extend(model_types=["qwen2"], base_models=["meta-llama/Llama-2-7b-hf"], datasets=["squad"])
+    for m in ids:
+        c, p = naming.parse_name(m, vc), pure.parse_name(m, vp)
+        assert c.as_row() == p.as_row(), m
+        assert [(s.text, s.type) for s in c.segments] == [(s.text, s.type) for s in p.segments], m
+
+
+def test_an_out_of_date_compiled_parser_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hfaudit.naming as naming
+
+    if not naming.IMPLEMENTATION.startswith("compiled"):
+        pytest.skip(f"the name parser in use is {naming.IMPLEMENTATION}")
+    edited = tmp_path / "parser.py"
+    edited.write_text(naming._SOURCE.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    monkeypatch.setattr(naming, "_SOURCE", edited)
+    with pytest.warns(UserWarning, match="older parser.py"):
+        module, implementation = naming._load()
+    assert module.__name__ == "hfaudit.naming.parser"
+    assert implementation == "pure Python (compiled copy out of date)"

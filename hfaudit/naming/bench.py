@@ -144,6 +144,7 @@ def run_bench(out_dir: Path, runs: int = 5, reference: Path = REFERENCE) -> dict
         "names": len(ids),
         "runs": len(rounds),
         "clock": "process CPU time, one thread",
+        "implementation": naming.IMPLEMENTATION,
         "parse_name_per_second": round(cold),
         "parse_name_best_round_per_second": round(best),
         "parse_name_warm_per_second": round(warm),
@@ -166,7 +167,7 @@ def run_bench(out_dir: Path, runs: int = 5, reference: Path = REFERENCE) -> dict
     print(
         f"naming: parse_name {cold:,.0f} names/s cold (best round {best:,.0f}), {warm:,.0f} warm, "
         f"{kept_bulk:,.0f} kept through parse_names ({kept_loop:,.0f} with the collector running) "
-        f"(medians of {len(rounds)}); "
+        f"(medians of {len(rounds)}, {naming.IMPLEMENTATION}); "
         f"paper regex {regex:,.0f} names/s ({regex_over_parser:.1f}x the parser); "
         f"regex+keywords {keywords:,.0f} names/s ({keywords_over_parser:.1f}x); "
         f"{len(ids):,} names from {source}" + (f" [skipped: {skipped}]" if skipped else "")
@@ -181,7 +182,7 @@ def _markdown(r: dict[str, object]) -> str:
         "# Naming benchmark",
         "",
         f"{r['names']:,} ids from `{r['source']}`, median of {r['runs']} runs, {r['clock']}, "
-        f"Python {r['python']} ({r['machine']}).",
+        f"Python {r['python']} ({r['machine']}), parser {r['implementation']}.",
         "",
         "| measure | names/s | regex is … × faster |",
         "|---|---:|---:|",
