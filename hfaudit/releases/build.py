@@ -21,10 +21,26 @@ from hfaudit.releases.paper import extension, paper_category
 from hfaudit.releases.signals import ModelContext, ReadmeChange, Window, attach_signals
 from hfaudit.store import replace_table
 
-WEIGHT_CHANGE_COLUMNS = [
-    "model_id", "commit_id", "committed_at", "position", "path", "change_kind", "old_sha256", "new_sha256",
-    "old_size", "new_size", "documented", "signals", "from_path", "title", "extension", "paper_category",
-]
+WEIGHT_CHANGE_TYPES = {
+    "model_id": "varchar",
+    "commit_id": "varchar",
+    "committed_at": "timestamptz",
+    "position": "integer",
+    "path": "varchar",
+    "change_kind": "varchar",
+    "old_sha256": "varchar",
+    "new_sha256": "varchar",
+    "old_size": "bigint",
+    "new_size": "bigint",
+    "documented": "boolean",
+    "signals": "varchar[]",
+    "from_path": "varchar",
+    "title": "varchar",
+    "extension": "varchar",
+    "paper_category": "varchar",
+}
+"""The columns of table ``weight_changes``, in order, with their types."""
+WEIGHT_CHANGE_COLUMNS = list(WEIGHT_CHANGE_TYPES)
 
 COMMITS_QUERY = """
 select model_id, commit_id, position, committed_at, coalesce(title, '') as title,
@@ -167,24 +183,7 @@ def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None =
         con,
         "weight_changes",
         frame,
-        {
-            "model_id": "varchar",
-            "commit_id": "varchar",
-            "committed_at": "timestamptz",
-            "position": "integer",
-            "path": "varchar",
-            "change_kind": "varchar",
-            "old_sha256": "varchar",
-            "new_sha256": "varchar",
-            "old_size": "bigint",
-            "new_size": "bigint",
-            "documented": "boolean",
-            "signals": "varchar[]",
-            "from_path": "varchar",
-            "title": "varchar",
-            "extension": "varchar",
-            "paper_category": "varchar",
-        },
+        WEIGHT_CHANGE_TYPES,
         "model_id, position, path",
     )
     return len(frame)
