@@ -70,6 +70,20 @@ def _popen_measured(cmd: list[str]) -> dict[str, Any]:
     return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20, 1), "last_line": out.strip().splitlines()[-1:]}
 
 
+def change_counts(changes: dict[str, Any]) -> dict[str, Any]:
+    """``fakehub generate --evolve``'s change record, summarised: how many repos each kind of change
+    touched (lists and maps of ids become their length), the squashed repo by id, other values as they are."""
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "squashed" and isinstance(value, dict):
+            out[key] = value.get("id")
+        elif isinstance(value, list | dict):
+            out[key] = len(value)
+        else:
+            out[key] = value
+    return out
+
+
 def crawl_bench(out: Path, models: int, seed: int, latency_ms: int, sample: int, concurrency: int) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     registry_path = out / "bench-registry.jsonl"
@@ -128,7 +142,7 @@ def crawl_bench(out: Path, models: int, seed: int, latency_ms: int, sample: int,
         stats = _stats(url)
         changes = json.loads((out / "bench-registry-evolved.changes.json").read_text()) if (out / "bench-registry-evolved.changes.json").exists() else {}
         result["incremental_evolved"] = {**run, "requests": stats["total"], "routes": stats["routes"],
-                                         "registry_changes": {k: (len(v) if isinstance(v, list) else v) for k, v in changes.items()}}
+                                         "registry_changes": change_counts(changes)}
         print(f"bench: evolved re-crawl: {stats['total']} requests in {run['seconds']} s", flush=True)
     result["quota"] = quota_bench(out, seed)
     result["change_modes"] = modes_bench(out, seed)

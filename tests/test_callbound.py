@@ -178,3 +178,17 @@ def test_bench_renders_the_bound_and_skips_results_without_it() -> None:
     assert f"{b['lower_bound_trees_with_parents']} with single-revision calls" in rendered
     assert f"of the naive crawler's {b['naive_calls']}" in rendered
     assert render_lower_bound(None) == []
+
+
+def test_bench_summarises_the_evolved_registrys_changes() -> None:
+    from hfaudit.bench import change_counts
+
+    changes = {
+        "added": ["a/x", "a/y"],
+        "deleted": ["b/z"],
+        "renamed": {"c/old": "c/new", "d/old": "d/new", "e/old": "e/new"},
+        "updated": {"f/m": ["sha1", "sha2"]},
+        "squashed": {"id": "g/s", "new_commit": "0" * 40, "old_commits": 5},
+        "seed": 43,
+    }
+    assert change_counts(changes) == {"added": 2, "deleted": 1, "renamed": 3, "updated": 1, "squashed": "g/s", "seed": 43}
