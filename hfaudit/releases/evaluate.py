@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -98,16 +98,25 @@ def score(con: duckdb.DuckDBPyConnection, truths: Iterable[dict[str, Any]]) -> d
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    """``python -m hfaudit.releases.evaluate DB TRUTH``: the scores as JSON."""
+def score_main(
+    argv: list[str] | None,
+    description: str,
+    scorer: Callable[[duckdb.DuckDBPyConnection, list[dict[str, Any]]], dict[str, Any]],
+) -> None:
+    """``python -m … DB TRUTH``: ``scorer`` of an analysed store against a truth file, as JSON."""
     import argparse
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("db", help="an analysed store")
     parser.add_argument("truth", help="the registry's .truth.jsonl")
     args = parser.parse_args(argv)
     with duckdb.connect(args.db, read_only=True) as con:
-        print(json.dumps(score(con, read_truth(args.truth)), indent=2))
+        print(json.dumps(scorer(con, read_truth(args.truth)), indent=2))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m hfaudit.releases.evaluate DB TRUTH``: the scores as JSON."""
+    score_main(argv, __doc__.splitlines()[0], score)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,12 @@ read (private, gated or disabled: its history is not crawled) is left out, as
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 import duckdb
 
-from hfaudit.releases.evaluate import read_truth
+from hfaudit.releases.evaluate import score_main
 from hfaudit.semver.releases import parse_version
 
 Key = tuple[str, Any]
@@ -69,14 +68,7 @@ def score(con: duckdb.DuckDBPyConnection, truths: Iterable[dict[str, Any]]) -> d
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m hfaudit.semver.evaluate DB TRUTH``: the scores as JSON."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("db", help="an analysed store")
-    parser.add_argument("truth", help="the registry's .truth.jsonl")
-    args = parser.parse_args(argv)
-    with duckdb.connect(args.db, read_only=True) as con:
-        print(json.dumps(score(con, read_truth(args.truth)), indent=2))
+    score_main(argv, (__doc__ or "").splitlines()[0], score)
 
 
 if __name__ == "__main__":
