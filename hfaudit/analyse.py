@@ -83,7 +83,7 @@ ANALYSERS: list[tuple[str, Analyser]] = [
 
 def analyse(db: str) -> Iterator[str]:
     """Run every analyser in order, one transaction each; yields one summary line per analyser."""
-    with Store(db) as store:
+    with Store(db, create=False) as store:
         for name, analyser in ANALYSERS:
             store.con.execute("begin")
             try:

@@ -291,10 +291,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--registry", type=Path, help="Read this registry file instead of generating one.")
     args = parser.parse_args(argv)
+    if args.models < 1:
+        parser.error(f"--models must be at least 1, got {args.models}")
     if args.registry:
-        from hfaudit.registry import read_models
+        from hfaudit.registry import RegistryError, read_models
 
-        lines: list[dict[str, Any]] = [m.raw for m in read_models(args.registry)]
+        try:
+            lines: list[dict[str, Any]] = [m.raw for m in read_models(args.registry)]
+        except RegistryError as exc:
+            raise SystemExit(f"hfaudit.callbound: error: {exc}") from None
         source: dict[str, Any] = {"registry": str(args.registry)}
     else:
         from hfaudit.fakehub.generate import generate

@@ -238,9 +238,10 @@ def _frame(table: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
 class Store:
     """One DuckDB file. Use as a context manager; every connection is closed."""
 
-    def __init__(self, path: str | Path, read_only: bool = False):
+    def __init__(self, path: str | Path, read_only: bool = False, create: bool = True):
+        """Open (``create``: or make) the store at ``path``; ``read_only`` implies it must exist."""
         self.path = Path(path)
-        if read_only and not self.path.exists():
+        if (read_only or not create) and not self.path.exists():
             raise HfauditError(f"no database at {self.path}: run 'hfaudit crawl' first", code=2)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)

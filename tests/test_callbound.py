@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -192,3 +193,13 @@ def test_bench_summarises_the_evolved_registrys_changes() -> None:
         "seed": 43,
     }
     assert change_counts(changes) == {"added": 2, "deleted": 1, "renamed": 3, "updated": 1, "squashed": "g/s", "seed": 43}
+
+
+def test_command_refuses_bad_input_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--models", "0"])
+    assert info.value.code == 2 and "--models must be at least 1" in capsys.readouterr().err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"bad.jsonl:1: not JSON"):
+        main(["--registry", str(bad)])

@@ -11,6 +11,7 @@ import pytest
 from hfaudit.analyse import ANALYSERS
 from hfaudit.crawl import Scope, crawl
 from hfaudit.registry import write_models
+from hfaudit.store import Store
 from tests import registry_builder as rb
 
 pytest.importorskip("hfaudit.fakehub.server")
@@ -100,3 +101,17 @@ def test_a_license_no_in_repository_release_ships_amends_the_series_step(store: 
     assert releases(store, "acme/tool") == [
         ("acme/tool-1.2", "series", "1.2", "1.1", "minor", "major", ["license", "weights"], True),
     ]
+
+
+def test_evaluate_refuses_missing_and_malformed_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hfaudit.semver.evaluate import main
+
+    with pytest.raises(SystemExit) as info:
+        main([str(tmp_path / "none.duckdb"), str(tmp_path / "none.jsonl")])
+    assert info.value.code == 2 and "no such file" in capsys.readouterr().err
+    db, truth = tmp_path / "h.duckdb", tmp_path / "t.jsonl"
+    Store(db).close()
+    truth.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        main([str(db), str(truth)])
+    assert info.value.code == 2 and "not a truth file" in capsys.readouterr().err

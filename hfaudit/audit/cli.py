@@ -48,8 +48,6 @@ def audit_command(
         raise HfauditError(f"--format must be table, json or sarif, not {fmt!r}", code=2)
     if fail_on not in SEVERITIES:
         raise HfauditError(f"--fail-on must be info, warn or error, not {fail_on!r}", code=2)
-    if not db.exists():
-        raise HfauditError(f"no database at {db}", code=2)
     audits = load_audits(select=select, overrides=load_config())
     with Store(db, read_only=True) as store:
         run = run_audits(store.con, audits)
@@ -111,8 +109,6 @@ def report_command(
     """
     from hfaudit.report import write_report
 
-    if not db.exists():
-        raise HfauditError(f"no database at {db}", code=2)
     paths = write_report(db, out, authors=author or [], models=model or [])
     for path in paths:
         print(f"report: wrote {path}")

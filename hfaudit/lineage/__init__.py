@@ -119,8 +119,9 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
     resolver = Resolver(models, api_aliases(evidence), not_found_ids(con))
 
     resolved = [resolver.resolve(str(r)) for r in evidence["parent_ref"]]
-    evidence["parent_id"] = [r[0] for r in resolved]
-    evidence["resolved_via"] = [r[1] for r in resolved]
+    # object dtype even when empty (an empty store): the string methods below need it.
+    evidence["parent_id"] = pd.Series([r[0] for r in resolved], index=evidence.index, dtype="object")
+    evidence["resolved_via"] = pd.Series([r[1] for r in resolved], index=evidence.index, dtype="object")
     evidence["tier"] = evidence["source"].map(TIER)
     conflicts: list[dict[str, Any]] = []
 

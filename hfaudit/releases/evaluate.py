@@ -110,8 +110,15 @@ def score_main(
     parser.add_argument("db", help="an analysed store")
     parser.add_argument("truth", help="the registry's .truth.jsonl")
     args = parser.parse_args(argv)
+    for path in (args.db, args.truth):
+        if not Path(path).is_file():
+            parser.error(f"no such file: {path}")
+    try:
+        truth = read_truth(args.truth)
+    except ValueError as exc:  # json.JSONDecodeError included
+        parser.error(f"{args.truth}: not a truth file ({exc})")
     with duckdb.connect(args.db, read_only=True) as con:
-        print(json.dumps(scorer(con, read_truth(args.truth)), indent=2))
+        print(json.dumps(scorer(con, truth), indent=2))
 
 
 def main(argv: list[str] | None = None) -> None:
