@@ -141,3 +141,14 @@ def test_docs_audits_md_is_up_to_date() -> None:
 
     doc = Path(__file__).parents[1] / "docs" / "audits.md"
     assert doc.read_text(encoding="utf-8") == render_audit_docs(load_audits()), "run: python scripts/new_audit.py --docs"
+
+
+def test_severity_overrides_hfaudit_toml_wins_and_malformed_toml_is_named(tmp_path: Path) -> None:
+    from hfaudit.audit import load_config
+
+    (tmp_path / "pyproject.toml").write_text('[tool.hfaudit.audits]\nno_training_data = "error"\n', encoding="utf-8")
+    (tmp_path / "hfaudit.toml").write_text('[audits]\nno_training_data = "info"\n', encoding="utf-8")
+    assert load_config(tmp_path) == {"no_training_data": "info"}
+    (tmp_path / "hfaudit.toml").write_text("[audits\n", encoding="utf-8")
+    with pytest.raises(HfauditError, match="hfaudit.toml"):
+        load_config(tmp_path)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NewType
 
@@ -103,6 +105,18 @@ class AuditRun:
         floor = SEVERITY_RANK[severity]
         return [f for f in self.findings if SEVERITY_RANK[f.severity] >= floor]
 
+    @cached_property
+    def _counts(self) -> Counter[str]:
+        return Counter(f.audit_id for f in self.findings)
+
+    def outcome(self, audit: Audit) -> dict[str, Any]:
+        """What the run did with ``audit``: ``status`` (ran, skipped), ``skipped_reason``, ``findings``."""
+        return {
+            "status": "skipped" if audit.id in self.skipped else "ran",
+            "skipped_reason": self.skipped.get(audit.id),
+            "findings": self._counts[audit.id],
+        }
+
 
 def parse_audit(path: Path) -> Audit:
     """Read one ``queries/<id>.sql`` file; raises ``HfauditError`` on a malformed header."""
@@ -155,20 +169,17 @@ def load_config(cwd: Path | None = None) -> dict[str, str]:
     """Severity overrides from ``pyproject.toml`` ``[tool.hfaudit.audits]`` or ``hfaudit.toml`` ``[audits]``."""
     base = cwd or Path.cwd()
     overrides: dict[str, str] = {}
-    pyproject = base / "pyproject.toml"
-    if pyproject.is_file():
+    # Later files win: hfaudit.toml over pyproject.toml.
+    for path, keys in ((base / "pyproject.toml", ("tool", "hfaudit", "audits")), (base / "hfaudit.toml", ("audits",))):
+        if not path.is_file():
+            continue
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            section: Any = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise HfauditError(f"{pyproject}: {exc}") from exc
-        overrides.update(data.get("tool", {}).get("hfaudit", {}).get("audits", {}))
-    own = base / "hfaudit.toml"
-    if own.is_file():
-        try:
-            data = tomllib.loads(own.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise HfauditError(f"{own}: {exc}") from exc
-        overrides.update(data.get("audits", {}))
+            raise HfauditError(f"{path}: {exc}") from exc
+        for key in keys:
+            section = section.get(key, {}) if isinstance(section, dict) else {}
+        overrides.update(section)
     for audit_id, severity in overrides.items():
         if severity not in SEVERITIES:
             raise HfauditError(f"severity override for {audit_id} must be one of {', '.join(SEVERITIES)}, not {severity!r}")
@@ -295,9 +306,7 @@ def build_findings_table(con: duckdb.DuckDBPyConnection, run: AuditRun | None = 
                 "audit_id": a.id,
                 "severity": a.severity,
                 "title": a.title,
-                "status": "skipped" if a.id in run.skipped else "ran",
-                "skipped_reason": run.skipped.get(a.id),
-                "findings": sum(1 for f in run.findings if f.audit_id == a.id),
+                **run.outcome(a),
             }
             for a in run.audits
         ],

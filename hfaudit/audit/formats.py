@@ -60,9 +60,7 @@ def _audit_json(a: Audit, run: AuditRun) -> dict[str, Any]:
         "bump": a.bump,
         "rationale": a.rationale,
         "reference": a.reference,
-        "status": "skipped" if a.id in run.skipped else "ran",
-        "skipped_reason": run.skipped.get(a.id),
-        "findings": sum(1 for f in run.findings if f.audit_id == a.id),
+        **run.outcome(a),
     }
 
 
