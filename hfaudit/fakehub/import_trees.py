@@ -57,8 +57,18 @@ def model_id(text: str) -> str | None:
     return text
 
 
-def _ids(cell: str | None) -> list[str]:
+def listed_ids(cell: str | None) -> list[str]:
+    """The model ids of a comma-separated list cell (anything that is not an id is passed over)."""
     return [i for i in (model_id(part) for part in (cell or "").split(",")) if i]
+
+
+def row_metadata(row: dict[str, str]) -> dict[str, Any] | None:
+    """A row's recorded ModelInfo (``metadata`` column, JSON), or None when absent or not an object."""
+    try:
+        meta = json.loads(row.get("metadata") or "")
+    except ValueError:
+        return None
+    return meta if isinstance(meta, dict) else None
 
 
 def _sha1(text: str) -> str:
@@ -235,19 +245,16 @@ def build_registry(rows: list[dict[str, str]], *, strip_relations: bool = False)
         mid = model_id(row.get("model_id") or "")
         if mid is None:
             continue
-        try:
-            meta = json.loads(row.get("metadata") or "")
-        except ValueError:
-            meta = None
+        meta = row_metadata(row)
         card = row.get("card") or ""
-        if isinstance(meta, dict) and model_id(str(meta.get("id") or "")):
+        if meta is not None and model_id(str(meta.get("id") or "")):
             if mid not in full:
                 full[mid] = full_model({**meta, "id": model_id(str(meta["id"]))}, card, strip_relations)
         elif mid not in full and (card.strip() or mid not in minimal):
             # A recorded README beats a card synthesized from a parent's list.
             minimal[mid] = minimal_model(mid, None, None, card if card.strip() else None, strip_relations)
         for column, relation in LIST_RELATIONS.items():
-            for child in _ids(row.get(column)):
+            for child in listed_ids(row.get(column)):
                 if child not in minimal and child != mid:
                     minimal[child] = minimal_model(child, mid, relation, None, strip_relations)
     lines = list(full.values())

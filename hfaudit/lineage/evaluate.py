@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from hfaudit.fakehub.import_trees import LIST_RELATIONS, model_id, read_rows
+from hfaudit.fakehub.import_trees import LIST_RELATIONS, listed_ids, model_id, read_rows, row_metadata
 from hfaudit.lineage.edges import NAME_AMBIGUOUS_CONFIDENCE
 
 # relation_evidence naming an adapter file (not only an adapter word in the name).
@@ -180,16 +180,11 @@ def tree_pairs(rows: list[dict[str, str]]) -> tuple[set[tuple[str, str, str]], s
         parent = model_id(row.get("model_id") or "")
         if parent is None:
             continue
-        try:
-            meta = json.loads(row.get("metadata") or "")
-        except ValueError:
-            meta = None
-        if isinstance(meta, dict):
+        if row_metadata(row) is not None:
             full.add(parent)
         for column, relation in LIST_RELATIONS.items():
-            for part in (row.get(column) or "").split(","):
-                child = model_id(part)
-                if child and child != parent:
+            for child in listed_ids(row.get(column)):
+                if child != parent:
                     pairs.add((child, parent, relation))
     return pairs, full
 
