@@ -86,8 +86,8 @@ def _round(ids: list[str]) -> dict[str, float]:
     vocab.family_regex()
     cold = _rate(n, _seconds(lambda m: parse_name(m, vocab), ids))
     warm = _rate(n, _seconds(lambda m: parse_name(m, vocab), ids))
-    kept_loop = _rate(n, _kept(lambda: [parse_name(m, _fresh()) for m in ids]))
-    kept_bulk = _rate(n, _kept(lambda: parse_names(ids, _fresh())))
+    kept_loop = _rate(n, _kept(lambda v: [parse_name(m, v) for m in ids]))
+    kept_bulk = _rate(n, _kept(lambda v: parse_names(ids, v)))
     return {
         "cold": cold,
         "warm": warm,
@@ -98,22 +98,13 @@ def _round(ids: list[str]) -> dict[str, float]:
     }
 
 
-_VOCAB: list[Vocabulary] = []
-
-
-def _fresh() -> Vocabulary:
-    """The vocabulary ``_kept`` made for this timing (empty caches, loaded outside the timing)."""
-    return _VOCAB[-1]
-
-
-def _kept(parse: Callable[[], Sequence[object]]) -> float:
+def _kept(parse: Callable[[Vocabulary], Sequence[object]]) -> float:
     """Seconds of one cold parse of every id that keeps the results (freed after the timing)."""
     naming._clear_caches()
     vocab = Vocabulary()
     vocab.family_regex()
-    _VOCAB[:] = [vocab]
     t0 = time.process_time()
-    results = parse()
+    results = parse(vocab)
     seconds = time.process_time() - t0
     del results
     gc.collect()
