@@ -12,9 +12,9 @@ from huggingface_hub import HfApi, ModelCard
 
 from hfaudit.fakehub.app import FakeHub
 from hfaudit.fakehub.import_trees import build_registry, import_trees, parse_siblings
+from hfaudit.fakehub.registry import Model, Registry
 from hfaudit.fakehub.server import start_server
 from hfaudit.fakehub.transport import FAKE_ENDPOINT, use_fakehub
-from hfaudit.registry import Model, Registry
 from tests import fakehub_support as fs
 
 BLOOM = "bloom_finetunes_20250422_180448.csv"
