@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo lint bench clean
+.PHONY: install test demo lint bench clean golden
 
 # parser.py: pip compiles a copy of the name parser (setup.py), rebuilt when it changes.
 $(STAMP): pyproject.toml setup.py hfaudit/analyse/naming/parser.py
@@ -25,6 +25,10 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check hfaudit tests
 	$(BIN)/mypy hfaudit
+
+# Refresh the golden files (schema, the generated table section of docs/schema.md) from the code.
+golden: $(STAMP)
+	HFAUDIT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_store.py
 
 bench: $(STAMP)
 	$(BIN)/python -m hfaudit.lab.bench --out reports/bench

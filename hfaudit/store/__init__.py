@@ -379,17 +379,13 @@ def replace_table(
     con: duckdb.DuckDBPyConnection,
     table: str,
     frame: pd.DataFrame,
-    types: dict[str, str],
     order_by: str | None,
 ) -> None:
-    """(Re)create an analysis table from a frame in bulk, each column cast to its declared type, in
-    a fixed order (``order_by``; ``None`` keeps the frame's): the one way analysers write their tables."""
-    declared = schema.types(table)
-    norm = lambda d: {k: v.lower().replace("timestamptz", "timestamp with time zone") for k, v in d.items()}  # noqa: E731
-    if norm(declared) != norm(types):
-        raise AssertionError(f"{table}: declared {declared} != passed {types}")
+    """(Re)create an analysis table from a frame in bulk, with the columns and types that
+    ``hfaudit.store.schema`` declares for it, in a fixed order (``order_by``; ``None`` keeps the
+    frame's): the one way analysers write their tables from frames."""
     view = f"_incoming_{table}"
-    columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in types.items())
+    columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in schema.types(table).items())
     order = f" order by {order_by}" if order_by else ""
     con.register(view, frame)
     try:

@@ -46,16 +46,17 @@ class Table:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def ddl(self, if_not_exists: bool = True) -> str:
-        """``create table`` for this table (key columns are not null)."""
+    def ddl(self, replace: bool = False) -> str:
+        """``create table if not exists`` (or, with ``replace``, ``create or replace table``) for this
+        table; key columns are not null."""
         lines = []
         for col in self.columns:
             null = " not null" if col.not_null or (self.key and col.name in self.key) else ""
             lines.append(f"    {col.name} {col.type}{null}")
         if self.key:
             lines.append(f"    primary key ({', '.join(self.key)})")
-        exists = " if not exists" if if_not_exists else ""
-        return f"create table{exists} {self.name} (\n" + ",\n".join(lines) + "\n);"
+        verb = "create or replace table" if replace else "create table if not exists"
+        return f"{verb} {self.name} (\n" + ",\n".join(lines) + "\n);"
 
 
 TABLES_LIST: tuple[Table, ...] = (
@@ -323,9 +324,9 @@ TABLES_LIST: tuple[Table, ...] = (
         ANALYSIS,
         'Declared and observed lineage that disagree.',
         columns=(
-        C('model_id', 'varchar'),
+        C('model_id', 'varchar', not_null=True),
         C('parent_id', 'varchar'),
-        C('kind', 'varchar'),
+        C('kind', 'varchar', not_null=True),
         C('declared', 'varchar'),
         C('observed', 'varchar'),
         C('detail', 'varchar'),
@@ -336,11 +337,11 @@ TABLES_LIST: tuple[Table, ...] = (
         ANALYSIS,
         'One row per (child, parent): the relation and where it came from.',
         columns=(
-        C('child_id', 'varchar'),
-        C('parent_id', 'varchar'),
+        C('child_id', 'varchar', not_null=True),
+        C('parent_id', 'varchar', not_null=True),
         C('relation', 'varchar'),
         C('declared_relation', 'varchar'),
-        C('source', 'varchar'),
+        C('source', 'varchar', not_null=True),
         C('confidence', 'double'),
         C('sources', 'varchar[]'),
         C('in_graph', 'boolean'),
@@ -355,11 +356,11 @@ TABLES_LIST: tuple[Table, ...] = (
         ANALYSIS,
         'Every claim of a parent, from every source.',
         columns=(
-        C('child_id', 'varchar'),
-        C('parent_ref', 'varchar'),
-        C('parent_id', 'varchar'),
+        C('child_id', 'varchar', not_null=True),
+        C('parent_ref', 'varchar', not_null=True),
+        C('parent_id', 'varchar', not_null=True),
         C('resolved_via', 'varchar'),
-        C('source', 'varchar'),
+        C('source', 'varchar', not_null=True),
         C('declared_relation', 'varchar'),
         C('confidence', 'double'),
         C('position', 'integer'),
@@ -370,10 +371,10 @@ TABLES_LIST: tuple[Table, ...] = (
         ANALYSIS,
         "The study's lineage measures beside hfaudit's, per model.",
         columns=(
-        C('model_id', 'varchar'),
-        C('paper_base', 'varchar'),
-        C('paper_label', 'varchar'),
-        C('paper_variant', 'varchar'),
+        C('model_id', 'varchar', not_null=True),
+        C('paper_base', 'varchar', not_null=True),
+        C('paper_label', 'varchar', not_null=True),
+        C('paper_variant', 'varchar', not_null=True),
         C('relation', 'varchar'),
         C('relation_basis', 'varchar'),
         ),
@@ -383,7 +384,7 @@ TABLES_LIST: tuple[Table, ...] = (
         ANALYSIS,
         'One row per model: its chosen parent, relation, root and depth.',
         columns=(
-        C('model_id', 'varchar'),
+        C('model_id', 'varchar', not_null=True),
         C('parent_id', 'varchar'),
         C('relation_to_parent', 'varchar'),
         C('declared_relation', 'varchar'),
@@ -391,8 +392,8 @@ TABLES_LIST: tuple[Table, ...] = (
         C('relation_basis', 'varchar'),
         C('relation_confidence', 'double'),
         C('relation_evidence', 'varchar'),
-        C('root_id', 'varchar'),
-        C('depth', 'integer'),
+        C('root_id', 'varchar', not_null=True),
+        C('depth', 'integer', not_null=True),
         C('n_parents', 'integer'),
         C('descendants', 'integer'),
         C('root_dangling', 'boolean'),
