@@ -1,4 +1,5 @@
-"""Commands ``hfaudit names`` (parse model ids) and ``hfaudit paper naming`` (the study's measures).
+"""Commands ``hfaudit names`` (parse model ids), ``hfaudit paper naming`` (the study's measures) and
+``hfaudit paper jiang`` (Jiang et al.'s naming classes).
 
 Both read ids from ``--input``: a text file with one id a line, or a CSV whose column ``--column``
 holds the ids. Examples::
@@ -6,6 +7,7 @@ holds the ids. Examples::
     hfaudit names --input ids.txt --format table
     hfaudit names --input models.csv --column model_name --format json
     hfaudit paper naming --input all_NLP_with_quantization.csv --column model_name --format json
+    hfaudit paper jiang --input all_NLP_with_quantization.csv --column model_name
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ NAMES_COLUMNS = [
     "quant_format",
     "family",
     "variants",
+    "experts",
+    "jiang_class",
 ]
 
 InputOption = Annotated[Path, typer.Option("--input", help="Text file (one id a line) or CSV with --column.")]
@@ -98,7 +102,7 @@ def names_command(
             )
         return
     _print_table(
-        ["model_id", "convention", "segments", "version", "scheme", "size", "quant", "family"],
+        ["model_id", "convention", "segments", "version", "scheme", "size", "quant", "family", "jiang"],
         [
             [
                 str(r["model_id"]),
@@ -106,9 +110,10 @@ def names_command(
                 _segments_text(r["segments"]),  # type: ignore[arg-type]
                 str(r["version_raw"] or ""),
                 str(r["version_scheme"]),
-                "" if r["size_params"] is None else f"{r['size_params']:,}",
+                _size_text(r["size_params"], r["experts"]),  # type: ignore[arg-type]
                 str(r["quant_format"] or ""),
                 str(r["family"] or ""),
+                str(r["jiang_class"]),
             ]
             for r in rows
         ],
@@ -147,6 +152,50 @@ def paper_naming_command(
         _print_table(["hfaudit measure", "value"], extra)
 
 
+def _size_text(size: int | None, experts: int | None) -> str:
+    if size is None:
+        return ""
+    return f"{experts}x{size:,}" if experts else f"{size:,}"
+
+
+def jiang_shares(ids: list[str]) -> dict[str, object]:
+    """Jiang et al.'s class of each id, counted: ``{"names": n, "classes": {class: {count, share}}}``.
+
+    Shares are of all names, in the study's class order (I, T, IT, A, IA, O), every class listed.
+    """
+    from collections import Counter
+
+    from hfaudit.naming import JIANG_CLASSES, parse_names
+
+    counts = Counter(p.jiang_class for p in parse_names(ids))
+    n = len(ids)
+    return {
+        "names": n,
+        "classes": {
+            c: {"count": counts[c], "share": round(counts[c] / n, 4) if n else 0.0} for c in JIANG_CLASSES
+        },
+    }
+
+
+def paper_jiang_command(
+    input_: InputOption,
+    column: ColumnOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="json or table.")] = "table",
+) -> None:
+    """Jiang et al.'s naming classes (I, T, IT, A, IA, O) over an id list: count and share of each.
+
+    Example: hfaudit paper jiang --input all_NLP_with_quantization.csv --column model_name --format json
+    """
+    _check_format(fmt, ("json", "table"))
+    doc = jiang_shares(read_ids(input_, column))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    classes = cast(dict[str, dict[str, float]], doc["classes"])
+    rows = [[c, f"{int(v['count']):,}", f"{100 * v['share']:.1f}%"] for c, v in classes.items()]
+    _print_table(["jiang class", "names", "share"], rows)
+
+
 def _print_table(header: list[str], rows: list[list[str]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -158,7 +207,8 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``names`` and ``paper naming`` to ``app`` (reusing a ``paper`` group if one exists)."""
+    """Add ``names``, ``paper naming`` and ``paper jiang`` to ``app`` (reusing a ``paper`` group if one exists)."""
     app.command("names")(names_command)
     paper_app = paper_group(app)
     paper_app.command("naming")(paper_naming_command)
+    paper_app.command("jiang")(paper_jiang_command)

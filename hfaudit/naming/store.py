@@ -38,9 +38,11 @@ NAMING_COLUMNS = [
     "family",
     "variants",
     "stem",
+    "jiang_class",
     "paper_version",
     "paper_version_group",
     "paper_variant",
+    "experts",
 ]
 
 
@@ -106,10 +108,12 @@ def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.Da
                 "version_scheme": p.version_scheme,
                 "version_key": p.version_key,
                 "size_params": p.size_params,
+                "experts": p.experts,
                 "quant_format": p.quant_format,
                 "family": p.family,
                 "variants": list(p.variants),
                 "stem": p.stem,
+                "jiang_class": p.jiang_class,
                 "paper_version": pv,
                 "paper_version_group": paper_version_group(pv),
                 "paper_variant": paper_variant(model_id),
@@ -117,6 +121,7 @@ def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.Da
         )
     frame = pd.DataFrame(rows, columns=NAMING_COLUMNS)
     frame["size_params"] = frame["size_params"].astype("Int64")
+    frame["experts"] = frame["experts"].astype("Int64")
     return frame
 
 
@@ -138,7 +143,7 @@ def build_naming_tables(con: duckdb.DuckDBPyConnection) -> None:
         series = pd.DataFrame({c: pd.Series(dtype="object") for c in SERIES_COLUMNS})
         series = series.astype({"position": "int64", "gap": "bool", "regression": "bool"})
     naming_types = {c: "varchar" for c in NAMING_COLUMNS}
-    naming_types.update(size_params="bigint", variants="varchar[]")
+    naming_types.update(size_params="bigint", experts="integer", variants="varchar[]")
     replace_table(con, "naming", naming, naming_types, "model_id")
     series_types = {c: "varchar" for c in SERIES_COLUMNS}
     series_types.update(position="integer", predecessor_owner_match="boolean", gap="boolean", regression="boolean")
