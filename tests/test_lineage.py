@@ -66,6 +66,7 @@ def test_cycles_are_cut_and_reported_never_looped() -> None:
         (["adapter_config.json", "adapter_model.bin"], {"library": "transformers", "tags": ["peft"]}, 1, ("finetune", "library")),
         (["pytorch_lora_weights.safetensors"], {"library": "diffusers"}, 1, ("finetune", "library")),
         (["model.safetensors", "mergekit_config.yml"], None, 1, ("merge", "files")),
+        ([], {"tags": ["x"]}, 1, ("finetune", "default")),
         (["model.safetensors"], None, 2, ("finetune", "weights")),  # two bases alone are no merge
         (["model.safetensors"], {"tags": ["mergekit"]}, 2, ("merge", "parents")),
         (["model.safetensors"], None, 1, ("finetune", "weights")),
@@ -94,7 +95,8 @@ def test_observed_relation(paths: list[str], config: dict[str, Any] | None, pare
     ],
 )
 def test_relation_from_the_name_when_there_are_no_files(model_id: str, relation: str) -> None:
-    assert observe(model_id, Evidence(), 1).relation == relation
+    parents = 2 if relation == "merge" else 1  # a merge word over one base is a fine-tune (see below)
+    assert observe(model_id, Evidence(), parents).relation == relation
     if relation == "adapter":  # the Hub follows the library: a LoRA name under transformers is a fine-tune
         assert observe(model_id, Evidence(library="transformers"), 1).relation == "finetune"
         assert observe(model_id, Evidence(library="peft"), 1).relation == "adapter"
@@ -291,3 +293,9 @@ def test_cli_tree_json_graphml_and_errors(generated: tuple[Path, Path, Path], tm
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)["summary"][0]
     assert summary["paper_finetuned_by_default"] > summary["finetune_with_evidence"] / 2
+
+
+def test_a_merge_word_over_one_parent_is_a_finetune() -> None:
+    by_name = observe("someone/gemma-7b-dare", Evidence(()), 1)  # card only, merge word, one base
+    assert by_name.relation == "finetune"
+    assert observe("someone/gemma-7b-dare", Evidence(()), 2).relation == "merge"

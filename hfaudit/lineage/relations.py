@@ -14,10 +14,14 @@ what the card's ``base_model_relation``, the Hub's ``base_model:<relation>:`` ta
 3. files: a mergekit config → merge;
 4. several parents with a merge tag (``merge``, ``mergekit``) or a merge word in the name → merge (the
    Hub itself lists many two-base cards without either as fine-tunes);
-5. with no weight file at all (a repository known only by its card), quantization, adapter (unless a
-   library other than peft is given) or merge words in the name;
+5. with no weight file at all (a repository known only by its card), quantization or adapter words in
+   the name (adapter unless a library other than peft is given), or merge words with several parents;
 6. otherwise ``finetune``: with full weights that is a reading of the files (``weights``); with
    nothing to read it is only a default (``default``), as the study's every unmarked model was.
+
+A merge *word* needs several parents, as on the Hub (which lists a model a merge only when it declares
+several bases): a card-only repository named ``…-slerp`` over one base is a fine-tune. A mergekit
+config still reads as a merge (the generator's undeclared merges declare one base but merge two).
 
 Where a relation is declared it is kept, and a conflict is recorded when files say otherwise (as it
 is when the library overrules the files).
@@ -210,8 +214,10 @@ def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
         if sign and not evidence.library:  # a library other than peft: the Hub says finetune
             return Observed("adapter", "name", f"name token {sign!r}")
         sign = name_merge_sign(model_id)
-        if sign:
+        if sign and n_parents > 1:
             return Observed("merge", "name", f"name token {sign!r}")
+        if sign:
+            return Observed("finetune", "default", f"name token {sign!r} but one parent: the Hub lists it as a fine-tune")
         return Observed("finetune", "default", "no files and no sign in the name")
     return Observed("finetune", "weights", "full weights, no quantization, adapter or merge sign")
 
