@@ -284,3 +284,7 @@ def test_mixture_of_experts_size_is_per_expert() -> None:
 def test_jiang_class(name: str, cls: str) -> None:
     assert parse_name(name).jiang_class == cls
     assert parse_name(name).as_row()["jiang_class"] == cls
+
+
+def test_it_between_languages_stays_italian() -> None:
+    assert parse_name("Helsinki-NLP/opus-mt-it-en").segment_pairs()[-1] == ["it-en", "language"]

@@ -10,6 +10,8 @@
   configs); nothing is fitted to the other folds' labels, so each fold's score is a held-out score.
   Systems: hfaudit, hfaudit with the learned vocabulary, the previous parser release (the source at
   ``PREVIOUS_PARSER``, read from git), the study's version regex, and a keyword baseline.
+- **stress**: component-level type agreement on Jiang et al.'s 34,803 machine-made components
+  (weak labels; a check on splitting and typing).
 - **jiang**: Jiang et al.'s class (I, T, IT, A, IA, O) against the 225 curated examples (the
   development set), same folds, beside a keyword baseline and the majority class.
 - **releases** and **semver**: a generated registry served on loopback, crawled, analysed and scored
@@ -108,6 +110,14 @@ def cross_validate(
 
 
 # --- naming systems ------------------------------------------------------------------------------
+
+
+def _types_system(parse: Callable[..., Any], vocab: Any) -> TypesOf:
+    return lambda m: [s.type for s in parse(m, vocab).segments]
+
+
+def _pairs_system(parse: Callable[..., Any], vocab: Any) -> Callable[[str], list[list[str]]]:
+    return lambda m: parse(m, vocab).segment_pairs()  # type: ignore[no-any-return]
 
 
 def hfaudit_system(vocab: Vocabulary | None = None) -> TypesOf:
@@ -291,12 +301,63 @@ def naming_section(reference: Path, k: int) -> dict[str, Any]:
     }
     prev, prev_note = previous_parser()
     if prev is not None:
-        systems["previous parser"] = lambda: (lambda m, v=prev.Vocabulary(): [s.type for s in prev.parse_name(m, v).segments])
+        systems["previous parser"] = lambda: _types_system(prev.parse_name, prev.Vocabulary())
     out: dict[str, Any] = {
         "labels": str(LABELS), "names": len(pairs), "previous_parser": prev_note,
         "learned_from": sources, "learned_terms": {key: len(val) for key, val in terms.items()},
         "systems": {name: cross_validate(pairs, make, k) for name, make in systems.items()},
     }  # fmt: skip
+    return out
+
+
+STRESS_TYPES: dict[str, frozenset[str]] = {
+    "A": frozenset({"base-model", "identifier"}),
+    "S": frozenset({"size"}),
+    "P": frozenset({"size"}),
+    "V": frozenset({"version", "base-model"}),
+    "F": frozenset({"training-mechanism", "variant-type"}),
+    "W": frozenset({"variant-type"}),
+    "L": frozenset({"language"}),
+    "D": frozenset({"dataset"}),
+    "T": frozenset({"task", "training-mechanism"}),
+}
+"""Segment types that agree with each component category of Jiang et al.'s machine-made corpus (A
+architecture, S size, P parameters, V version, F reuse method, W format, L language, D dataset, T task).
+A version inside a base model (``Llama-3.1``) agrees, as the study's labeller wrote it; so does
+``instruct`` typed as training-mechanism where the corpus says task."""
+
+
+def stress_section(reference: Path, systems: dict[str, Callable[[str], list[list[str]]]]) -> dict[str, Any]:
+    """Component-level agreement on Jiang et al.'s 34,803 machine-made components (a stress corpus for
+    splitting and typing; weak labels, so read the figures as a check, not a score to fit)."""
+    path = reference / JIANG_SILVER
+    if not path.is_file():
+        return {"skipped": f"no component corpus at {path}"}
+    by_name: dict[str, list[tuple[str, str]]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            by_name.setdefault(row["model_name"], []).append((row["component"].lower(), row["category"]))
+    out: dict[str, Any] = {"corpus": str(JIANG_SILVER), "names": len(by_name), "systems": {}}
+    for name, pairs_of in systems.items():
+        agree: Counter[str] = Counter()
+        total: Counter[str] = Counter()
+        split_ok = 0
+        for model_id, comps in by_name.items():
+            segs = [(text.lower(), t) for text, t in pairs_of(model_id)]
+            for comp, cat in comps:
+                if cat not in STRESS_TYPES:
+                    continue
+                total[cat] += 1
+                hit = next((t for text, t in segs if comp in text), None)
+                split_ok += hit is not None
+                agree[cat] += hit in STRESS_TYPES[cat]
+        n = sum(total.values())
+        out["systems"][name] = {
+            "components": n,
+            "found_in_a_segment": round(split_ok / n, 4) if n else 0.0,
+            "type_agreement": round(sum(agree.values()) / n, 4) if n else 0.0,
+            "by_category": {c: round(agree[c] / total[c], 4) for c in STRESS_TYPES if total[c]},
+        }
     return out
 
 
@@ -426,6 +487,25 @@ def markdown(doc: dict[str, Any]) -> str:
             folds = " · ".join(_pct(x) for x in s["per_fold"])
             lines.append(f"| {name} | {_pct(s['agreement'])} | {folds} |")
         lines += ["", "The class rules were written with this set in view: it is a development score, not a held-out one.", ""]
+    stress = doc.get("stress") or {}
+    lines += ["## Stress corpus: Jiang et al.'s machine-made components", ""]
+    if "skipped" in stress or not stress:
+        lines += [f"Skipped: {stress.get('skipped', 'not run')}.", ""]
+    else:
+        cats = list(STRESS_TYPES)
+        lines += [
+            f"{stress['names']:,} names. Weak (machine-made) labels: a check on splitting and typing, not a target.",
+            "",
+            "| system | components | in one segment | type agrees | " + " | ".join(cats) + " |",
+            "|---|---:|---:|---:|" + "---:|" * len(cats),
+        ]
+        for name, s in stress["systems"].items():
+            by = s["by_category"]
+            lines.append(
+                f"| {name} | {s['components']:,} | {_pct(s['found_in_a_segment'])} | {_pct(s['type_agreement'])} | "
+                + " | ".join(_pct(by.get(c)) for c in cats) + " |"
+            )
+        lines.append("")
     crawl_doc = doc.get("crawl")
     lines += ["## Releases, semver and lineage on a generated registry", ""]
     if not crawl_doc or "skipped" in crawl_doc:
@@ -480,6 +560,11 @@ def main(argv: list[str] | None = None) -> int:
     doc: dict[str, Any] = {"written": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "reference": str(reference)}
     doc["naming"] = naming_section(reference, args.folds)
     doc["jiang"] = jiang_section(reference, args.folds)
+    stress_systems = {"hfaudit": _pairs_system(parse_name, Vocabulary())}
+    prev, _ = previous_parser()
+    if prev is not None:
+        stress_systems["previous parser"] = _pairs_system(prev.parse_name, prev.Vocabulary())
+    doc["stress"] = stress_section(reference, stress_systems)
     doc["crawl"] = {"skipped": "--no-crawl"} if args.no_crawl else crawl_section(work, args.models, args.seed)
     doc["trees"] = {"skipped": "--no-trees"} if args.no_trees else trees_section(reference, work)
     (out / "evaluate.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

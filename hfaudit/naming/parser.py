@@ -1446,5 +1446,5 @@ def _resolve_free(live: list[list]) -> None:
 
 
 _IDENT_CONTEXT = frozenset({"base-model", "size", "language", "version"})
-_IT_AFTER = frozenset({"size", "base-model", "version", "identifier"})
+_IT_AFTER = frozenset({"size", "base-model", "version"})
 """Types of the segment before an ``it`` that make it *instruct* (``gemma-2-9b-it``), not Italian."""
