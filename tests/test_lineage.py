@@ -95,8 +95,7 @@ def test_observed_relation(paths: list[str], config: dict[str, Any] | None, pare
     ],
 )
 def test_relation_from_the_name_when_there_are_no_files(model_id: str, relation: str) -> None:
-    parents = 2 if relation == "merge" else 1  # a merge word over one base is a fine-tune (see below)
-    assert observe(model_id, Evidence(), parents).relation == relation
+    assert observe(model_id, Evidence(), 1).relation == relation
     if relation == "adapter":  # the Hub follows the library: a LoRA name under transformers is a fine-tune
         assert observe(model_id, Evidence(library="transformers"), 1).relation == "finetune"
         assert observe(model_id, Evidence(library="peft"), 1).relation == "adapter"
@@ -295,7 +294,13 @@ def test_cli_tree_json_graphml_and_errors(generated: tuple[Path, Path, Path], tm
     assert summary["paper_finetuned_by_default"] > summary["finetune_with_evidence"] / 2
 
 
-def test_a_merge_word_over_one_parent_is_a_finetune() -> None:
-    by_name = observe("someone/gemma-7b-dare", Evidence(()), 1)  # card only, merge word, one base
-    assert by_name.relation == "finetune"
-    assert observe("someone/gemma-7b-dare", Evidence(()), 2).relation == "merge"
+def test_a_quantization_word_beside_a_full_weights_library_is_no_quantization() -> None:
+    """The Hub goes by the files of a repository whose library it knows: a ``-GGUF`` name under
+    ``transformers`` with no quantized file and no ``gguf`` tag is listed as a fine-tune (issue 15)."""
+    tags = ("transformers", "en", "base_model:deepseek-ai/DeepSeek-R1")
+    assert observe("mradermacher/DeepSeek-R1-GGUF", Evidence((), None, tags, "transformers"), 1).relation == "finetune"
+    # Known only by its card (no library), or tagged gguf: the name still counts.
+    assert observe("mradermacher/DeepSeek-R1-GGUF", Evidence(), 1).relation == "quantized"
+    gguf = Evidence((), None, (*tags, "gguf"), "transformers")
+    assert observe("mradermacher/DeepSeek-R1-GGUF", gguf, 1).relation == "quantized"
+    assert observe("x/m-GGUF", Evidence((), None, (), "gguf"), 1).relation == "quantized"

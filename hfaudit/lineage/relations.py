@@ -14,14 +14,11 @@ what the card's ``base_model_relation``, the Hub's ``base_model:<relation>:`` ta
 3. files: a mergekit config → merge;
 4. several parents with a merge tag (``merge``, ``mergekit``) or a merge word in the name → merge (the
    Hub itself lists many two-base cards without either as fine-tunes);
-5. with no weight file at all (a repository known only by its card), quantization or adapter words in
-   the name (adapter unless a library other than peft is given), or merge words with several parents;
+5. with no weight file at all (a repository known only by its card), quantization, adapter or merge
+   words in the name: adapter only when no library other than peft is given, quantized only when no
+   full-weights library is given (``transformers`` with no ``gguf`` tag: the Hub goes by files there);
 6. otherwise ``finetune``: with full weights that is a reading of the files (``weights``); with
    nothing to read it is only a default (``default``), as the study's every unmarked model was.
-
-A merge *word* needs several parents, as on the Hub (which lists a model a merge only when it declares
-several bases): a card-only repository named ``…-slerp`` over one base is a fine-tune. A mergekit
-config still reads as a merge (the generator's undeclared merges declare one base but merge two).
 
 Where a relation is declared it is kept, and a conflict is recorded when files say otherwise (as it
 is when the library overrules the files).
@@ -208,18 +205,29 @@ def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
         return Observed("merge", "parents", f"{n_parents} parents, {merge_tag or name_merge_sign(model_id)!r}")
     if not any(is_weight(p) for p in evidence.paths):
         sign = name_quant_sign(model_id)
-        if sign:
+        if sign and not _library_says_weights(evidence):
             return Observed("quantized", "name", f"name token {sign!r}")
         sign = name_adapter_sign(model_id)
         if sign and not evidence.library:  # a library other than peft: the Hub says finetune
             return Observed("adapter", "name", f"name token {sign!r}")
         sign = name_merge_sign(model_id)
-        if sign and n_parents > 1:
-            return Observed("merge", "name", f"name token {sign!r}")
         if sign:
-            return Observed("finetune", "default", f"name token {sign!r} but one parent: the Hub lists it as a fine-tune")
+            return Observed("merge", "name", f"name token {sign!r}")
         return Observed("finetune", "default", "no files and no sign in the name")
     return Observed("finetune", "weights", "full weights, no quantization, adapter or merge sign")
+
+
+_QUANT_LIBRARIES = frozenset({"gguf", "mlx", "exllamav2", "ctranslate2", "llama.cpp", "openvino", "onnx"})
+
+
+def _library_says_weights(evidence: Evidence) -> bool:
+    """A library that loads full-precision weights (``transformers``, ``diffusers``) with no quantization
+    tag: the Hub reads such a repository's files, not its name, and with no quantized file it lists it as
+    a fine-tune (``mradermacher/DeepSeek-R1-GGUF`` before its files arrived)."""
+    library = (evidence.library or "").strip().lower()
+    if not library or library in _QUANT_LIBRARIES:
+        return False
+    return not any(str(t).lower() in _QUANT_LIBRARIES or str(t).lower() == "gguf" for t in evidence.tags)
 
 
 def declared_relation(values: Iterable[str | None]) -> str | None:
