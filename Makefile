@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m hfaudit.bench --out reports/bench
 
 # Every scorer beside its baselines (naming k-fold CV, Jiang classes, releases, semver, lineage):
-# reports/evaluate/evaluate.md and evaluate.json. About 10 minutes (two crawls of the real trees).
+# reports/evaluate/evaluate.md and evaluate.json. About 6 minutes (two crawls of the real trees).
 evaluate: $(STAMP)
 	$(BIN)/python -m hfaudit.lab.evaluate --out reports/evaluate
 
