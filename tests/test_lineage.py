@@ -304,3 +304,13 @@ def test_a_quantization_word_beside_a_full_weights_library_is_no_quantization() 
     gguf = Evidence((), None, (*tags, "gguf"), "transformers")
     assert observe("mradermacher/DeepSeek-R1-GGUF", gguf, 1).relation == "quantized"
     assert observe("x/m-GGUF", Evidence((), None, (), "gguf"), 1).relation == "quantized"
+
+
+def test_a_merge_recipe_over_one_declared_base_is_a_finetune() -> None:
+    """The Hub lists a model as a merge only when its card declares several bases (issue 15)."""
+    files = Evidence(("model.safetensors", "mergekit_config.yml"))
+    one = observe("arcee-ai/gemma-7b-slerp", files, 1, declared=True)
+    assert (one.relation, one.basis, one.evidence_relation) == ("finetune", "parents", "merge")
+    assert observe("arcee-ai/gemma-7b-slerp", files, 2, declared=True).relation == "merge"
+    # A parent read from prose or config only: no Hub listing to follow, the recipe decides.
+    assert observe("arcee-ai/gemma-7b-slerp", files, 1, declared=False).relation == "merge"

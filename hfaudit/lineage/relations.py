@@ -11,7 +11,10 @@ what the card's ``base_model_relation``, the Hub's ``base_model:<relation>:`` ta
    adapter weights with no full weights) under any other library, or none, are what the Hub lists as
    a fine-tune (``library``): the relation follows the Hub, and ``files`` keeps ``adapter`` so the
    disagreement is reported;
-3. files: a mergekit config → merge;
+3. files: a mergekit config → merge, unless the card declares exactly one base: the Hub lists a
+   model as a merge only when it declares several, so that one is a fine-tune (``files`` keeps
+   ``merge`` and the disagreement is recorded). Parents found only in prose, config or the name do
+   not count as declared (the Hub would list no relation at all);
 4. several parents with a merge tag (``merge``, ``mergekit``) or a merge word in the name → merge (the
    Hub itself lists many two-base cards without either as fine-tunes);
 5. with no weight file at all (a repository known only by its card), quantization, adapter or merge
@@ -184,8 +187,9 @@ def is_peft(evidence: Evidence) -> bool:
     return any(str(t).lower() == "peft" for t in evidence.tags)
 
 
-def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
-    """The relation the evidence shows for a model with ``n_parents`` distinct graph parents."""
+def observe(model_id: str, evidence: Evidence, n_parents: int, declared: bool = False) -> Observed:
+    """The relation the evidence shows for a model with ``n_parents`` distinct graph parents
+    (``declared``: those parents are what its card declares, not read from prose, config or name)."""
     signs = file_signs(evidence)
     if "quantized" in signs:
         return Observed("quantized", "files", signs["quantized"])
@@ -193,7 +197,7 @@ def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
         if "adapter" in signs:
             return Observed("adapter", "files", f"{signs['adapter']}, library peft")
         return Observed("adapter", "library", f"library {evidence.library or 'tag peft'}")
-    if "merge" in signs:
+    if "merge" in signs and not (declared and n_parents == 1):
         return Observed("merge", "files", signs["merge"])
     if "adapter" in signs:
         library = f"library {evidence.library}" if evidence.library else "no library"
@@ -203,6 +207,12 @@ def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
     merge_tag = next((t for t in evidence.tags if str(t).lower() in ("merge", "mergekit")), None)
     if n_parents > 1 and (merge_tag or name_merge_sign(model_id)):
         return Observed("merge", "parents", f"{n_parents} parents, {merge_tag or name_merge_sign(model_id)!r}")
+    if "merge" in signs:
+        # A merge recipe whose card declares one base: the Hub calls a model a merge only when it
+        # declares several bases, and lists this one as a fine-tune; ``files`` keeps ``merge``.
+        return Observed(
+            "finetune", "parents", f"{signs['merge']} but the card declares one base: the Hub lists it as a fine-tune", "merge"
+        )
     if not any(is_weight(p) for p in evidence.paths):
         sign = name_quant_sign(model_id)
         if sign and not _library_says_weights(evidence):
