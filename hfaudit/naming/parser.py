@@ -1020,7 +1020,9 @@ _JIANG_NEUTRAL = frozenset(
 _JIANG_WORD_RE = re.compile(r"[a-z]{3,}")
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _J_ARCH, _J_TASK, _J_APP, _J_OTHER = 1, 2, 4, 8
-_JIANG_IMPL_TYPES = frozenset({"base-model", "training-mechanism", "variant-type"})
+_JIANG_IMPL_TYPES = frozenset({"base-model", "training-mechanism", "variant-type", "dataset"})
+"""Segment types that name the implementation unit: the training data is part of it for Jiang et al.
+(``hubert-large-ls960-ft`` is I), as are the architecture, size, training and reuse method."""
 
 
 def _read_architectures() -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -1064,8 +1066,8 @@ def jiang_class(
 ) -> str:
     """Jiang et al.'s class of a name from its chunks and segment types (docs/naming.md, "Jiang").
 
-    *Implementation*: a base-model, training-mechanism or variant-type segment, a family, a parameter
-    count, or an architecture word (``data/architectures.txt``). *Task*: a task segment or task word.
+    *Implementation*: a base-model, training-mechanism, variant-type or dataset segment, a family, a
+    parameter count, or an architecture word (``data/architectures.txt``). *Task*: a task segment or task word.
     *Application*: a language segment or an application word, or a task qualified by another word
     with no implementation beside it (``garbage-classification``). Application wins over task, as in
     the study's prompt: A/IA, else T/IT, else I, else O.
