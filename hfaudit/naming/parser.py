@@ -590,6 +590,8 @@ def _classify(
             return "identifier", None
         if t == "training-mechanism" and low in _HYPER_WORDS:
             return t, "hyperword"
+        if t == "training-mechanism" and low in _QUANT_METHODS:
+            return t, _QMETHOD
         return t, None
     if low == "it":
         return "language", None  # Italian anywhere else
@@ -1167,12 +1169,13 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     families = v.families
     for text, low, seg_type, kind, fact in typed:
         if seg_type is not None:
-            if seg_type == last_type:
+            if seg_type == last_type and kind != _QMETHOD:
                 seg_texts[-1] = seg_texts[-1] + "-" + text
             else:
                 seg_texts.append(text)
                 seg_types.append(seg_type)
-                last_type = seg_type
+                # A quantization method is a segment of its own (``Instruct-AWQ``: two segments).
+                last_type = seg_type if kind != _QMETHOD else _QMETHOD
         if not fact:
             continue  # nothing below applies to this token (``_fact_code``)
         if fact & _F_VERSION:
@@ -1449,4 +1452,10 @@ def _resolve_free(live: list[list]) -> None:
 
 _IDENT_CONTEXT = frozenset({"base-model", "size", "language", "version"})
 _IT_AFTER = frozenset({"size", "base-model", "version"})
+_QUANT_METHODS = frozenset({"gptq", "awq", "hqq", "aqlm"})
+"""Post-training quantization methods: training-mechanism, as the study's labeller wrote them, but never
+merged with a neighbouring training mechanism (``Instruct-AWQ`` is two segments). Weight formats and
+runtimes (GGUF, GGML, EXL2, MLX, ONNX, bnb) are variant-type."""
+_QMETHOD = "qmethod"
+"""Kind of a quantization-method token (``_QUANT_METHODS``)."""
 """Types of the segment before an ``it`` that make it *instruct* (``gemma-2-9b-it``), not Italian."""
