@@ -44,7 +44,9 @@ def _describe(change: dict[str, Any]) -> str:
         parts.append(f"{len(change['commits'])} new commit(s)")
     if change.get("detail"):
         parts.append(f"({change['detail']})")
-    if bump:
+    if bump == "none":
+        parts.append("no locked file differs")
+    elif bump:
         parts.append(f"requires {bump}")
     parts.append(f"declared by {', '.join(change['declared_by'])}" if change.get("declared_by") else "undeclared")
     return " ".join(parts)
