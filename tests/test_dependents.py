@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from hfaudit.analyse.semver import parse_version
 from hfaudit.audit.lock import model_lines, read_lock
 from hfaudit.errors import HfauditError
 from hfaudit.fakehub.generate import (
@@ -224,7 +225,7 @@ def test_verify_sarif_points_at_the_lock_line_of_each_model(world: dict[str, Any
     assert len(results) == sum(len(v) for v in expected_changes(world).values())
     for r in results:
         location = r["locations"][0]["physicalLocation"]
-        assert location["artifactLocation"]["uri"] == str(locked)
+        assert location["artifactLocation"]["uri"] == locked.as_uri()
         assert lines[location["region"]["startLine"] - 1] == f'id = "{r["properties"]["model_id"]}"'
 
 
@@ -244,9 +245,10 @@ def test_verify_of_an_unchanged_lock_exits_0_within_the_request_budget(world: di
 
 
 @pytest.fixture(scope="module")
-def hand_evolved(world: dict[str, Any]) -> tuple[Path, list[str]]:
-    """The old registry with three unchanged models changed by hand: a card-only commit on the first,
-    the second gated, the third disabled (changes the generator's evolution never makes)."""
+def hand_evolved(world: dict[str, Any]) -> tuple[Path, dict[str, str]]:
+    """The old registry with unchanged models changed by hand, in ways the generator's evolution never
+    uses: a card-only commit, gated, disabled, private, and a commit that adds a GGUF file and deletes
+    a tokenizer file."""
     import copy
     import hashlib
 
@@ -254,47 +256,96 @@ def hand_evolved(world: dict[str, Any]) -> tuple[Path, list[str]]:
 
     ch = world["changes"]
     moved = set(ch["updated"]) | set(ch["renamed"]) | set(ch["deleted"]) | {ch["squashed"]["id"]}
-    calm = [m for m in world["models"] if m not in moved][:3]
+    old = Registry.load(world["old"])
+    calm = [m for m in world["models"] if m not in moved]
+    tokenized = next(m for m in calm if any(category(p) == "tokenizer" for p in old.get(m).tree(old.get(m).head)))
+    rest = [m for m in calm if m != tokenized]
+    roles = {"card": rest[0], "gated": rest[1], "disabled": rest[2], "private": rest[3], "files": tokenized}
+
+    def add_commit(line: dict[str, Any], title: str, changes: list[dict[str, Any]]) -> None:
+        head = line["refs"]["branches"]["main"]
+        cid = hashlib.sha1(f"hand/{line['id']}/{title}".encode()).hexdigest()
+        line["commits"].append({"id": cid, "parents": [head], "date": "2026-11-20T10:00:00.000Z", "title": title,
+                                "message": "", "authors": [line["author"]], "changes": changes})
+        line["refs"]["branches"]["main"] = cid
+
     lines = []
     for line in read_jsonl(world["old"]):
         line = copy.deepcopy(line)
-        if line["id"] == calm[0]:
-            head = line["refs"]["branches"]["main"]
-            tree = Registry.load(world["old"]).get(line["id"]).tree(head)
-            readme = tree["README.md"].content if "README.md" in tree else ""
-            cid = hashlib.sha1(f"hand/{line['id']}".encode()).hexdigest()
-            line["commits"].append(
-                {"id": cid, "parents": [head], "date": "2026-11-20T10:00:00.000Z", "title": "Fix a typo in the card",
-                 "message": "", "authors": [line["author"]],
-                 "changes": [{"path": "README.md", "op": "modify" if readme else "add", "content": (readme or "") + "\nA typo fixed.\n"}]}
-            )
-            line["refs"]["branches"]["main"] = cid
-        elif line["id"] == calm[1]:
+        mid = line["id"]
+        if mid == roles["card"]:
+            tree = old.get(mid).tree(old.get(mid).head)
+            readme = tree["README.md"].content if "README.md" in tree else None
+            add_commit(line, "Fix a typo in the card", [
+                {"path": "README.md", "op": "modify" if readme is not None else "add", "content": (readme or "") + "\nA typo fixed.\n"}
+            ])
+        elif mid == roles["files"]:
+            victim = sorted(p for p in old.get(mid).tree(old.get(mid).head) if category(p) == "tokenizer")[0]
+            sha = hashlib.sha256(mid.encode()).hexdigest()
+            add_commit(line, "Add a GGUF export", [
+                {"path": "export.Q4_K_M.gguf", "op": "add", "size": 4096, "lfs": {"sha256": sha, "size": 4096}},
+                {"path": victim, "op": "delete"},
+            ])
+            roles["victim"] = victim
+        elif mid == roles["gated"]:
             line["gated"] = "manual"
-        elif line["id"] == calm[2]:
+        elif mid == roles["disabled"]:
             line["disabled"] = True
+        elif mid == roles["private"]:
+            line["private"] = True
         lines.append(line)
     path = world["folder"] / "hand.jsonl"
     write_models(path, lines)
-    return path, calm
+    return path, roles
 
 
 @pytest.mark.slow
-def test_gated_disabled_and_fail_on(world: dict[str, Any], hand_evolved: tuple[Path, list[str]], tmp_path: Path) -> None:
-    registry, (carded, gated, disabled) = hand_evolved
-    lock, card_lock = tmp_path / "three.lock", tmp_path / "card.lock"
+def test_the_kinds_the_generator_never_makes_and_fail_on(world: dict[str, Any], hand_evolved: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    registry, roles = hand_evolved
+    lock, card_lock = tmp_path / "hand.lock", tmp_path / "card.lock"
+    ids = [roles[k] for k in ("card", "gated", "disabled", "private", "files")]
     with start_server(world["old"], port=0) as server:
-        assert hfaudit("lock", carded, gated, disabled, "--out", str(lock), "--endpoint", server.url).returncode == 0
-        assert hfaudit("lock", carded, "--out", str(card_lock), "--endpoint", server.url).returncode == 0
+        assert hfaudit("lock", *ids, "--out", str(lock), "--endpoint", server.url).returncode == 0
+        assert hfaudit("lock", roles["card"], "--out", str(card_lock), "--endpoint", server.url).returncode == 0
     with start_server(registry, port=0) as server:
         proc = hfaudit("verify", str(lock), "--format", "json", "--endpoint", server.url)
         minor = hfaudit("verify", str(card_lock), "--fail-on", "minor", "--endpoint", server.url)
         anything = hfaudit("verify", str(card_lock), "--endpoint", server.url)
     assert proc.returncode == 1, proc.stderr
-    got = {m["model_id"]: [(c["kind"], c["required_bump"]) for c in m["changes"]] for m in json.loads(proc.stdout)["models"]}
-    assert got == {carded: [("head_moved", REASON_BUMP["card"])], gated: [("gated", None)], disabled: [("disabled", None)]}
+    got = {m["model_id"]: [(c["kind"], c["path"], c["required_bump"]) for c in m["changes"]] for m in json.loads(proc.stdout)["models"]}
+    gguf_new = not any(p.endswith(".gguf") for p in Registry.load(world["old"]).get(roles["files"]).tree(
+        Registry.load(world["old"]).get(roles["files"]).head))
+    assert got == {
+        roles["card"]: [("head_moved", None, REASON_BUMP["card"])],
+        roles["gated"]: [("gated", None, None)],
+        roles["disabled"]: [("disabled", None, None)],
+        roles["private"]: [("private", None, None)],
+        roles["files"]: [
+            ("head_moved", None, REASON_BUMP["tokenizer"]),
+            ("file_added", "export.Q4_K_M.gguf", REASON_BUMP["format" if gguf_new else "weights"]),
+            ("file_deleted", roles["victim"], REASON_BUMP["tokenizer"]),
+        ],
+    }
     assert minor.returncode == 0, minor.stdout + minor.stderr  # a card edit is a patch: below --fail-on minor
     assert anything.returncode == 1 and "requires patch" in anything.stdout
+
+
+@pytest.mark.slow
+def test_a_model_locked_at_a_tag(world: dict[str, Any], tmp_path: Path) -> None:
+    registry = Registry.load(world["old"])
+    tagged = next(
+        (m.id, name, target) for m in registry if readable(m.raw)
+        for name, target in sorted(m.refs["tags"].items()) if target != m.head
+    )
+    model_id, tag, target = tagged
+    lock = tmp_path / "tag.lock"
+    with start_server(world["old"], port=0) as server:
+        assert hfaudit("lock", model_id, "--revision", f"{model_id}={tag}", "--out", str(lock), "--endpoint", server.url).returncode == 0
+        proc = hfaudit("verify", str(lock), "--format", "json", "--endpoint", server.url)
+    entry = tomllib.loads(lock.read_text(encoding="utf-8"))["models"][0]
+    assert (entry["revision"], entry["commit"]) == (tag, target)
+    assert entry["version_tags"] == ([tag] if parse_version(tag) else [])
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # the head moved past the tag, the tag did not move
 
 
 # ------------------------------------------------------------------------------------ diff, bom
@@ -343,6 +394,12 @@ def test_diff_lists_exactly_what_the_generator_changed(world: dict[str, Any], st
         for w in world["truth"][m]["weight_changes"] if w["commit"] in new_ids and w["kind"] == "replaced"
     }
     assert {(w["model_id"], w["path"]) for w in doc["weights_replaced"]} == want_weights
+    carded = {
+        m for m, new_ids in ch["updated"].items() if m in public and readable(lines[m])
+        and any(x["path"] == "README.md" for c in world["evolved"][m]["commits"] if c["id"] in new_ids for x in c["changes"])
+    }
+    assert set(doc["cards_changed"]) == carded  # the squash rewrites the same card: not a change
+    assert doc["licenses_changed"] == [] and doc["base_models_changed"] == []  # evolve edits card text only
     table = hfaudit("diff", "--db", str(stores[1]))
     md = hfaudit("diff", "--db", str(stores[1]), "--format", "md")
     assert table.returncode == md.returncode == 0
@@ -436,7 +493,8 @@ def test_lock_from_a_store_equals_the_lock_from_the_hub(world: dict[str, Any], l
     db = {m["id"]: m for m in tomllib.loads(out.read_text(encoding="utf-8"))["models"]}
     assert set(hub) == set(db)
     for m in hub:
-        for key in ("commit", "files", "gated", "private", "disabled", "base_models", "object_id", "name_version", "version_tags"):
+        for key in ("commit", "committed_at", "files", "gated", "private", "disabled", "base_models", "base_model_relation",
+                    "object_id", "name_version", "card_version", "version_tags"):
             assert hub[m].get(key) == db[m].get(key), (m, key)
 
 

@@ -49,12 +49,12 @@ def snapshot_pair(con: duckdb.DuckDBPyConnection, from_snap: int | None, to_snap
 
 
 def _card_at(con: duckdb.DuckDBPyConnection, snap: int, ids: list[str]) -> dict[str, Any]:
-    """Per model: the front matter of the card at its head as of ``snap`` (None: no card)."""
+    """Per model: (front matter, text) of the card at its head as of ``snap`` (absent: no card)."""
     if not ids:
         return {}
     rows = con.execute(
         """
-        select cv.model_id, cv.front_matter, cv.commit_id
+        select cv.model_id, cv.front_matter, cv.content
         from card_versions as cv
         join commits as c using (model_id, commit_id)
         where list_contains(?, cv.model_id) and c.first_snapshot <= ?

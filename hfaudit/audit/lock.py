@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from huggingface_hub import RepoFile
+
 from hfaudit import __version__
 from hfaudit.analyse.naming import parse_name
 from hfaudit.analyse.semver import parse_version
@@ -115,7 +117,7 @@ def lock_entry_from_hub(hub: Hub, model_id: str, revision: str) -> dict[str, Any
         raise hub_error(endpoint, current, exc, "tree") from exc
     files = []
     for item in tree:
-        if not hasattr(item, "blob_id") or category(item.path) not in MATTERING:
+        if not isinstance(item, RepoFile) or category(item.path) not in MATTERING:
             continue
         lfs = getattr(item, "lfs", None)
         files.append(_file(item.path, item.blob_id, item.size, lfs.sha256 if lfs is not None else None))

@@ -169,7 +169,9 @@ def observe(hub: Hub, models: list[dict[str, Any]], budget: int) -> dict[str, Ob
             except StopIteration:
                 break
             except HUB_ERRORS as exc:
-                raise hub_error(hub.endpoint, author, exc, "listing") from exc
+                if classify(exc).error_type in ("network", "timeout"):
+                    raise hub_error(hub.endpoint, author, exc, "listing") from exc
+                break  # the listing failed for good: the models still unseen get one call each
             spent += 1
             for info in page:
                 lid = info.id if info.id in unseen else by_object.get(info.__dict__.get("_id"))

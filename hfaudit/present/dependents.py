@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from hfaudit import __version__
@@ -96,6 +97,8 @@ def verify_sarif(doc: dict[str, Any], status_weight: dict[str, str]) -> str:
         }
         for kind, text in RULES.items()
     ]
+    lock = Path(doc["lock"])
+    uri = lock.as_uri() if lock.is_absolute() else lock.as_posix()  # relative: to the checkout's root
     results = []
     for m in doc["models"]:
         for c in m["changes"]:
@@ -111,7 +114,7 @@ def verify_sarif(doc: dict[str, Any], status_weight: dict[str, str]) -> str:
                     "locations": [
                         {
                             "physicalLocation": {
-                                "artifactLocation": {"uri": doc["lock"]},
+                                "artifactLocation": {"uri": uri},
                                 "region": {"startLine": m.get("line") or 1},
                             },
                             "logicalLocations": [{"fullyQualifiedName": f"{m['model_id']}@{m['locked_commit']}", "kind": "module"}],
