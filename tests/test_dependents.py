@@ -535,6 +535,11 @@ def test_an_unknown_model_writes_nothing(world: dict[str, Any], tmp_path: Path) 
     assert "unknown model nobody/no-such-model" in one_line_error(proc)
     assert out.read_text(encoding="utf-8") == "keep me\n"
     assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
+    gated = next(m for m, line in world["lines"].items() if line.get("gated") and not line.get("private") and not line.get("disabled"))
+    with start_server(world["old"], port=0) as server:
+        proc = hfaudit("lock", gated, "--out", str(out), "--endpoint", server.url)
+    assert "cannot read its files (gated)" in one_line_error(proc)
+    assert out.read_text(encoding="utf-8") == "keep me\n"
     fresh = tmp_path / "fresh.lock"
     proc = hfaudit("lock", "nobody/no-such-model", "--db", str(tmp_path / "none.duckdb"), "--out", str(fresh))
     one_line_error(proc)

@@ -220,6 +220,7 @@ class _Inspector:
         self.entry = entry
         self.now = now
         self.mid = now.model_id or entry["id"]
+        self.unread: list[str] = []  # what could not be read, with the reason
         self.base = {
             f["path"]: {"blob": f.get("blob"), "sha256": f.get("sha256"), "size": f.get("size")}
             for f in entry.get("files") or []
@@ -228,8 +229,11 @@ class _Inspector:
     def text(self, path: str, revision: str) -> str | None:
         try:
             return self.hub.download_text(self.mid, path, revision)
-        except HUB_ERRORS:
-            return None  # the reasons then treat the file as unknown (e.g. a card never read)
+        except HUB_ERRORS as exc:
+            # the reasons then treat the file as unknown; the change says what could not be read
+            failure = classify(exc)
+            self.unread.append(f"{path}@{revision[:12]}: {failure.error_type}: {failure.message}")
+            return None
 
     def seed(self, texts: dict[str, str | None]) -> CommitFacts:
         weights = [(p, "added", "weights", e["size"]) for p, e in self.base.items() if category(p) == "weights"]
@@ -312,6 +316,8 @@ class _Inspector:
                     commits=records,
                 )
             )
+        if self.unread:
+            changes[0]["unread"] = list(self.unread)
         for diff in diff_trees(self.base, tree):
             path, kind = diff["path"], diff["change_kind"]
             by = sorted(touched.get(path, set()))
@@ -343,8 +349,9 @@ class _Inspector:
             for tag in refs.tags:
                 if tag.target_commit in out and parse_version(tag.name):
                     out[tag.target_commit].add("tag")
-        except HUB_ERRORS:
-            pass  # tags unknown: the other signals still count
+        except HUB_ERRORS as exc:  # tags unknown: the other signals still count, and the change says so
+            failure = classify(exc)
+            self.unread.append(f"refs: {failure.error_type}: {failure.message}")
         version = self.entry.get("card_version")
         known = set(changelog_versions(seed.readme))
         for f in facts:
