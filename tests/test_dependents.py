@@ -204,6 +204,7 @@ def test_verify_names_exactly_the_evolved_changes(world: dict[str, Any], locked:
             if c["kind"] == "weights_replaced":
                 assert c["required_bump"] == REASON_BUMP["weights"]
                 assert c["declared_by"] == []  # the generator declares these in the commit message only
+    print(f"verify of the evolved lock: {doc['requests']['total']} requests")
     squashed = world["changes"]["squashed"]["id"]
     assert by_id[squashed]["current_commit"] == world["changes"]["squashed"]["new_commit"]
 
