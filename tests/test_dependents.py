@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from hfaudit.analyse.naming import parse_name
 from hfaudit.analyse.semver import parse_version
 from hfaudit.audit.lock import model_lines, read_lock
 from hfaudit.errors import HfauditError
@@ -182,6 +183,8 @@ def test_verify_names_exactly_the_evolved_changes(world: dict[str, Any], locked:
             assert set(c) >= {"kind", "path", "required_bump", "declared_by"}
         if ("renamed", None) in want[m]:
             assert entry["changes"][0]["to"] == world["changes"]["renamed"][m]
+            old_key, new_key = parse_name(m).version_key, parse_name(entry["current_id"]).version_key
+            assert entry["changes"][0]["declared_by"] == (["name_version"] if new_key and new_key != old_key else [])
             assert entry["current_id"] == world["changes"]["renamed"][m]
         if not want[m]:
             assert entry["changes"] == [] and entry["current_commit"] == entry["locked_commit"]

@@ -382,7 +382,8 @@ def compare(hub: Hub, entry: dict[str, Any], now: Observed, line: int | None) ->
         check.changes.append(_change("history_rewritten", detail=now.detail))
         return check
     if now.model_id != entry["id"]:
-        old_v, new_v = parse_name(entry["id"]).version_raw, parse_name(now.model_id or "").version_raw
+        # the new name declares a version when its version differs in value (v0.1 → v0.1-new does not)
+        old_v, new_v = parse_name(entry["id"]).version_key, parse_name(now.model_id or "").version_key
         by = ["name_version"] if new_v and new_v != old_v else []
         check.changes.append(_change("renamed", declared_by=by, to=now.model_id))
     if now.gated != "false" and entry.get("gated", "false") == "false":
