@@ -569,3 +569,75 @@ def test_an_unreachable_endpoint_is_exit_2(tmp_path: Path) -> None:
     out = tmp_path / "new.lock"
     assert "cannot reach" in one_line_error(hfaudit("lock", "acme/x", "--out", str(out), "--endpoint", dead))
     assert not out.exists()
+
+
+# ------------------------------------------------------------------------------------- unit checks
+
+REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+GPTJ = REFERENCE / "real-data" / "hf-repo-git-histories" / "EleutherAI__gpt-j-6b.readme_versions.jsonl"
+
+
+def test_a_bom_from_a_real_card_validates_with_its_considerations() -> None:
+    validation = pytest.importorskip("cyclonedx.validation.json")
+    from cyclonedx.schema import SchemaVersion
+
+    from hfaudit.audit.bom import card_sections
+    from hfaudit.cards import parse_card
+    from hfaudit.present.bom import render_bom
+
+    if not GPTJ.exists():
+        pytest.skip("../shared/reference is not here")
+    latest = read_jsonl(GPTJ)[-1]
+    sections = card_sections(latest["content"])
+    # the card's "Intended Use and Limitations" and "Limitations and Biases" sections, no code sample
+    assert sections["useCases"] and sections["technicalLimitations"]
+    assert any("the Pile" in p for p in sections["technicalLimitations"])
+    assert not any("```" in p or "from transformers import" in p for ps in sections.values() for p in ps)
+    card = parse_card(latest["content"]).data
+    facts = {
+        "tool_version": "0.1.0", "endpoint": "https://huggingface.co", "timestamp": "2026-12-01T00:00:00Z",
+        "models": [{
+            "model_id": latest["hf_repo"], "commit": latest["commit"], "license": card["license"], "task": "text-generation",
+            "architecture_family": "gptj", "architecture": "GPTJForCausalLM", "datasets": card["datasets"],
+            "metrics": [{"type": "lambada_acc", "value": "0.6823", "slice": "lambada"}],
+            "considerations": sections, "has_card": True,
+            "weights": [{"path": "pytorch_model.bin", "sha256": "a" * 64, "size": 1}],
+            "ancestors": [], "releases": [], "silent_weight_changes": 0,
+        }],
+    }
+    text = render_bom(facts)
+    assert validation.JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    doc = json.loads(text)
+    model = doc["components"][0]
+    assert model["purl"] == f"pkg:huggingface/EleutherAI/gpt-j-6b@{latest['commit']}"
+    assert model["licenses"] == [{"license": {"id": "Apache-2.0"}}]
+    assert model["modelCard"]["considerations"]["technicalLimitations"] == sections["technicalLimitations"]
+    assert model["modelCard"]["modelParameters"]["datasets"] == [{"ref": f"data:huggingface/{d}"} for d in card["datasets"]]
+    data = [c for c in doc["components"] if c["type"] == "data"]
+    assert [c["name"] for c in data] == card["datasets"]
+    assert all(" " not in r["url"] for c in data for r in c["externalReferences"])
+
+
+def test_the_lock_text_round_trips_through_toml(tmp_path: Path) -> None:
+    from hfaudit.audit.lock import write_lock
+
+    lock = {
+        "format": 1, "generated_by": "hfaudit test", "endpoint": "http://127.0.0.1:1",
+        "models": [
+            {"id": "b/z", "commit": "c" * 40, "revision": "main", "gated": "false", "private": False, "disabled": False,
+             "base_models": ['a/"quoted"', "a/ünï"], "base_model_relation": None, "files": []},
+            {"id": "a/y", "commit": "d" * 40, "revision": "refs/pr/1", "gated": "manual", "private": False, "disabled": True,
+             "base_models": [], "card_version": "1.0", "version_tags": ["v1.0"],
+             "files": [{"path": "z.safetensors", "category": "weights", "blob": "e" * 40, "size": 3, "sha256": "f" * 64},
+                       {"path": 'odd "name"\\.json', "category": "other", "blob": "0" * 40, "size": 0, "sha256": None}]},
+        ],
+    }
+    out = write_lock(lock, tmp_path / "x.lock")
+    data, lines = read_lock(out)
+    assert [m["id"] for m in data["models"]] == ["a/y", "b/z"]
+    assert data["models"][1]["base_models"] == ['a/"quoted"', "a/ünï"]
+    assert "base_model_relation" not in data["models"][1]  # None is left out
+    assert [f["path"] for f in data["models"][0]["files"]] == ['odd "name"\\.json', "z.safetensors"]
+    assert "sha256" not in data["models"][0]["files"][0]
+    text = out.read_text(encoding="utf-8").splitlines()
+    assert text[lines["a/y"] - 1] == 'id = "a/y"' and text[lines["b/z"] - 1] == 'id = "b/z"'

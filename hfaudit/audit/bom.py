@@ -33,6 +33,7 @@ def card_sections(text: str | None) -> dict[str, list[str]]:
     if not text:
         return {}
     body = re.sub(r"\A\s*---.*?\n---[ \t]*\n", "", text, flags=re.S)
+    body = re.sub(r"^```.*?^```[ \t]*$", "", body, flags=re.S | re.M)  # code samples are not considerations
     out: dict[str, list[str]] = {}
     current: str | None = None
     level = 0

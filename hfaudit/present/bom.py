@@ -166,7 +166,7 @@ def bom_document(facts: dict[str, Any]) -> dict[str, Any]:
             "bom-ref": data_refs[d],
             "name": d,
             "data": [{"type": "dataset", "name": d}],
-            "externalReferences": [{"type": "distribution", "url": f"{endpoint}/datasets/{d}"}],
+            "externalReferences": [{"type": "distribution", "url": f"{endpoint}/datasets/{quote(d, safe='/')}"}],
         }
         for d in datasets
     ]
