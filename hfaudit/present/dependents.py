@@ -189,13 +189,17 @@ def diff_table(doc: dict[str, Any]) -> str:
     return head + "\n" + "".join(f"{a:<{w1}}  {b:<{w2}}  {c}".rstrip() + "\n" for a, b, c in rows)
 
 
-def diff_markdown(doc: dict[str, Any], heading: str = "##") -> str:
+def diff_markdown(doc: dict[str, Any], heading: str = "##", limit: int | None = None) -> str:
+    """The diff as a Markdown table; with ``limit``, its first rows and a line saying how many more."""
     out = [f"{heading} Snapshot {doc['from']} → {doc['to']}\n\n"]
     rows = _lines(doc)
     if not rows:
         return out[0] + "No changes.\n"
     out.append("| change | model | detail |\n|---|---|---|\n")
-    for a, b, c in rows:
+    shown = rows if limit is None else rows[:limit]
+    for a, b, c in shown:
         detail = c.replace("|", "\\|")
         out.append(f"| {a} | `{b}` | {detail} |\n")
+    if len(shown) < len(rows):
+        out.append(f"\n… and {len(rows) - len(shown)} more rows: `hfaudit diff --from {doc['from']} --to {doc['to']}` lists them all.\n")
     return "".join(out)

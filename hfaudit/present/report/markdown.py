@@ -77,7 +77,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         if since.get("diff"):
             from hfaudit.present.dependents import diff_markdown
 
-            out.append(diff_markdown(since["diff"], "###"))
+            out.append(diff_markdown(since["diff"], "###", limit=100))
     else:
         out.append("Only one snapshot: nothing to compare.\n")
     out.append("\nCharts are in report.html.\n")
