@@ -639,3 +639,19 @@ def test_the_lock_text_round_trips_through_toml(tmp_path: Path) -> None:
     assert "sha256" not in data["models"][0]["files"][0]
     text = out.read_text(encoding="utf-8").splitlines()
     assert text[lines["a/y"] - 1] == 'id = "a/y"' and text[lines["b/z"] - 1] == 'id = "b/z"'
+
+
+@pytest.mark.slow
+def test_a_model_the_hub_cannot_answer_for_is_exit_2_with_its_reason(world: dict[str, Any], locked: Path, tmp_path: Path) -> None:
+    """A Hub that answers 500 to everything: verify says which model it could not check, and why."""
+    one = tmp_path / "one.lock"
+    text = locked.read_text(encoding="utf-8")
+    blocks = text.split("\n[[models]]\n")
+    one.write_text(blocks[0] + "\n[[models]]\n" + blocks[1], encoding="utf-8")
+    with start_server(world["old"], port=0, faults="500:1.0") as server:
+        proc = hfaudit("verify", str(one), "--format", "json", "--endpoint", server.url)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    (model,) = doc["models"]
+    assert model["status"] == "error" and "server_error" in model["error"] and model["changes"] == []
+    assert proc.stderr.strip().splitlines() == [f"hfaudit: could not check {model['model_id']}: {model['error']}"]

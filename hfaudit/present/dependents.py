@@ -144,6 +144,16 @@ def verify_sarif(doc: dict[str, Any], status_weight: dict[str, str]) -> str:
                 },
                 "results": results,
                 "columnKind": "unicodeCodePoints",
+                # models that could not be checked are no result, but the run says so (exit 2)
+                "invocations": [
+                    {
+                        "executionSuccessful": not any(m["error"] for m in doc["models"]),
+                        "toolExecutionNotifications": [
+                            {"level": "error", "message": {"text": f"could not check {m['model_id']}: {m['error']}"}}
+                            for m in doc["models"] if m["error"]
+                        ],
+                    }
+                ],
             }
         ],
     }
