@@ -32,7 +32,7 @@ def sql_command(
         try:
             frame = store.con.execute(query).df()
         except duckdb.Error as exc:
-            raise HfauditError(f"SQL failed: {str(exc).splitlines()[0]}", code=1) from exc
+            raise HfauditError(f"SQL failed: {str(exc).splitlines()[0]}", code=2) from exc
     sys.stdout.write(render_frame(frame, fmt))
 
 

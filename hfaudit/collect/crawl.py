@@ -19,16 +19,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hfaudit import __version__
 from hfaudit.cards import as_list, parse_card
-from hfaudit.collect.hub import HUB_ERRORS, STATS, Hub, classify, configure_client
-from hfaudit.errors import HfauditError
+from hfaudit.collect.hub import HUB_ERRORS, STATS, Hub, ListingError, classify, configure_client
+from hfaudit.errors import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, HfauditError
 from hfaudit.files import MATTERING, category, content_tracked
 from hfaudit.store import ModelBatch, Store
 
 CHANGE_MODES = ("all", "matter")
+# What fetch records per model instead of crashing: the Hub's errors, and a record of a shape the
+# crawler cannot read (a TypeError from ``"authors": null`` is ``bad_response``, not a traceback).
+MODEL_ERRORS: tuple[type[BaseException], ...] = (*HUB_ERRORS, TypeError, AttributeError)
+SHOWN_FAILURES = 10  # failed models named in the summary, then "+N more"
 # File categories whose changes the crawler must find at every commit (see find_changes).
 
 
@@ -68,11 +73,27 @@ class CrawlResult:
     requests: dict[str, Any]
     seconds: float
     errors: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "complete"
+
+    @property
+    def exit_code(self) -> int:
+        """0 complete, ``EXIT_PARTIAL`` when some models failed, ``EXIT_NOTHING`` when none was stored."""
+        return {"complete": EXIT_OK, "partial": EXIT_PARTIAL}.get(self.status, EXIT_NOTHING)
+
+    def failures(self) -> str:
+        """The failed models with their first reason, ``SHOWN_FAILURES`` of them then "+N more"."""
+        first: dict[str, str] = {}
+        for e in self.errors:
+            if e["error_type"] != "card_unparseable":
+                first.setdefault(e["model_id"], f"{e['error_type']}: {e['message']}"[:120])
+        shown = [f"{m} ({why})" for m, why in list(first.items())[:SHOWN_FAILURES]]
+        more = len(first) - len(shown)
+        return "; ".join(shown) + (f"; +{more} more" if more > 0 else "")
 
     def summary(self) -> str:
         c = self.counts
         r = self.requests
-        return (
+        head = (
             f"Snapshot {self.snapshot_id}: listed {c.models_listed} models; crawled {c.models_crawled}, "
             f"unchanged {c.models_unchanged}, failed {c.models_failed}, gone {c.models_gone}, "
             f"renamed {c.models_renamed}; stored {c.commits_added} new commits and {c.file_changes_added} "
@@ -80,6 +101,8 @@ class CrawlResult:
             f"({r.get('buckets', {}).get('api', 0)} api, {r.get('buckets', {}).get('resolvers', 0)} resolvers, "
             f"{r.get('retries', 0)} retries, {r.get('rate_limit_waits', 0)} rate-limit waits)."
         )
+        failed = self.failures()
+        return f"{head}\nStatus: {self.status}." + (f" Failed: {failed}" if failed else "")
 
 
 def needs_base_models(tags: Iterable[str] | None) -> bool:
@@ -260,7 +283,7 @@ class Crawler:
             if needs_base_models(row.get("tags")):
                 stage = "info"
                 batch.model_base_models.extend(self._base_models(model_id))
-        except HUB_ERRORS as exc:  # every failure is recorded with its reason
+        except MODEL_ERRORS as exc:  # every failure is recorded with its reason
             failed = ModelBatch()
             failed.models.append(dict(row))
             failed.model_snapshots.append(self._seen(row, "failed"))
@@ -411,10 +434,10 @@ def _listing(hub: Hub, scope: Scope, crawler: Crawler, errors: ModelBatch) -> It
         for model_id in scope.model_ids:
             try:
                 info = hub.model_info(model_id)
-            except HUB_ERRORS as exc:  # recorded with its reason
+                row = model_row(info, crawler.snapshot_id)
+            except MODEL_ERRORS as exc:  # recorded with its reason
                 errors.crawl_errors.append(crawler.error_row(model_id, "info", exc))
                 continue
-            row = model_row(info, crawler.snapshot_id)
             row["_requested_id"] = model_id
             yield row
         return
@@ -432,7 +455,13 @@ def _listing(hub: Hub, scope: Scope, crawler: Crawler, errors: ModelBatch) -> It
         if scope.limit:
             kwargs["limit"] = scope.limit
         for info in hub.list_models(**kwargs):
-            yield model_row(info, crawler.snapshot_id)
+            if isinstance(info, ListingError):
+                errors.crawl_errors.append(crawler.error_row(info.model_id, "list", info.error))
+                continue
+            try:
+                yield model_row(info, crawler.snapshot_id)
+            except MODEL_ERRORS as exc:  # a listed record of an unexpected shape
+                errors.crawl_errors.append(crawler.error_row(str(getattr(info, "id", None) or "?"), "list", exc))
 
 
 def crawl(
@@ -447,94 +476,124 @@ def crawl(
     changes: str = "all",
     progress: Callable[[str, int], None] | None = None,
 ) -> CrawlResult:
-    """Crawl ``scope`` from ``endpoint`` into ``db`` as one new snapshot."""
+    """Crawl ``scope`` from ``endpoint`` into ``db`` as one new snapshot.
+
+    The snapshot ends ``complete`` (every model in scope stored), ``partial`` (some failed; the
+    result names them), ``failed`` (none stored, or the listing failed) or ``interrupted`` (Ctrl-C;
+    a run killed outright stays ``running`` until the next crawl marks it ``interrupted``). A store
+    that this call created and that holds no model afterwards is removed again.
+    """
     if changes not in CHANGE_MODES:
         raise HfauditError(f"--changes must be one of {', '.join(CHANGE_MODES)}, not {changes!r}", code=2)
     configure_client(timeout)
     before = STATS.as_dict()
     started = time.monotonic()
     counts = CrawlCounts()
-    with Store(db) as store:
-        snapshot_id = store.begin_snapshot(endpoint, asdict(scope), __version__)
-        hub = Hub(endpoint, token)
-        crawler = Crawler(hub, snapshot_id, changes)
-        pending = ModelBatch()
-        listed: dict[str, dict[str, Any]] = {}
-        status = "failed"
-        try:
+    created = not Path(db).exists()
+    status = "failed"
+    try:
+        with Store(db) as store:
+            snapshot_id = store.begin_snapshot(endpoint, asdict(scope), __version__)
+            hub = Hub(endpoint, token)
+            crawler = Crawler(hub, snapshot_id, changes)
+            pending = ModelBatch()
+            listed: dict[str, dict[str, Any]] = {}
             try:
-                rows = list(_listing(hub, scope, crawler, pending))
-            except HUB_ERRORS as exc:  # the listing itself failed: nothing to crawl
-                failure = classify(exc)
-                raise HfauditError(f"listing models at {endpoint} failed: {failure.error_type}: {failure.message}") from exc
-            for row in rows:
-                listed[row["model_id"]] = row
-            counts.models_listed = len(listed)
-            if progress:
-                progress("listed", len(listed))
-            state = store.crawl_state(listed)
-            todo = []
-            unchanged = ModelBatch()
-            for model_id, row in listed.items():
-                row.pop("_requested_id", None)
-                st = state.get(model_id)
-                if st and st["crawled_sha"] == row["sha"] and not st["has_error"] and st["status"] == "present":
-                    unchanged.models.append(row)
-                    unchanged.model_snapshots.append(crawler._seen(row, "unchanged"))
-                    counts.models_unchanged += 1
-                elif st and st["permanent_error"] and st["sha"] == row["sha"] and not token:
-                    # Gated, disabled or missing, and nothing moved: asking again would fail the
-                    # same way. Retried when the head moves or a token is given.
-                    unchanged.models.append(dict(row, crawled_sha=st["crawled_sha"]))
-                    unchanged.model_snapshots.append(crawler._seen(row, "failed"))
-                    counts.models_failed += 1
-                else:
-                    todo.append((row, st["crawled_sha"] if st else None))
-            if progress:
-                progress("unchanged", counts.models_unchanged)
-            store.write(unchanged, snapshot_id)
-            counts.models_failed += len(pending.crawl_errors)
-            _renames_and_gone(store, scope, listed, snapshot_id, counts, pending)
-
-            def work(item: tuple[dict[str, Any], str | None]) -> ModelBatch:
-                row, crawled_sha = item
-                seen_before = row["model_id"] in state
-                known = store_reads.known_commits(row["model_id"]) if seen_before else {}
-                files = store_reads.current_files(row["model_id"]) if crawled_sha else {}
-                return crawler.fetch(row, known, files, crawled_sha)
-
-            store_reads = _LockedReads(store)
-            last_flush = time.monotonic()
-            with cf.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-                for result in pool.map(work, todo):
-                    if result.model_snapshots[0]["status"] == "failed":
+                try:
+                    rows = list(_listing(hub, scope, crawler, pending))
+                except HUB_ERRORS as exc:  # the listing itself failed: nothing to crawl
+                    failure = classify(exc)
+                    raise HfauditError(
+                        f"listing models at {endpoint} failed: {failure.error_type}: {failure.message}", code=EXIT_NOTHING
+                    ) from exc
+                for row in rows:
+                    listed[row["model_id"]] = row
+                counts.models_listed = len(listed)
+                if progress:
+                    progress("listed", len(listed))
+                state = store.crawl_state(listed)
+                todo = []
+                unchanged = ModelBatch()
+                for model_id, row in listed.items():
+                    row.pop("_requested_id", None)
+                    st = state.get(model_id)
+                    if st and st["crawled_sha"] == row["sha"] and not st["has_error"] and st["status"] == "present":
+                        unchanged.models.append(row)
+                        unchanged.model_snapshots.append(crawler._seen(row, "unchanged"))
+                        counts.models_unchanged += 1
+                    elif st and st["permanent_error"] and st["sha"] == row["sha"] and not token:
+                        # Gated, disabled or missing, and nothing moved: asking again would fail the
+                        # same way. Retried when the head moves or a token is given.
+                        unchanged.models.append(dict(row, crawled_sha=st["crawled_sha"]))
+                        unchanged.model_snapshots.append(crawler._seen(row, "failed"))
                         counts.models_failed += 1
                     else:
-                        counts.models_crawled += 1
-                    counts.commits_added += len(result.commits)
-                    counts.file_changes_added += len(result.file_changes)
-                    pending.extend(result)
-                    if progress:
-                        progress("model", 1)
-                    # Flush every few seconds (or every batch_size models): a kill loses at most that.
-                    if len(pending) >= batch_size or time.monotonic() - last_flush > flush_seconds:
-                        store_reads.write(pending, snapshot_id)
-                        pending = ModelBatch()
-                        last_flush = time.monotonic()
-            store.write(pending, snapshot_id)
-            status = "complete"
-        finally:
-            requests = _delta(before, STATS.as_dict())
-            store.finish_snapshot(snapshot_id, status, asdict(counts), requests)
-            errors = [
-                dict(zip(["model_id", "stage", "error_type", "message"], r, strict=True))
-                for r in store.con.execute(
-                    "select model_id, stage, error_type, message from crawl_errors where snapshot_id = ? "
-                    "order by model_id, stage",
-                    [snapshot_id],
-                ).fetchall()
-            ]
-    return CrawlResult(snapshot_id, counts, requests, time.monotonic() - started, errors)
+                        todo.append((row, st["crawled_sha"] if st else None))
+                if progress:
+                    progress("unchanged", counts.models_unchanged)
+                store.write(unchanged, snapshot_id)
+                counts.models_failed += len(pending.crawl_errors)
+                _renames_and_gone(store, scope, listed, snapshot_id, counts, pending)
+
+                def work(item: tuple[dict[str, Any], str | None]) -> ModelBatch:
+                    row, crawled_sha = item
+                    seen_before = row["model_id"] in state
+                    known = store_reads.known_commits(row["model_id"]) if seen_before else {}
+                    files = store_reads.current_files(row["model_id"]) if crawled_sha else {}
+                    return crawler.fetch(row, known, files, crawled_sha)
+
+                store_reads = _LockedReads(store)
+                last_flush = time.monotonic()
+                with cf.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+                    for result in pool.map(work, todo):
+                        if result.model_snapshots[0]["status"] == "failed":
+                            counts.models_failed += 1
+                        else:
+                            counts.models_crawled += 1
+                        counts.commits_added += len(result.commits)
+                        counts.file_changes_added += len(result.file_changes)
+                        pending.extend(result)
+                        if progress:
+                            progress("model", 1)
+                        # Flush every few seconds (or every batch_size models): a kill loses at most that.
+                        if len(pending) >= batch_size or time.monotonic() - last_flush > flush_seconds:
+                            store_reads.write(pending, snapshot_id)
+                            pending = ModelBatch()
+                            last_flush = time.monotonic()
+                store.write(pending, snapshot_id)
+                stored = counts.models_crawled + counts.models_unchanged
+                if not stored and not counts.models_gone:
+                    status = "failed"  # nothing in scope could be stored (or the scope lists nothing)
+                else:
+                    status = "partial" if counts.models_failed else "complete"
+            except KeyboardInterrupt:
+                status = "interrupted"
+                raise
+            finally:
+                requests = _delta(before, STATS.as_dict())
+                store.finish_snapshot(snapshot_id, status, asdict(counts), requests)
+                # This snapshot's errors, and the open ones of models skipped as failing for good.
+                errors = [
+                    dict(zip(["model_id", "stage", "error_type", "message"], r, strict=True))
+                    for r in store.con.execute(
+                        "select model_id, stage, error_type, message from crawl_errors where snapshot_id = ? "
+                        "or (resolved_snapshot is null and error_type <> 'card_unparseable' and model_id in "
+                        "(select model_id from model_snapshots where snapshot_id = ? and status = 'failed')) "
+                        "order by model_id, stage",
+                        [snapshot_id, snapshot_id],
+                    ).fetchall()
+                ]
+    finally:
+        if status == "failed" and created:
+            _remove_store(Path(db))
+    return CrawlResult(snapshot_id, counts, requests, time.monotonic() - started, errors, status)
+
+
+def _remove_store(path: Path) -> None:
+    """A store this crawl created and filled with nothing: removed, so a failed crawl leaves no
+    empty database that a later command would take for a crawled one."""
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
 
 class _LockedReads:

@@ -31,7 +31,7 @@ create table if not exists snapshots (
     snapshot_id integer primary key,
     started_at timestamptz not null,
     finished_at timestamptz,
-    status varchar not null,            -- running | complete | failed
+    status varchar not null,            -- running | complete | partial | failed | interrupted
     endpoint varchar not null,
     scope json not null,
     models_listed integer,
@@ -277,6 +277,9 @@ class Store:
 
     # --------------------------------------------------------------------------------- snapshots
     def begin_snapshot(self, endpoint: str, scope: dict[str, Any], version: str) -> int:
+        """A new ``running`` snapshot. One still ``running`` was killed mid-run (a crawl holds the
+        store's write lock, so no other can be under way): it is marked ``interrupted`` first."""
+        self.con.execute("update snapshots set status = 'interrupted' where status = 'running'")
         row = self.con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchone()
         snapshot_id = int(row[0]) if row else 1
         self.con.execute(
