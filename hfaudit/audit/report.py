@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from hfaudit.errors import HfauditError
 from hfaudit.store import Store
 
 REPORT_SCHEMA_VERSION = 1
@@ -282,8 +283,17 @@ def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), mo
     return data
 
 
+# Snapshots that may be compared: finished ones. A running, interrupted or failed snapshot is never a base.
+COMPARABLE = ("complete", "partial")
+
+
 def _since_previous(q: _Q) -> dict[str, Any] | None:
-    snaps = [r[0] for r in q.con.execute("select snapshot_id from snapshots order by snapshot_id desc limit 2").fetchall()]
+    snaps = [
+        r[0]
+        for r in q.con.execute(
+            "select snapshot_id from snapshots where status in ('complete', 'partial') order by snapshot_id desc limit 2"
+        ).fetchall()
+    ]
     if len(snaps) < 2:
         return None
     new, old = snaps
@@ -336,17 +346,40 @@ def _family(q: _Q) -> dict[str, Any] | None:
     return {"root": root, "children": {k: sorted(v) for k, v in children.items()}}
 
 
+REPORT_FILES = ("report.md", "report.html", "report.json")
+
+
 def write_report(db: str | Path, out: str | Path, authors: Sequence[str] = (), models: Sequence[str] = ()) -> list[Path]:
-    """Write ``report.md``, ``report.html`` and ``report.json`` into ``out``; returns their paths."""
+    """Write ``report.md``, ``report.html`` and ``report.json`` into ``out``; returns their paths.
+
+    The three files are written into a temporary folder beside ``out`` and then renamed into place
+    one right after the other, so a kill while rendering leaves the previous report whole (never a new
+    ``report.md`` beside an old ``report.html``). ``out`` must be a folder or not exist yet.
+    """
+    import shutil
+    import tempfile
+
     from hfaudit.present.report.html import render_html
     from hfaudit.present.report.markdown import render_markdown
 
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise HfauditError(f"--out {folder} is a file, not a folder", code=2)
     with Store(db, read_only=True) as store:
         data = build_report(store.con, authors, models)
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / "report.md", folder / "report.html", folder / "report.json"]
-    paths[0].write_text(render_markdown(data), encoding="utf-8")
-    paths[1].write_text(render_html(data), encoding="utf-8")
-    paths[2].write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    return paths
+    texts = [render_markdown(data), render_html(data), json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
+    except OSError as exc:
+        raise HfauditError(f"cannot write the report into {folder}: {exc.strerror}", code=2) from exc
+    try:
+        for name, text in zip(REPORT_FILES, texts, strict=True):
+            (tmp / name).write_text(text, encoding="utf-8")
+        for name in REPORT_FILES:
+            (tmp / name).replace(folder / name)
+    except OSError as exc:
+        raise HfauditError(f"cannot write the report into {folder}: {exc.strerror}", code=2) from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [folder / name for name in REPORT_FILES]

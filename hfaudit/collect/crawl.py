@@ -464,6 +464,18 @@ def _listing(hub: Hub, scope: Scope, crawler: Crawler, errors: ModelBatch) -> It
                 errors.crawl_errors.append(crawler.error_row(str(getattr(info, "id", None) or "?"), "list", exc))
 
 
+def list_ids(endpoint: str, author: str, token: str | None = None, timeout: float = 30.0) -> list[str]:
+    """The ids of ``author``'s models, from the list endpoint alone (no history); ``HfauditError``
+    when the listing fails."""
+    configure_client(timeout)
+    hub = Hub(endpoint, token)
+    try:
+        return [info.model_id if isinstance(info, ListingError) else info.id for info in hub.list_models(author=author)]
+    except HUB_ERRORS as exc:
+        failure = classify(exc)
+        raise HfauditError(f"listing {author}'s models failed: {failure.error_type}: {failure.message}") from exc
+
+
 def crawl(
     db: str,
     endpoint: str,

@@ -1,0 +1,259 @@
+"""What a CI pipeline relies on (issue 16): exit codes and snapshot statuses, a malformed Hub record
+recorded instead of a crash, no traffic but to the endpoint, and a ``check`` that judges exactly the
+release it is asked about."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hfaudit.collect.crawl import Scope, crawl
+from hfaudit.fakehub.registry import write_models
+from hfaudit.fakehub.server import start_server
+from hfaudit.store import Store
+from tests import registry_builder as rb
+
+W = "acme/widget"
+
+
+def widget() -> dict[str, Any]:
+    """v1.0 → an old silent weight replacement (no tag before the next weight change, a default
+    title) → a documented retrain, v1.1 → a new tokenizer → v1.2 (an under-bump: minor declared,
+    major required) → a card fix → v1.2.1 (clean, the latest release)."""
+    card = "---\nlicense: mit\ndatasets:\n- acme/data\npipeline_tag: text-generation\n---\n# widget\n"
+    cfg = json.dumps({"model_type": "llama", "architectures": ["LlamaForCausalLM"]})
+    commits = [
+        rb.commit(W, 1, "Upload v1.0", [rb.weight("model.safetensors", 1), rb.text("README.md", card), rb.text("config.json", cfg)]),
+        rb.commit(W, 2, "Upload model.safetensors", [rb.weight("model.safetensors", 2, op="modify")]),
+        rb.commit(W, 3, "Retrain on twice the data for v1.1", [rb.weight("model.safetensors", 3, op="modify")]),
+        rb.commit(W, 4, "Add tokenizer", [rb.text("tokenizer.json", '{"model": {"type": "BPE"}}')]),
+        rb.commit(W, 5, "Release v1.2", [rb.text("README.md", card + "\nv1.2\n", op="modify")]),
+        rb.commit(W, 6, "Fix typo in card", [rb.text("README.md", card + "\nv1.2 (typo fixed)\n", op="modify")]),
+    ]
+    line = rb.model(W, commits, pipeline_tag="text-generation", library_name="transformers")
+    ids = [c["id"] for c in line["commits"]]
+    line["refs"] = {
+        "branches": {"main": ids[-1]},
+        "tags": {"v1.0": ids[1], "v1.1": ids[3], "v1.2": ids[5], "v1.2.1": ids[6]},
+    }
+    return line
+
+
+@pytest.fixture(scope="module")
+def widget_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("widget") / "registry.jsonl"
+    write_models(path, [widget()])
+    return path
+
+
+@pytest.fixture(scope="module")
+def widget_db(widget_registry: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hfaudit.audit.pipeline import analyse
+
+    db = tmp_path_factory.mktemp("widget-db") / "h.duckdb"
+    with start_server(widget_registry, port=0) as server:
+        result = crawl(str(db), server.url, Scope(), concurrency=2)
+    assert result.status == "complete", result.summary()
+    for _ in analyse(str(db)):
+        pass
+    return db
+
+
+def hfaudit(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hfaudit", *args], capture_output=True, text=True, timeout=180, input=stdin, env=env,
+    )
+
+
+def one_line(proc: subprocess.CompletedProcess[str]) -> str:
+    """The stderr of a failed command: exactly one line, no traceback."""
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+# ------------------------------------------------------------------------------- crawl statuses
+
+
+def test_a_crawl_whose_models_all_fail_exits_4_is_failed_and_leaves_no_store(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    proc = hfaudit("crawl", "--endpoint", "http://127.0.0.1:9", "--model", "a/b", "--db", str(db), "--quiet", "--timeout", "1")
+    assert proc.returncode == 4
+    line = one_line(proc)
+    assert "nothing crawled" in line and "a/b" in line and "network" in line
+    assert not db.exists() and not Path(str(db) + ".wal").exists()
+
+
+def test_a_failed_crawl_into_an_existing_store_is_recorded_failed_not_complete(widget_registry: Path, tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    with start_server(widget_registry, port=0) as server:
+        crawl(str(db), server.url, Scope())
+    result = crawl(str(db), "http://127.0.0.1:9", Scope(model_ids=("a/b",)), timeout=1)
+    assert result.status == "failed" and result.exit_code == 4
+    with Store(db, read_only=True) as store:
+        statuses = store.con.execute("select status from snapshots order by snapshot_id").fetchall()
+    assert statuses == [("complete",), ("failed",)]
+
+
+def test_some_failures_exit_3_partial_and_the_summary_names_them(tmp_path: Path) -> None:
+    registry = tmp_path / "registry.jsonl"
+    write_models(registry, rb.small_registry())  # gatekeeper/locked-model is gated
+    db = tmp_path / "h.duckdb"
+    with start_server(registry, port=0) as server:
+        proc = hfaudit("crawl", "--endpoint", server.url, "--db", str(db), "--quiet", "--no-analyse")
+    assert proc.returncode == 3, proc.stderr
+    assert "Status: partial." in proc.stdout and "gatekeeper/locked-model (gated" in proc.stdout
+    with Store(db, read_only=True) as store:
+        assert store.con.execute("select status from snapshots").fetchall() == [("partial",)]
+
+
+def test_a_snapshot_killed_mid_run_is_marked_interrupted_and_never_a_comparison_base(widget_registry: Path, tmp_path: Path) -> None:
+    from hfaudit.audit.pipeline import analyse
+    from hfaudit.audit.report import build_report
+
+    db = tmp_path / "h.duckdb"
+    with start_server(widget_registry, port=0) as server:
+        crawl(str(db), server.url, Scope())
+        with Store(db) as store:  # what a kill -9 leaves: a snapshot that never finished
+            killed = store.begin_snapshot(server.url, {}, "test")
+        crawl(str(db), server.url, Scope())
+    for _ in analyse(str(db)):
+        pass
+    with Store(db, read_only=True) as store:
+        rows = store.con.execute("select snapshot_id, status from snapshots order by snapshot_id").fetchall()
+        assert rows == [(1, "complete"), (killed, "interrupted"), (3, "complete")]
+        since = build_report(store.con)["since_previous"]
+    assert (since["previous_snapshot"], since["snapshot"]) == (1, 3)
+
+
+def test_a_malformed_commit_record_is_a_recorded_bad_response_not_a_crash(
+    widget_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hfaudit.fakehub import app as fake
+
+    original = fake.FakeHub._commits
+
+    def authors_null(self: Any, req: Any, model: Any, commit: str) -> Any:
+        response = original(self, req, model, commit)
+        data = json.loads(response.body)
+        data[0]["authors"] = None  # what the issue saw on the wire
+        return fake.json_response(response.status, data, [h for h in response.headers if h[0].lower() == "link"])
+
+    monkeypatch.setattr(fake.FakeHub, "_commits", authors_null)
+    db = tmp_path / "h.duckdb"
+    with start_server(widget_registry, port=0) as server:
+        result = crawl(str(db), server.url, Scope(model_ids=(W,)))
+    assert result.status == "failed" and result.exit_code == 4
+    assert [(e["model_id"], e["stage"], e["error_type"]) for e in result.errors] == [(W, "commits", "bad_response")]
+    assert "'authors'" in result.errors[0]["message"]
+
+
+# ------------------------------------------------------------------------- no traffic elsewhere
+
+
+class Guard:
+    """A socket guard: any connection to an address other than the endpoint's fails the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, port: int) -> None:
+        self.allowed = ("127.0.0.1", port)
+        self.refused: list[Any] = []
+        real_connect = socket.socket.connect
+        real_getaddrinfo = socket.getaddrinfo
+        guard = self
+
+        def connect(sock: socket.socket, address: Any) -> Any:
+            if sock.family in (socket.AF_INET, socket.AF_INET6) and tuple(address[:2]) != guard.allowed:
+                guard.refused.append(address)
+                raise OSError(f"socket guard: {address} is not the endpoint")
+            return real_connect(sock, address)
+
+        def getaddrinfo(host: Any, port_: Any, *args: Any, **kwargs: Any) -> Any:
+            if host not in ("127.0.0.1", "localhost"):
+                guard.refused.append((host, port_))
+                raise OSError(f"socket guard: name lookup of {host}")
+            return real_getaddrinfo(host, port_, *args, **kwargs)
+
+        monkeypatch.setattr(socket.socket, "connect", connect)
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_crawl_check_and_report_contact_only_the_endpoint(
+    widget_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huggingface_hub.utils import _detect_agent
+
+    from hfaudit.audit.check import check_model
+    from hfaudit.audit.pipeline import analyse
+    from hfaudit.audit.report import write_report
+
+    monkeypatch.setattr(_detect_agent, "_REGISTRY", None, raising=False)  # no cached harness list
+    monkeypatch.delenv("HF_HUB_DISABLE_TELEMETRY", raising=False)
+    monkeypatch.setenv("CLAUDECODE", "1")  # an agent environment: what made build_hf_headers call out
+    db = tmp_path / "h.duckdb"
+    with start_server(widget_registry, port=0) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        guard = Guard(monkeypatch, port)
+        result = crawl(str(db), server.url, Scope(), concurrency=2)
+        assert result.status == "complete", result.summary()
+        for _ in analyse(str(db)):
+            pass
+        checked = check_model(W, db=tmp_path / "none.duckdb", endpoint=server.url)
+        write_report(db, tmp_path / "report")
+    assert guard.refused == []
+    assert checked.exit_code == 0
+    assert (tmp_path / "report" / "report.md").exists()
+
+
+# --------------------------------------------------------------------------------------- check
+
+
+def test_check_judges_the_latest_release_an_old_silent_replacement_does_not_fail_it(widget_db: Path) -> None:
+    from hfaudit.audit.check import check_model
+
+    result = check_model(W, db=widget_db)
+    assert result.release["version"] == "v1.2.1"
+    assert result.exit_code == 0 and result.verdict == "compliant"
+    assert not [f for f in result.run.findings if f.audit_id in ("weights_replaced_silently", "under_bump")]
+    proc = hfaudit("check", W, "--db", str(widget_db))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("verdict:") == 1 and "verdict:   compliant" in proc.stdout
+    # --history lists the old findings, and they still do not change the verdict.
+    proc = hfaudit("check", W, "--db", str(widget_db), "--history")
+    assert proc.returncode == 0
+    assert "weights_replaced_silently" in proc.stdout and "under_bump" in proc.stdout
+
+
+def test_check_from_to_on_a_range_with_an_under_bump_exits_1_with_that_finding_only(widget_db: Path) -> None:
+    proc = hfaudit("check", W, "--db", str(widget_db), "--from", "v1.1", "--to", "v1.2", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [f["audit"] for f in doc["findings"]] == ["under_bump"]
+    assert doc["check"]["verdict"] == "violations" and doc["check"]["release"]["required_bump"] == "major"
+    text = hfaudit("check", W, "--db", str(widget_db), "--from", "v1.1", "--to", "v1.2")
+    assert text.returncode == 1 and text.stdout.count("verdict:") == 1 and "verdict:   violations" in text.stdout
+    # The range holding only the old silent replacement: that finding, nothing from later releases.
+    old = json.loads(hfaudit("check", W, "--db", str(widget_db), "--from", "v1.0", "--to", "v1.1", "--format", "json").stdout)
+    assert [f["audit"] for f in old["findings"]] == ["weights_replaced_silently"]
+
+
+def test_check_on_the_fly_fetches_series_siblings_before_judging_series_findings(tmp_path: Path) -> None:
+    from hfaudit.audit.check import check_model
+
+    lines = []
+    for n, name in enumerate(("acme/thing-v1", "acme/thing-v2")):
+        line = rb.model(name, [rb.commit(name, 1, "Upload", [rb.weight("model.safetensors", n), rb.text("README.md", "---\nlicense: mit\n---\n")])])
+        lines.append(line)
+    registry = tmp_path / "registry.jsonl"
+    write_models(registry, lines)
+    with start_server(registry, port=0) as server:
+        result = check_model("acme/thing-v2", db=tmp_path / "none.duckdb", endpoint=server.url)
+    assert "version_without_predecessor" not in {f.audit_id for f in result.run.findings}
+    assert "version_without_predecessor" not in result.unknown  # its predecessor v1 was fetched
+    assert result.exit_code == 0
