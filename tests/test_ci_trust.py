@@ -257,3 +257,33 @@ def test_check_on_the_fly_fetches_series_siblings_before_judging_series_findings
     assert "version_without_predecessor" not in {f.audit_id for f in result.run.findings}
     assert "version_without_predecessor" not in result.unknown  # its predecessor v1 was fetched
     assert result.exit_code == 0
+
+
+# -------------------------------------------------------------------------------------- report
+
+
+def test_the_reports_paper_mode_figures_equal_paper_releases_on_the_same_store(tmp_path: Path) -> None:
+    from hfaudit.audit.pipeline import analyse
+
+    registry = tmp_path / "registry.jsonl"
+    write_models(registry, [*rb.small_registry(), widget()])
+    db = tmp_path / "h.duckdb"
+    with start_server(registry, port=0) as server:
+        crawl(str(db), server.url, Scope())
+    for _ in analyse(str(db)):
+        pass
+    paper = hfaudit("paper", "releases", "--db", str(db), "--format", "json")
+    assert paper.returncode == 0, paper.stderr
+    store = json.loads(paper.stdout)["store"]
+    report = hfaudit("report", "--db", str(db), "--out", str(tmp_path / "r"))
+    assert report.returncode == 0, report.stderr
+    rows = {r["measure"]: r for r in json.loads((tmp_path / "r" / "report.json").read_text())["paper"]}
+    want = {
+        "Weight-file share of file changes (%)": store["weight_share"]["paper_share_pct"],
+        "Models with a card (%)": store["cards"]["paper_card_present_pct"],
+        "Models declaring training data (%)": store["cards"]["paper_datasets_declared_pct"],
+    }
+    assert {m: rows[m]["paper_mode"] for m in want} == want
+    assert all(v is not None for v in want.values())
+    # The files were moved into place from a temporary folder that is gone afterwards.
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["report.html", "report.json", "report.md"]

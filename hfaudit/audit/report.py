@@ -10,8 +10,9 @@ reported as missing, never guessed.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ class _Q:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, authors: Sequence[str], models: Sequence[str]):
         self.con = con
+        self.scoped = bool(authors or models)
         self.tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         con.execute("create or replace temp table _scope (model_id varchar)")
         where, params = ["status = 'present'"], []
@@ -82,7 +84,52 @@ def _pct(part: Any, whole: Any) -> float | None:
     return round(100.0 * float(part or 0) / float(whole), 2) if whole else None
 
 
+# The tables ``study_measures`` reads; a scoped report shadows each with a temporary view of its scope.
+_STUDY_TABLES = ("file_changes", "commits", "weight_changes", "transparency", "naming", "models", "model_files", "card_versions")
+
+
+@contextlib.contextmanager
+def _scoped_tables(q: _Q) -> Iterator[None]:
+    """Temporary views, one per table ``study_measures`` reads, holding only the report's scope.
+
+    Unqualified names resolve to the temporary schema first, so the one implementation that
+    ``hfaudit paper releases`` runs computes the report's paper-mode figures for the scope.
+    """
+    catalog = q.one("select current_database()")
+    made = []
+    try:
+        for table in _STUDY_TABLES:
+            if table in q.tables:
+                cols = {r[0] for r in q.con.execute(f"select column_name from information_schema.columns where table_name = '{table}'").fetchall()}
+                if "model_id" in cols:
+                    q.con.execute(
+                        f'create or replace temp view {table} as select * from "{catalog}".main.{table} '
+                        "where model_id in (select model_id from _scope)"
+                    )
+                    made.append(table)
+        yield
+    finally:
+        for table in made:
+            q.con.execute(f"drop view if exists temp.main.{table}")
+
+
+def _study(q: _Q) -> dict[str, Any] | None:
+    """``study_measures`` (what ``hfaudit paper releases`` prints) for the whole store, or the scope."""
+    from hfaudit.analyse.releases.measures import study_measures
+
+    if not q.has("weight_changes"):
+        return None
+    if not q.scoped:
+        return study_measures(q.con)
+    with _scoped_tables(q):
+        return study_measures(q.con)
+
+
 def _paper_section(q: _Q) -> list[dict[str, Any]]:
+    """The paper's figures beside the same measures on this store. The paper-mode weight, card and
+    dataset shares come from ``study_measures``, the one implementation ``hfaudit paper releases``
+    uses (so the two agree on the same store); unscoped, both cover every stored model."""
+    study = _study(q)
     n = q.one("select count(*) from _scope")
     rows: list[dict[str, Any]] = [
         {"measure": "Models analysed", "paper": PAPER["models"], "paper_mode": n, "hfaudit": n, "note": "every crawled model in scope"}
@@ -99,25 +146,10 @@ def _paper_section(q: _Q) -> list[dict[str, Any]]:
             {"measure": "Minor versions (-vN.M)", "paper": PAPER["minor_versions"], "paper_mode": groups.get("minor", 0),
              "hfaudit": schemes.get("minor", 0) + schemes.get("semver", 0), "note": "hfaudit adds N.M.P"},
         ]
-    fc = q.rows(
-        """
-        select count(*) as all_changes, count(*) filter (where category = 'weights') as weight_changes
-        from file_changes join _scope using (model_id)
-        """
-    )[0]
-    silent = None
-    if q.has("weight_changes"):
-        s = q.rows(
-            """
-            select count(*) filter (where change_kind <> 'initial') as changes,
-                   count(*) filter (where change_kind <> 'initial' and not coalesce(documented, false)) as silent
-            from weight_changes join _scope using (model_id)
-            """
-        )[0]
-        silent = _pct(s["silent"], s["changes"])
+    share = (study or {}).get("weight_share", {})
     rows.append(
         {"measure": "Weight-file share of file changes (%)", "paper": PAPER["weight_change_share"],
-         "paper_mode": _pct(fc["weight_changes"], fc["all_changes"]), "hfaudit": silent,
+         "paper_mode": share.get("paper_share_pct"), "hfaudit": share.get("silent_share_pct"),
          "note": "hfaudit: share of weight changes after the first upload that no signal documents"}
     )
     bases = q.one("select count(distinct config_model_type) from models join _scope using (model_id)")
@@ -126,38 +158,12 @@ def _paper_section(q: _Q) -> list[dict[str, Any]]:
         declared_roots = q.one("select count(distinct root_id) from model_lineage join _scope using (model_id)")
     rows.append({"measure": "Base architectures", "paper": PAPER["base_architectures"], "paper_mode": bases,
                  "hfaudit": declared_roots, "note": "paper: config.model_type; hfaudit: distinct lineage roots"})
-    card = q.rows(
-        """
-        with s as (
-            select m.model_id,
-                   exists (select 1 from model_files f where f.model_id = m.model_id and f.path = 'README.md') as has_card,
-                   coalesce(json_array_length(json_extract(m.card_data, '$.datasets')), 0) > 0
-                     or json_extract_string(m.card_data, '$.datasets') is not null and json_type(json_extract(m.card_data, '$.datasets')) = 'VARCHAR' as has_data
-            from models as m join _scope using (model_id)
-        )
-        select count(*) as n, count(*) filter (where has_card) as cards, count(*) filter (where has_data) as data from s
-        """
-    )[0]
-    own_card = own_data = None
-    if q.has("transparency"):
-        t = q.rows(
-            """
-            with latest as (
-                select * from transparency join _scope using (model_id)
-                qualify row_number() over (partition by model_id order by snapshot_id desc) = 1
-            )
-            select count(*) as n,
-                   count(*) filter (where card_present and card_state not in ('none', 'empty', 'template')) as real_cards,
-                   count(*) filter (where datasets_declared) as data
-            from latest
-            """
-        )[0]
-        own_card, own_data = _pct(t["real_cards"], t["n"]), _pct(t["data"], t["n"])
+    cards = (study or {}).get("cards", {})
     rows += [
-        {"measure": "Models with a card (%)", "paper": PAPER["card_share"], "paper_mode": _pct(card["cards"], card["n"]),
-         "hfaudit": own_card, "note": "hfaudit does not count empty or template cards"},
-        {"measure": "Models declaring training data (%)", "paper": PAPER["dataset_share"], "paper_mode": _pct(card["data"], card["n"]),
-         "hfaudit": own_data, "note": "card metadata datasets"},
+        {"measure": "Models with a card (%)", "paper": PAPER["card_share"], "paper_mode": cards.get("paper_card_present_pct"),
+         "hfaudit": cards.get("hfaudit_card_filled_pct"), "note": "hfaudit does not count empty or template cards"},
+        {"measure": "Models declaring training data (%)", "paper": PAPER["dataset_share"], "paper_mode": cards.get("paper_datasets_declared_pct"),
+         "hfaudit": cards.get("hfaudit_datasets_declared_or_mentioned_pct"), "note": "paper: card metadata datasets; hfaudit: declared or mentioned"},
     ]
     if q.has("naming", "version_series"):
         pred = q.rows(
