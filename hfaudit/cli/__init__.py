@@ -67,10 +67,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_ERROR)
     except cx.UsageError as exc:  # a framework usage error: one line instead of a box
         where = exc.ctx.command_path if exc.ctx is not None else "hfaudit"
-        _fail(f"{where}: {exc.format_message()} (see '{where} --help')", EXIT_ERROR)
+        command = where.removeprefix("hfaudit").strip()
+        _fail(f"{command + ': ' if command else ''}{exc.format_message()} (see '{where} --help')", EXIT_ERROR)
     except cx.ClickException as exc:
         _fail(exc.format_message(), exc.exit_code or EXIT_ERROR)
-    except (KeyboardInterrupt, cx.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         print("hfaudit: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:  # the reader went away (| head): nothing left to say

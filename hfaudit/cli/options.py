@@ -166,7 +166,12 @@ def read_ids(path: Path, column: str | None) -> list[str]:
     """Model ids from a one-id-a-line file, or from ``column`` of a CSV file."""
     if not path.is_file():
         raise HfauditError(f"input file not found: {path}", code=2)
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise HfauditError(f"{path} is not UTF-8 text (byte {exc.start}): give one model id a line, UTF-8", code=2) from exc
+    except OSError as exc:
+        raise HfauditError(f"cannot read {path}: {exc.strerror}", code=2) from exc
     if column is None:
         first = text.splitlines()[0] if text else ""
         if "," in first and "/" not in first.split(",")[0]:
