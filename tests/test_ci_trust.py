@@ -287,3 +287,73 @@ def test_the_reports_paper_mode_figures_equal_paper_releases_on_the_same_store(t
     assert all(v is not None for v in want.values())
     # The files were moved into place from a temporary folder that is gone afterwards.
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["report.html", "report.json", "report.md"]
+
+
+# ------------------------------------------------------------------------------- bounded input
+
+BOMB = (
+    "---\na: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n---\n# bomb\n"
+)
+
+
+def test_a_huge_card_is_stored_cut_and_recorded_and_an_alias_bomb_is_refused(tmp_path: Path) -> None:
+    from hfaudit.audit.pipeline import analyse
+    from hfaudit.cards import CARD_MAX_BYTES
+
+    big = "---\nlicense: mit\ndatasets:\n- acme/data\n---\n# big\n" + "lorem ipsum é " * 110_000  # about 1.5 MB
+    lines = [
+        rb.model("acme/big-card", [rb.commit("acme/big-card", 1, "Upload", [rb.weight("model.safetensors", 1), rb.text("README.md", big)])]),
+        rb.model("acme/bomb", [rb.commit("acme/bomb", 1, "Upload", [rb.weight("model.safetensors", 1), rb.text("README.md", BOMB)])]),
+    ]
+    assert len(BOMB.encode()) < 250
+    registry = tmp_path / "registry.jsonl"
+    write_models(registry, lines)
+    db = tmp_path / "h.duckdb"
+    with start_server(registry, port=0) as server:
+        result = crawl(str(db), server.url, Scope())
+    assert result.status == "complete"
+    for _ in analyse(str(db)):
+        pass
+    with Store(db, read_only=True) as store:
+        con = store.con
+        content, meta = con.execute("select content, front_matter from card_versions where model_id = 'acme/big-card'").fetchone()
+        assert len(content.encode()) <= CARD_MAX_BYTES and len(content.encode()) > CARD_MAX_BYTES - 4
+        assert json.loads(meta) == {"license": "mit", "datasets": ["acme/data"]}
+        errors = dict(con.execute("select model_id, error_type from crawl_errors").fetchall())
+        assert errors == {"acme/big-card": "card_truncated", "acme/bomb": "card_refused"}
+        assert con.execute("select count(*) from audit_findings where audit_id = 'card_missing_or_template' and model_id = 'acme/big-card'").fetchone()[0] == 0
+        bomb = con.execute("select front_matter, card_error from card_versions where model_id = 'acme/bomb'").fetchone()
+        assert bomb[0] is None and "refused" in bomb[1]
+        # Nothing the bomb holds is stored expanded anywhere.
+        biggest = con.execute("select max(length(coalesce(cast(card_data as varchar), ''))) from models").fetchone()[0]
+        assert biggest < 10_000
+
+
+# -------------------------------------------------------------------------------------- scores
+
+
+def test_scores_leave_unchecked_models_out_and_use_the_whole_range(tmp_path: Path) -> None:
+    from hfaudit.audit.pipeline import analyse
+    from hfaudit.audit.scores import score_of
+
+    # The worked example of docs/report.md.
+    assert [score_of(0), score_of(5), score_of(6.2), score_of(820), score_of(1180)] == [10.0, 6.67, 6.17, 0.12, 0.08]
+    registry = tmp_path / "registry.jsonl"
+    write_models(registry, rb.small_registry())
+    db = tmp_path / "h.duckdb"
+    with start_server(registry, port=0) as server:
+        crawl(str(db), server.url, Scope())
+    for _ in analyse(str(db)):
+        pass
+    with Store(db, read_only=True) as store:
+        con = store.con
+        locked = con.execute("select score, reason from compliance_scores where model_id = 'gatekeeper/locked-model'").fetchone()
+        assert locked == (None, "not checked: gated")
+        owner = con.execute("select models, not_checked, score from owner_scores where owner = 'gatekeeper'").fetchone()
+        assert owner == (0, 1, None)
+        scores = dict(con.execute("select model_id, score from compliance_scores where score is not null").fetchall())
+        findings = dict(con.execute("select model_id, count(*) from audit_findings group by 1").fetchall())
+    # More findings never score higher, and a model with findings scores below 10.
+    assert all(scores[m] < 10 for m in findings if m in scores)
+    assert all(v == 10.0 for m, v in scores.items() if m not in findings)

@@ -344,7 +344,7 @@ def _crawled(model_id: str, endpoint: str, token: str | None) -> Iterator[tuple[
         with Store(db, read_only=True) as store:
             got = store.con.execute("select count(*) from commits where model_id = ?", [model_id]).fetchone()
             err = store.con.execute(
-                "select error_type, message from crawl_errors where model_id = ? and error_type <> 'card_unparseable' order by occurred_at desc limit 1",
+                "select error_type, message from crawl_errors where model_id = ? and stage <> 'card' order by occurred_at desc limit 1",
                 [model_id],
             ).fetchone()
             canonical = store.con.execute("select model_id from models where status = 'present' limit 1").fetchone()

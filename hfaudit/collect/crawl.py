@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hfaudit import __version__
-from hfaudit.cards import as_list, parse_card
+from hfaudit.cards import CARD_MAX_BYTES, as_list, cut_card, parse_card
 from hfaudit.collect.hub import HUB_ERRORS, STATS, Hub, ListingError, classify, configure_client
 from hfaudit.errors import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, HfauditError
 from hfaudit.files import MATTERING, category, content_tracked
@@ -84,7 +84,7 @@ class CrawlResult:
         """The failed models with their first reason, ``SHOWN_FAILURES`` of them then "+N more"."""
         first: dict[str, str] = {}
         for e in self.errors:
-            if e["error_type"] != "card_unparseable":
+            if e["stage"] != "card":
                 first.setdefault(e["model_id"], f"{e['error_type']}: {e['message']}"[:120])
         shown = [f"{m} ({why})" for m, why in list(first.items())[:SHOWN_FAILURES]]
         more = len(first) - len(shown)
@@ -295,15 +295,20 @@ class Crawler:
         batch.resolved_errors.append(model_id)
         # Card errors are data about the model, recorded after the open errors were resolved.
         for card in batch.card_versions:
+            notes = []
             if card["card_error"]:
+                notes.append(("card_refused" if card.get("_refused") else "card_unparseable", card["card_error"]))
+            if card.get("_full_bytes"):
+                notes.append(("card_truncated", f"README.md is {card['_full_bytes']:,} bytes: stored the first {CARD_MAX_BYTES:,}"))
+            for error_type, message in notes:
                 batch.crawl_errors.append(
                     {
                         "snapshot_id": self.snapshot_id,
                         "model_id": model_id,
                         "stage": "card",
-                        "error_type": "card_unparseable",
+                        "error_type": error_type,
                         "status_code": None,
-                        "message": f"{card['commit_id'][:12]}: {card['card_error']}",
+                        "message": f"{card['commit_id'][:12]}: {message}",
                         "occurred_at": _now(),
                         "resolved_snapshot": None,
                     }
@@ -402,15 +407,18 @@ class Crawler:
 
     def _content(self, batch: ModelBatch, model_id: str, commit: Any, path: str, text: str) -> None:
         if path == "README.md":
-            card = parse_card(text)
+            card = parse_card(text)  # the whole card: its metadata comes first and is bounded itself
+            stored, full_bytes = cut_card(text)
             batch.card_versions.append(
                 {
                     "model_id": model_id,
                     "commit_id": commit.commit_id,
                     "committed_at": commit.created_at,
-                    "content": text,
+                    "content": stored,
                     "front_matter": _json(card.data),
                     "card_error": card.error,
+                    "_refused": card.refused,  # not a column: what the crawl error records
+                    "_full_bytes": full_bytes,
                 }
             )
         else:
@@ -589,7 +597,7 @@ def crawl(
                     dict(zip(["model_id", "stage", "error_type", "message"], r, strict=True))
                     for r in store.con.execute(
                         "select model_id, stage, error_type, message from crawl_errors where snapshot_id = ? "
-                        "or (resolved_snapshot is null and error_type <> 'card_unparseable' and model_id in "
+                        "or (resolved_snapshot is null and stage <> 'card' and model_id in "
                         "(select model_id from model_snapshots where snapshot_id = ? and status = 'failed')) "
                         "order by model_id, stage",
                         [snapshot_id, snapshot_id],

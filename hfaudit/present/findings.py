@@ -144,7 +144,7 @@ def to_table(run: AuditRun, limit: int | None = None) -> str:
     audit, model and location, every id in full; at most ``limit`` of them, then "+N more"."""
     from collections import Counter
 
-    from hfaudit.present.table import render_rows  # noqa: I001
+    from hfaudit.present.table import render_rows
 
     rank = {"error": 0, "warn": 1, "info": 2}
     if not run.findings:

@@ -154,7 +154,7 @@ create table if not exists crawl_errors (
     snapshot_id integer not null,
     model_id varchar not null,
     stage varchar not null,             -- list | info | commits | tree | refs | content | card
-    error_type varchar not null,        -- gated | private | disabled | not_found | rate_limited | server_error | timeout | network | card_unparseable | ...
+    error_type varchar not null,        -- gated | private | disabled | not_found | rate_limited | server_error | timeout | network | card_unparseable | card_refused | card_truncated | bad_response | invalid_id | ...
     status_code integer,
     message varchar,
     occurred_at timestamptz,
@@ -327,7 +327,7 @@ class Store:
                     select model_id,
                            bool_and(error_type in ('gated', 'disabled', 'not_found', 'unauthorized')) as permanent
                     from crawl_errors
-                    where resolved_snapshot is null and error_type <> 'card_unparseable'
+                    where resolved_snapshot is null and stage <> 'card'
                     group by model_id
                 )
                 select m.model_id, m.crawled_sha, m.status, m.object_id, (e.model_id is not null) as has_error,
