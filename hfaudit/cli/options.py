@@ -176,9 +176,13 @@ def read_ids(path: Path, column: str | None) -> list[str]:
         first = text.splitlines()[0] if text else ""
         if "," in first and "/" not in first.split(",")[0]:
             raise HfauditError(f"{path} looks like a CSV file: name the id column with --column", code=2)
-        return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or column not in reader.fieldnames:
-        have = ", ".join(reader.fieldnames or [])
-        raise HfauditError(f"column {column!r} not in {path} (columns: {have})", code=2)
-    return [row[column].strip() for row in reader if row[column] and row[column].strip()]
+        ids = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        if reader.fieldnames is None or column not in reader.fieldnames:
+            have = ", ".join(reader.fieldnames or [])
+            raise HfauditError(f"column {column!r} not in {path} (columns: {have})", code=2)
+        ids = [row[column].strip() for row in reader if row[column] and row[column].strip()]
+    if not ids:
+        raise HfauditError(f"{path} holds no model ids", code=2)
+    return ids
