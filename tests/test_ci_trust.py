@@ -357,3 +357,46 @@ def test_scores_leave_unchecked_models_out_and_use_the_whole_range(tmp_path: Pat
     # More findings never score higher, and a model with findings scores below 10.
     assert all(scores[m] < 10 for m in findings if m in scores)
     assert all(v == 10.0 for m, v in scores.items() if m not in findings)
+
+
+def test_the_lineage_tree_marks_a_node_already_shown_only_after_showing_it() -> None:
+    import io
+
+    from rich.console import Console
+
+    from hfaudit.analyse.lineage.export import LineageView, render_tree
+
+    # base → a, b; a → shared; b → shared: "shared" is printed under a, then marked under b.
+    edges = [
+        {"parent_id": p, "child_id": c, "relation": "finetune"}
+        for p, c in (("base", "a"), ("base", "b"), ("a", "shared"), ("b", "shared"))
+    ]
+    view = LineageView("base", {n: {"model_id": n} for n in ("base", "a", "b", "shared")}, edges)
+    buffer = io.StringIO()
+    Console(file=buffer, width=200, no_color=True).print(render_tree(view))
+    lines = buffer.getvalue().splitlines()
+    shown = next(i for i, line in enumerate(lines) if "shared" in line and "already" not in line)
+    marked = next(i for i, line in enumerate(lines) if "shared" in line and "already shown" in line)
+    assert shown < marked
+
+
+def test_the_largest_family_is_chosen_by_descendants_and_its_tree_says_how_much_it_shows(tmp_path: Path) -> None:
+    import duckdb
+
+    from hfaudit.audit.report import _Q, FAMILY_TREE_NODES, _family
+    from hfaudit.present.report import charts
+
+    con = duckdb.connect()
+    con.execute("create table models (model_id varchar, author varchar, status varchar, card_base_models varchar[])")
+    rows = [("a-small/root", None)] + [(f"a-small/kid{i}", ["a-small/root"]) for i in range(3)]
+    rows += [("z-big/root", None)] + [(f"z-big/kid{i:02d}", ["z-big/root"]) for i in range(30)]
+    rows += [(f"z-big/grand{i:02d}", [f"z-big/kid{i:02d}"]) for i in range(20)]
+    con.executemany("insert into models values (?, split_part(?, '/', 1), 'present', ?)", [(m, m, b) for m, b in rows])
+    fam = _family(_Q(con, (), ()))
+    assert fam is not None and fam["root"] == "z-big/root"
+    assert fam["descendants"] == 50 and fam["shown"] == FAMILY_TREE_NODES - 1 and fam["more"] == 50 - fam["shown"]
+    assert all(k.startswith("z-big/") for k in fam["children"])  # only the chosen family
+    svg = charts.tree(fam["root"], fam["children"], "t", hidden=fam["hidden_children"])
+    hidden = sum(fam["hidden_children"].values())
+    assert hidden == fam["more"] and f"+{fam['hidden_children'][next(iter(fam['hidden_children']))]} more" in svg
+    assert "root" in svg and "direct derivatives" in svg  # the legend

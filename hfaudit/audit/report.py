@@ -206,6 +206,7 @@ def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), mo
     data["paper"] = _paper_section(q)
     if q.has("naming"):
         data["conventions"] = q.rows("select convention, count(*) as models from naming join _scope using (model_id) group by 1 order by 2 desc, 1 limit 12")
+        data["conventions_more"] = max(0, (q.one("select count(distinct convention) from naming join _scope using (model_id)") or 0) - len(data["conventions"]))
         data["version_schemes"] = q.rows("select coalesce(version_scheme, 'none') as scheme, count(*) as models from naming join _scope using (model_id) group by 1 order by 2 desc, 1")
         data["variants"] = q.rows("select coalesce(paper_variant, 'none') as variant, count(*) as models from naming join _scope using (model_id) group by 1 order by 2 desc, 1")
     if q.has("weight_changes"):
@@ -228,6 +229,9 @@ def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), mo
     )
     data["base_families"] = q.rows(
         "select coalesce(config_model_type, 'unknown') as model_type, count(*) as models from models join _scope using (model_id) group by 1 order by 2 desc, 1 limit 12"
+    )
+    data["base_families_more"] = max(
+        0, (q.one("select count(distinct coalesce(config_model_type, 'unknown')) from models join _scope using (model_id)") or 0) - len(data["base_families"])
     )
     if q.has("lineage_edges"):
         data["relations"] = q.rows(
@@ -263,26 +267,35 @@ def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), mo
             select o.owner, o.models, o.score, o.findings
             from owner_scores as o
             where o.owner in (select distinct split_part(model_id, '/', 1) from _scope)
-            order by o.score, o.findings desc, o.owner limit 25
+            order by o.score nulls last, o.findings desc, o.owner limit 25
             """
+        )
+        data["owners_more"] = max(
+            0, (q.one("select count(*) from owner_scores where owner in (select distinct split_part(model_id, '/', 1) from _scope)") or 0) - len(data["owners"])
         )
         data["scores"] = [r["score"] for r in q.rows("select score from compliance_scores join _scope using (model_id) where score is not null order by score")]
         worst = q.rows(
             """
-            select s.model_id, s.score, s.findings
+            select s.model_id, s.score, s.findings, s.reason
             from compliance_scores as s join _scope using (model_id)
-            order by s.score, s.findings desc, s.model_id limit 25
+            order by s.score nulls last, s.findings desc, s.model_id limit 25
             """
         )
+        data["models_more"] = max(0, (q.one("select count(*) from compliance_scores join _scope using (model_id)") or 0) - len(worst))
         for m in worst:
             m["findings_list"] = q.rows(
                 "select audit_id, severity, message from audit_findings where model_id = ? order by case severity when 'error' then 0 when 'warn' then 1 else 2 end, audit_id, location limit 5",
                 [m["model_id"]],
             )
+            m["findings_more"] = max(0, int(m["findings"] or 0) - len(m["findings_list"]))
             m["checks"] = q.rows("select check_name, outcome, score from compliance_checks where model_id = ? order by check_name", [m["model_id"]])
-            m["card_excerpt"] = q.one(
-                "select left(content, 400) from card_versions where model_id = ? order by committed_at desc limit 1", [m["model_id"]]
+            card = q.rows(
+                "select left(content, 400) as excerpt, length(content) - least(length(content), 400) as more "
+                "from card_versions where model_id = ? order by committed_at desc limit 1",
+                [m["model_id"]],
             )
+            m["card_excerpt"] = card[0]["excerpt"] if card else None
+            m["card_excerpt_more"] = card[0]["more"] if card else 0
         data["models"] = worst
     data["since_previous"] = _since_previous(q)
     data["family"] = _family(q)
@@ -321,8 +334,16 @@ def _since_previous(q: _Q) -> dict[str, Any] | None:
     return row
 
 
+FAMILY_TREE_NODES = 40  # nodes the family tree draws, breadth first; the rest are counted as "+N more"
+
+
 def _family(q: _Q) -> dict[str, Any] | None:
-    """The largest family in scope as parent → children (from lineage edges, else card base models)."""
+    """The largest family in scope: the root with the most descendants, and only that family's edges.
+
+    The root is ``model_lineage.root_id`` (the top of each model's primary-parent chain) when the
+    lineage analyser ran, else a model no declared edge points to; the family is every model
+    reachable from it by lineage edges (card, tag, Hub API), counted once.
+    """
     if q.has("lineage_edges"):
         edges = q.con.execute(
             "select distinct parent_id, child_id from lineage_edges where source in ('card', 'tag', 'hub_api') order by 1, 2"
@@ -332,24 +353,61 @@ def _family(q: _Q) -> dict[str, Any] | None:
             "select distinct unnest(card_base_models) as parent_id, model_id from models where card_base_models is not null order by 1, 2"
         ).fetchall()
     children: dict[str, list[str]] = {}
-    parents: set[str] = set()
     for p, c in edges:
-        children.setdefault(p, []).append(c)
-        parents.add(c)
-    in_scope = {r[0] for r in q.con.execute("select model_id from _scope").fetchall()}
-    roots = [p for p in children if p not in parents]
-
-    def size(n: str, seen: set[str]) -> int:
-        if n in seen:
-            return 0
-        seen.add(n)
-        return 1 + sum(size(c, seen) for c in children.get(n, []))
-
-    scored = [(size(r, set()), r) for r in roots if r in in_scope or any(c in in_scope for c in children[r])]
-    if not scored:
+        if p != c:
+            children.setdefault(p, []).append(c)
+    if not children:
         return None
-    _, root = max(scored)
-    return {"root": root, "children": {k: sorted(v) for k, v in children.items()}}
+    in_scope = {r[0] for r in q.con.execute("select model_id from _scope").fetchall()}
+    if q.has("model_lineage"):
+        roots = [r[0] for r in q.con.execute("select distinct root_id from model_lineage where root_id is not null").fetchall()]
+    else:
+        has_parent = {c for cs in children.values() for c in cs}
+        roots = [p for p in children if p not in has_parent]
+
+    def family(root: str) -> list[tuple[str, int]]:
+        """(node, depth) breadth first from ``root``, each node once."""
+        order, seen, frontier = [(root, 0)], {root}, [root]
+        depth = 0
+        while frontier:
+            depth += 1
+            nxt = []
+            for node in frontier:
+                for child in sorted(children.get(node, ())):
+                    if child not in seen:
+                        seen.add(child)
+                        order.append((child, depth))
+                        nxt.append(child)
+            frontier = nxt
+        return order
+
+    best: tuple[int, str] | None = None
+    for root in sorted(set(roots)):
+        if root not in children:
+            continue
+        members = family(root)
+        if not any(m in in_scope for m, _ in members):
+            continue
+        key = (len(members) - 1, root)
+        if best is None or key[0] > best[0]:
+            best = key
+    if best is None:
+        return None
+    descendants, root = best
+    members = family(root)
+    shown = members[: FAMILY_TREE_NODES]
+    shown_ids = {m for m, _ in shown}
+    kids = {m: sorted(c for c in children.get(m, ()) if c in shown_ids) for m, _ in shown}
+    hidden = {m: sum(1 for c in children.get(m, ()) if c not in shown_ids) for m, _ in shown}
+    return {
+        "root": root,
+        "descendants": descendants,
+        "depth": max(d for _, d in members),
+        "shown": len(shown) - 1,
+        "more": descendants - (len(shown) - 1),
+        "children": {m: c for m, c in kids.items() if c},
+        "hidden_children": {m: n for m, n in hidden.items() if n},
+    }
 
 
 REPORT_FILES = ("report.md", "report.html", "report.json")
