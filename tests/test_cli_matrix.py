@@ -20,8 +20,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("matrix")
     db = root / "h.duckdb"
-    with Store(db):
-        pass  # an empty, valid store
+    with Store(db) as store:  # a valid store holding one model and nothing else
+        store.con.execute("insert into models (model_id, author, status) values ('acme/a', 'acme', 'present')")
+    with Store(root / "empty.duckdb"):
+        pass
     (root / "bad.txt").write_bytes(BAD_UTF8)
     (root / "empty.txt").write_text("", encoding="utf-8")
     (root / "afile").write_text("x", encoding="utf-8")
@@ -33,7 +35,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         '{"id":"a/b","commits":[{"id":"c1","date":"2024-01-01T00:00:00Z","parents":["nope"]}]}\n', encoding="utf-8"
     )
     (root / "token").write_text("", encoding="utf-8")
-    return {"root": root, "db": db, "bad": root / "bad.txt", "empty": root / "empty.txt", "file": root / "afile",
+    return {"root": root, "db": db, "emptydb": root / "empty.duckdb", "bad": root / "bad.txt", "empty": root / "empty.txt", "file": root / "afile",
             "surrogate": root / "surrogate.jsonl", "parents": root / "parents.jsonl", "token": root / "token"}
 
 
@@ -53,6 +55,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("crawl", ["--models-file", "{bad}", "--db", "{root}/c.duckdb"]),
     ("crawl", ["--models-file", "{root}/missing.txt", "--db", "{root}/c.duckdb"]),
     ("crawl", ["--changes", "some", "--model", "a/b", "--db", "{root}/c.duckdb"]),
+    ("crawl", ["--models-file", "{empty}", "--db", "{root}/c.duckdb"]),
     ("analyse", ["--db", "{root}/missing.duckdb"]),
     ("analyse", ["--db", "{file}"]),
     ("names", ["--input", "{bad}"]),
@@ -71,6 +74,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("audit", ["--db", "{db}", "--select", "no_such_audit"]),
     ("audit", ["--db", "{db}", "--fail-on", "fatal"]),
     ("audit", ["--db", "{db}", "--limit", "-1"]),
+    ("audit", ["--db", "{emptydb}"]),
     ("check", []),
     ("check", ["../evil", "--db", "{db}"]),
     ("check", ["acme/none", "--db", "{db}", "--endpoint", "http://127.0.0.1:9"]),
@@ -79,6 +83,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("report", ["--db", "{db}", "--out", "{file}"]),
     ("report", ["--db", "{db}", "--out", "{file}/sub"]),
     ("report", ["--db", "{root}/missing.duckdb", "--out", "{root}/r"]),
+    ("report", ["--db", "{db}", "--author", "nobody", "--out", "{root}/r"]),
+    ("report", ["--db", "{emptydb}", "--out", "{root}/r"]),
     ("sql", ["", "--db", "{db}"]),
     ("sql", ["   ", "--db", "{db}"]),
     ("sql", ["select nope", "--db", "{db}"]),

@@ -431,6 +431,9 @@ def write_report(db: str | Path, out: str | Path, authors: Sequence[str] = (), m
         raise HfauditError(f"--out {folder} is a file, not a folder", code=2)
     with Store(db, read_only=True) as store:
         data = build_report(store.con, authors, models)
+    if not data["totals"]["models"]:
+        scope = " ".join([*(f"--author {a}" for a in authors), *(f"--model {m}" for m in models)])
+        raise HfauditError(f"the scope ({scope}) holds no models in {db}" if scope else f"{db} holds no models: run 'hfaudit crawl' first", code=2)
     texts = [render_markdown(data), render_html(data), json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"]
     try:
         folder.mkdir(parents=True, exist_ok=True)

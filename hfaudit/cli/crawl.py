@@ -59,6 +59,8 @@ def crawl_command(
             raise HfauditError(f"cannot read --models-file {models_file}: {exc.strerror}", code=2) from exc
         except UnicodeDecodeError as exc:
             raise HfauditError(f"--models-file {models_file} is not UTF-8 text (byte {exc.start})", code=2) from exc
+        if not ids:
+            raise HfauditError(f"--models-file {models_file} holds no model ids (an empty scope would crawl every model)", code=2)
     for mid in ids:
         check_model_id(mid)
     scope = Scope(
