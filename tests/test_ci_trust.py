@@ -400,3 +400,25 @@ def test_the_largest_family_is_chosen_by_descendants_and_its_tree_says_how_much_
     hidden = sum(fam["hidden_children"].values())
     assert hidden == fam["more"] and f"+{fam['hidden_children'][next(iter(fam['hidden_children']))]} more" in svg
     assert "root" in svg and "direct derivatives" in svg  # the legend
+
+
+def test_a_listed_id_that_is_not_an_id_is_recorded_and_never_requested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hfaudit.fakehub import app as fake
+
+    seen: list[str] = []
+    original = fake.FakeHub.handle
+
+    def record(self: Any, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(path)
+        return original(self, method, path, *args, **kwargs)
+
+    monkeypatch.setattr(fake.FakeHub, "handle", record)
+    evil = rb.model("../evil", [rb.commit("../evil", 1, "x", [rb.weight("model.safetensors", 1)])])
+    registry = tmp_path / "registry.jsonl"
+    write_models(registry, [widget(), evil])
+    with start_server(registry, port=0) as server:
+        result = crawl(str(tmp_path / "h.duckdb"), server.url, Scope())
+    assert result.status == "partial" and result.exit_code == 3
+    assert [(e["model_id"], e["error_type"]) for e in result.errors] == [("../evil", "invalid_id")]
+    assert any(p.startswith("/api/models/acme/widget/commits") for p in seen)
+    assert not [p for p in seen if "evil" in p]
