@@ -121,6 +121,7 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("hfaudit: error: "), err
     assert "Traceback" not in err
+    assert "internal error" not in err  # handled as bad input, not caught as a bug
     assert "secret" not in err  # credentials in --endpoint are never echoed
 
 

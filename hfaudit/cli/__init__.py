@@ -6,6 +6,7 @@ expected failures) into one line on stderr and a non-zero exit.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -82,6 +83,11 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:  # a file or folder that cannot be read or written
         where = f": {exc.filename}" if exc.filename else ""
         _fail(f"{exc.strerror or exc}{where}", EXIT_ERROR)
+    except Exception as exc:  # a bug: still one line (HFAUDIT_DEBUG=1 shows the traceback)
+        if os.environ.get("HFAUDIT_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        _fail(f"internal error: {type(exc).__name__}: {first} (rerun with HFAUDIT_DEBUG=1 for the traceback)", EXIT_ERROR)
     sys.exit(code if isinstance(code, int) else 0)
 
 
