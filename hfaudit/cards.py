@@ -20,6 +20,9 @@ YAML_MAX_NODES = 100_000
 # The README text stored per version: longer cards are cut here (at a character boundary) and the
 # cut is recorded; the metadata is parsed from the front matter, which comes first.
 CARD_MAX_BYTES = 1_000_000
+# Card metadata as JSON (parsed here, or as the Hub's listing sends ``cardData``) larger than this is
+# not stored either: the Hub expands aliases itself, so its ``cardData`` is bounded here too.
+METADATA_JSON_MAX_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)

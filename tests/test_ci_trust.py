@@ -422,3 +422,27 @@ def test_a_listed_id_that_is_not_an_id_is_recorded_and_never_requested(tmp_path:
     assert [(e["model_id"], e["error_type"]) for e in result.errors] == [("../evil", "invalid_id")]
     assert any(p.startswith("/api/models/acme/widget/commits") for p in seen)
     assert not [p for p in seen if "evil" in p]
+
+
+def test_metadata_the_hub_expands_itself_is_bounded_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real Hub expands YAML aliases into ``cardData``; here the fake Hub does the same (its
+    node limit lifted), and neither the listing's cardData nor the parsed front matter is stored."""
+    import hfaudit.cards
+
+    monkeypatch.setattr(hfaudit.cards, "YAML_MAX_NODES", 10**9)
+    line = rb.model("acme/bomb", [rb.commit("acme/bomb", 1, "Upload", [rb.weight("model.safetensors", 1), rb.text("README.md", BOMB)])])
+    registry = tmp_path / "registry.jsonl"
+    write_models(registry, [line])
+    db = tmp_path / "h.duckdb"
+    with start_server(registry, port=0) as server:
+        result = crawl(str(db), server.url, Scope())
+    assert result.status == "complete"
+    with Store(db, read_only=True) as store:
+        con = store.con
+        assert con.execute("select card_data from models").fetchone()[0] is None
+        assert con.execute("select front_matter from card_versions").fetchone()[0] is None
+        errors = con.execute("select error_type, message from crawl_errors order by message").fetchall()
+        assert [e for e, _ in errors] == ["card_refused", "card_refused"]
+        assert any("cardData from the Hub" in m for _, m in errors)
+        stored = con.execute("select sum(length(coalesce(content, ''))) from card_versions").fetchone()[0]
+    assert stored < 1000

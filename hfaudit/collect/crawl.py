@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hfaudit import __version__
-from hfaudit.cards import CARD_MAX_BYTES, as_list, cut_card, parse_card
+from hfaudit.cards import CARD_MAX_BYTES, METADATA_JSON_MAX_BYTES, as_list, cut_card, parse_card
 from hfaudit.collect.hub import HUB_ERRORS, STATS, Hub, ListingError, classify, configure_client
 from hfaudit.errors import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, HfauditError
 from hfaudit.files import MATTERING, category, content_tracked
@@ -122,6 +122,15 @@ def model_row(info: Any, snapshot_id: int) -> dict[str, Any]:
     """The ``models`` row for a ModelInfo (crawl state left to the caller)."""
     card = info.card_data.to_dict() if getattr(info, "card_data", None) is not None else None
     config = info.config if isinstance(getattr(info, "config", None), dict) else None
+    notes = []
+    card_json, config_json = _json(card), _json(config)
+    for name, text in (("cardData", card_json), ("config", config_json)):
+        if text is not None and len(text) > METADATA_JSON_MAX_BYTES:
+            notes.append(("card_refused", f"{name} from the Hub is {len(text):,} bytes of JSON, over the {METADATA_JSON_MAX_BYTES:,}-byte limit: not stored"))
+    if card_json is not None and len(card_json) > METADATA_JSON_MAX_BYTES:
+        card, card_json = None, None
+    if config_json is not None and len(config_json) > METADATA_JSON_MAX_BYTES:
+        config, config_json = None, None
     return {
         "model_id": info.id,
         "object_id": getattr(info, "_id", None) or info.__dict__.get("_id"),
@@ -137,8 +146,8 @@ def model_row(info: Any, snapshot_id: int) -> dict[str, Any]:
         "pipeline_tag": info.pipeline_tag,
         "library_name": info.library_name,
         "tags": list(info.tags or []),
-        "card_data": _json(card),
-        "config": _json(config),
+        "card_data": card_json,
+        "config": config_json,
         "card_base_models": as_list((card or {}).get("base_model")) or None,
         "card_base_model_relation": (card or {}).get("base_model_relation"),
         "config_model_type": (config or {}).get("model_type"),
@@ -148,6 +157,7 @@ def model_row(info: Any, snapshot_id: int) -> dict[str, Any]:
         "last_snapshot": snapshot_id,
         "crawled_sha": None,
         "crawled_snapshot": None,
+        "_notes": notes,  # not a column: recorded as the model's card errors by fetch
     }
 
 
@@ -294,6 +304,13 @@ class Crawler:
         batch.model_snapshots.append(self._seen(row, "crawled"))
         batch.resolved_errors.append(model_id)
         # Card errors are data about the model, recorded after the open errors were resolved.
+        for error_type, message in row.get("_notes") or ():
+            batch.crawl_errors.append(
+                {
+                    "snapshot_id": self.snapshot_id, "model_id": model_id, "stage": "card", "error_type": error_type,
+                    "status_code": None, "message": message, "occurred_at": _now(), "resolved_snapshot": None,
+                }
+            )
         for card in batch.card_versions:
             notes = []
             if card["card_error"]:
@@ -409,15 +426,19 @@ class Crawler:
         if path == "README.md":
             card = parse_card(text)  # the whole card: its metadata comes first and is bounded itself
             stored, full_bytes = cut_card(text)
+            front_matter, error, refused = _json(card.data), card.error, card.refused
+            if front_matter is not None and len(front_matter) > METADATA_JSON_MAX_BYTES:
+                front_matter, refused = None, True
+                error = f"card metadata refused: {len(_json(card.data) or ''):,} bytes of JSON, over the {METADATA_JSON_MAX_BYTES:,}-byte limit"
             batch.card_versions.append(
                 {
                     "model_id": model_id,
                     "commit_id": commit.commit_id,
                     "committed_at": commit.created_at,
                     "content": stored,
-                    "front_matter": _json(card.data),
-                    "card_error": card.error,
-                    "_refused": card.refused,  # not a column: what the crawl error records
+                    "front_matter": front_matter,
+                    "card_error": error,
+                    "_refused": refused,  # not a column: what the crawl error records
                     "_full_bytes": full_bytes,
                 }
             )
