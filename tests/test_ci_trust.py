@@ -254,9 +254,20 @@ def test_check_on_the_fly_fetches_series_siblings_before_judging_series_findings
     write_models(registry, lines)
     with start_server(registry, port=0) as server:
         result = check_model("acme/thing-v2", db=tmp_path / "none.duckdb", endpoint=server.url)
+        # A store that holds the one model only: its series findings are unknown, not violations.
+        db = tmp_path / "one.duckdb"
+        crawl(str(db), server.url, Scope(model_ids=("acme/thing-v2",)))
     assert "version_without_predecessor" not in {f.audit_id for f in result.run.findings}
     assert "version_without_predecessor" not in result.unknown  # its predecessor v1 was fetched
     assert result.exit_code == 0
+    from hfaudit.audit.pipeline import analyse
+
+    for _ in analyse(str(db)):
+        pass
+    alone = check_model("acme/thing-v2", db=db)
+    assert "version_without_predecessor" not in {f.audit_id for f in alone.run.findings}
+    assert "did not list every model of acme" in alone.unknown["version_without_predecessor"]
+    assert alone.exit_code == 0
 
 
 # -------------------------------------------------------------------------------------- report

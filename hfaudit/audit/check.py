@@ -380,6 +380,26 @@ def _crawled(model_id: str, endpoint: str, token: str | None) -> Iterator[tuple[
         yield db, unknown, unsure
 
 
+def _series_unsure(db: str | Path, model_id: str) -> dict[str, str]:
+    """Series audits whose findings this store cannot back: none when a finished crawl listed every
+    model of the owner (an empty scope, or the owner's whole listing), else all of them."""
+    import json
+
+    owner = model_id.split("/", 1)[0]
+    with Store(db, read_only=True) as store:
+        scopes = [r[0] for r in store.con.execute("select scope from snapshots where status in ('complete', 'partial')").fetchall()]
+    for text in scopes:
+        try:
+            scope = json.loads(text) if text else {}
+        except ValueError:
+            continue
+        whole = not scope.get("model_ids") and not scope.get("search") and not scope.get("filters") and not scope.get("limit")
+        if whole and (not scope.get("authors") or owner in scope["authors"]):
+            return {}
+    reason = f"the store's crawls did not list every model of {owner}, so the series may be incomplete"
+    return dict.fromkeys(SERIES_AUDITS, reason)
+
+
 def check_model(
     model_id: str,
     db: str | Path | None = None,
@@ -397,7 +417,7 @@ def check_model(
         with Store(db, read_only=True) as store:
             known = store.con.execute("select 1 from models where model_id = ?", [model_id]).fetchone()
         if known:
-            return check_in_db(db, model_id, rev_from, rev_to, fail_on, history)
+            return check_in_db(db, model_id, rev_from, rev_to, fail_on, history, unsure_audits=_series_unsure(db, model_id))
     if endpoint is None:
         raise HfauditError(f"{model_id} is not in the DB and no endpoint to crawl it from", code=EXIT_UNCHECKED)
     with _crawled(model_id, endpoint, token) as (tmp_db, unknown, unsure):
