@@ -526,107 +526,126 @@ def crawl(
     """
     if changes not in CHANGE_MODES:
         raise HfauditError(f"--changes must be one of {', '.join(CHANGE_MODES)}, not {changes!r}", code=2)
+    created = not Path(db).exists()
+    outcome = {"status": "failed"}
+    try:
+        return _crawl(db, endpoint, scope, token, concurrency, timeout, batch_size, flush_seconds, changes, progress, outcome)
+    finally:
+        if outcome["status"] == "failed" and created:
+            _remove_store(Path(db))
+
+
+def _crawl(
+    db: str,
+    endpoint: str,
+    scope: Scope,
+    token: str | None,
+    concurrency: int,
+    timeout: float,
+    batch_size: int,
+    flush_seconds: float,
+    changes: str,
+    progress: Callable[[str, int], None] | None,
+    outcome: dict[str, str],
+) -> CrawlResult:
+    """The crawl itself; its final status also goes into ``outcome`` (read even when it raises)."""
     configure_client(timeout)
     before = STATS.as_dict()
     started = time.monotonic()
     counts = CrawlCounts()
-    created = not Path(db).exists()
     status = "failed"
-    try:
-        with Store(db) as store:
-            snapshot_id = store.begin_snapshot(endpoint, asdict(scope), __version__)
-            hub = Hub(endpoint, token)
-            crawler = Crawler(hub, snapshot_id, changes)
-            pending = ModelBatch()
-            listed: dict[str, dict[str, Any]] = {}
+    with Store(db) as store:
+        snapshot_id = store.begin_snapshot(endpoint, asdict(scope), __version__)
+        hub = Hub(endpoint, token)
+        crawler = Crawler(hub, snapshot_id, changes)
+        pending = ModelBatch()
+        listed: dict[str, dict[str, Any]] = {}
+        try:
             try:
-                try:
-                    rows = list(_listing(hub, scope, crawler, pending))
-                except HUB_ERRORS as exc:  # the listing itself failed: nothing to crawl
-                    failure = classify(exc)
-                    raise HfauditError(
-                        f"listing models at {endpoint} failed: {failure.error_type}: {failure.message}", code=EXIT_NOTHING
-                    ) from exc
-                for row in rows:
-                    listed[row["model_id"]] = row
-                counts.models_listed = len(listed)
-                if progress:
-                    progress("listed", len(listed))
-                state = store.crawl_state(listed)
-                todo = []
-                unchanged = ModelBatch()
-                for model_id, row in listed.items():
-                    row.pop("_requested_id", None)
-                    st = state.get(model_id)
-                    if st and st["crawled_sha"] == row["sha"] and not st["has_error"] and st["status"] == "present":
-                        unchanged.models.append(row)
-                        unchanged.model_snapshots.append(crawler._seen(row, "unchanged"))
-                        counts.models_unchanged += 1
-                    elif st and st["permanent_error"] and st["sha"] == row["sha"] and not token:
-                        # Gated, disabled or missing, and nothing moved: asking again would fail the
-                        # same way. Retried when the head moves or a token is given.
-                        unchanged.models.append(dict(row, crawled_sha=st["crawled_sha"]))
-                        unchanged.model_snapshots.append(crawler._seen(row, "failed"))
+                rows = list(_listing(hub, scope, crawler, pending))
+            except HUB_ERRORS as exc:  # the listing itself failed: nothing to crawl
+                failure = classify(exc)
+                raise HfauditError(
+                    f"listing models at {endpoint} failed: {failure.error_type}: {failure.message}", code=EXIT_NOTHING
+                ) from exc
+            for row in rows:
+                listed[row["model_id"]] = row
+            counts.models_listed = len(listed)
+            if progress:
+                progress("listed", len(listed))
+            state = store.crawl_state(listed)
+            todo = []
+            unchanged = ModelBatch()
+            for model_id, row in listed.items():
+                row.pop("_requested_id", None)
+                st = state.get(model_id)
+                if st and st["crawled_sha"] == row["sha"] and not st["has_error"] and st["status"] == "present":
+                    unchanged.models.append(row)
+                    unchanged.model_snapshots.append(crawler._seen(row, "unchanged"))
+                    counts.models_unchanged += 1
+                elif st and st["permanent_error"] and st["sha"] == row["sha"] and not token:
+                    # Gated, disabled or missing, and nothing moved: asking again would fail the
+                    # same way. Retried when the head moves or a token is given.
+                    unchanged.models.append(dict(row, crawled_sha=st["crawled_sha"]))
+                    unchanged.model_snapshots.append(crawler._seen(row, "failed"))
+                    counts.models_failed += 1
+                else:
+                    todo.append((row, st["crawled_sha"] if st else None))
+            if progress:
+                progress("unchanged", counts.models_unchanged)
+            store.write(unchanged, snapshot_id)
+            counts.models_failed += len(pending.crawl_errors)
+            _renames_and_gone(store, scope, listed, snapshot_id, counts, pending)
+
+            def work(item: tuple[dict[str, Any], str | None]) -> ModelBatch:
+                row, crawled_sha = item
+                seen_before = row["model_id"] in state
+                known = store_reads.known_commits(row["model_id"]) if seen_before else {}
+                files = store_reads.current_files(row["model_id"]) if crawled_sha else {}
+                return crawler.fetch(row, known, files, crawled_sha)
+
+            store_reads = _LockedReads(store)
+            last_flush = time.monotonic()
+            with cf.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+                for result in pool.map(work, todo):
+                    if result.model_snapshots[0]["status"] == "failed":
                         counts.models_failed += 1
                     else:
-                        todo.append((row, st["crawled_sha"] if st else None))
-                if progress:
-                    progress("unchanged", counts.models_unchanged)
-                store.write(unchanged, snapshot_id)
-                counts.models_failed += len(pending.crawl_errors)
-                _renames_and_gone(store, scope, listed, snapshot_id, counts, pending)
-
-                def work(item: tuple[dict[str, Any], str | None]) -> ModelBatch:
-                    row, crawled_sha = item
-                    seen_before = row["model_id"] in state
-                    known = store_reads.known_commits(row["model_id"]) if seen_before else {}
-                    files = store_reads.current_files(row["model_id"]) if crawled_sha else {}
-                    return crawler.fetch(row, known, files, crawled_sha)
-
-                store_reads = _LockedReads(store)
-                last_flush = time.monotonic()
-                with cf.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-                    for result in pool.map(work, todo):
-                        if result.model_snapshots[0]["status"] == "failed":
-                            counts.models_failed += 1
-                        else:
-                            counts.models_crawled += 1
-                        counts.commits_added += len(result.commits)
-                        counts.file_changes_added += len(result.file_changes)
-                        pending.extend(result)
-                        if progress:
-                            progress("model", 1)
-                        # Flush every few seconds (or every batch_size models): a kill loses at most that.
-                        if len(pending) >= batch_size or time.monotonic() - last_flush > flush_seconds:
-                            store_reads.write(pending, snapshot_id)
-                            pending = ModelBatch()
-                            last_flush = time.monotonic()
-                store.write(pending, snapshot_id)
-                stored = counts.models_crawled + counts.models_unchanged
-                if not stored and not counts.models_gone:
-                    status = "failed"  # nothing in scope could be stored (or the scope lists nothing)
-                else:
-                    status = "partial" if counts.models_failed else "complete"
-            except KeyboardInterrupt:
-                status = "interrupted"
-                raise
-            finally:
-                requests = _delta(before, STATS.as_dict())
-                store.finish_snapshot(snapshot_id, status, asdict(counts), requests)
-                # This snapshot's errors, and the open ones of models skipped as failing for good.
-                errors = [
-                    dict(zip(["model_id", "stage", "error_type", "message"], r, strict=True))
-                    for r in store.con.execute(
-                        "select model_id, stage, error_type, message from crawl_errors where snapshot_id = ? "
-                        "or (resolved_snapshot is null and stage <> 'card' and model_id in "
-                        "(select model_id from model_snapshots where snapshot_id = ? and status = 'failed')) "
-                        "order by model_id, stage",
-                        [snapshot_id, snapshot_id],
-                    ).fetchall()
-                ]
-    finally:
-        if status == "failed" and created:
-            _remove_store(Path(db))
+                        counts.models_crawled += 1
+                    counts.commits_added += len(result.commits)
+                    counts.file_changes_added += len(result.file_changes)
+                    pending.extend(result)
+                    if progress:
+                        progress("model", 1)
+                    # Flush every few seconds (or every batch_size models): a kill loses at most that.
+                    if len(pending) >= batch_size or time.monotonic() - last_flush > flush_seconds:
+                        store_reads.write(pending, snapshot_id)
+                        pending = ModelBatch()
+                        last_flush = time.monotonic()
+            store.write(pending, snapshot_id)
+            stored = counts.models_crawled + counts.models_unchanged
+            if not stored and not counts.models_gone:
+                status = "failed"  # nothing in scope could be stored (or the scope lists nothing)
+            else:
+                status = "partial" if counts.models_failed else "complete"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            outcome["status"] = status
+            requests = _delta(before, STATS.as_dict())
+            store.finish_snapshot(snapshot_id, status, asdict(counts), requests)
+            # This snapshot's errors, and the open ones of models skipped as failing for good.
+            errors = [
+                dict(zip(["model_id", "stage", "error_type", "message"], r, strict=True))
+                for r in store.con.execute(
+                    "select model_id, stage, error_type, message from crawl_errors where snapshot_id = ? "
+                    "or (resolved_snapshot is null and stage <> 'card' and model_id in "
+                    "(select model_id from model_snapshots where snapshot_id = ? and status = 'failed')) "
+                    "order by model_id, stage",
+                    [snapshot_id, snapshot_id],
+                ).fetchall()
+            ]
     return CrawlResult(snapshot_id, counts, requests, time.monotonic() - started, errors, status)
 
 
