@@ -457,3 +457,31 @@ def test_metadata_the_hub_expands_itself_is_bounded_too(tmp_path: Path, monkeypa
         assert any("cardData from the Hub" in m for _, m in errors)
         stored = con.execute("select sum(length(coalesce(content, ''))) from card_versions").fetchone()[0]
     assert stored < 1000
+
+
+# ------------------------------------------------------------------------------ readable output
+
+
+def test_sql_prints_full_values_integers_as_integers_and_the_row_count(widget_db: Path) -> None:
+    query = "select model_id, downloads, cast(null as integer) as gap, card_data from models order by model_id"
+    proc = hfaudit("sql", query, "--db", str(widget_db))
+    assert proc.returncode == 0, proc.stderr
+    assert '{"datasets": ["acme/data"], "license": "mit", "pipeline_tag": "text-generation"}' in proc.stdout
+    assert " 5 " in proc.stdout + " " and "5.0" not in proc.stdout
+    assert proc.stdout.rstrip().endswith("1 row")
+    wide = hfaudit("sql", "select * from range(5) as r(n)", "--db", str(widget_db), "--limit", "2", "--format", "csv")
+    assert wide.stdout.splitlines() == ["n", "0", "1"] and "5 rows (showing 2; +3 more" in wide.stderr
+
+
+def test_audit_prints_a_summary_then_findings_by_severity_with_a_limit(widget_db: Path) -> None:
+    proc = hfaudit("audit", "--db", str(widget_db), "--limit", "1")
+    assert proc.returncode == 1  # error findings exist
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["audit", "severity", "count"]
+    summary = [line.split() for line in lines[2:] if line and not line.endswith("audits") and len(line.split()) == 3]
+    ranks = {"error": 0, "warn": 1, "info": 2}
+    severities = [row[1] for row in summary if row[1] in ranks]
+    assert severities == sorted(severities, key=ranks.get)
+    findings = [line for line in lines if line.startswith(("error ", "warn ", "info "))]
+    assert len(findings) == 1 and findings[0].startswith("error ")
+    assert any(line.startswith("+") and "more" in line for line in lines)
