@@ -49,6 +49,7 @@ class CheckResult:
     history: tuple[Finding, ...] = ()
     unknown: dict[str, str] = field(default_factory=dict)
     window: str = "latest release"
+    changes_more: int = 0
 
     @property
     def violations(self) -> list[Any]:
@@ -68,6 +69,7 @@ class CheckResult:
             "model_id": self.model_id,
             "release": self.release,
             "changes": self.changes,
+            "changes_more": self.changes_more,
             "compliant": self.exit_code == EXIT_COMPLIANT,
             "verdict": self.verdict,
             "window": self.window,
@@ -185,7 +187,8 @@ def _latest_release(con: duckdb.DuckDBPyConnection, model_id: str) -> tuple[dict
 
 
 def _changes(con: duckdb.DuckDBPyConnection, model_id: str, release: dict[str, Any]) -> list[dict[str, Any]]:
-    """The commits (up to the release) that changed something a bump depends on, newest first."""
+    """The commits (up to the release) that changed something a bump depends on, newest first: at
+    most 20 (``CheckResult.changes_more`` counts the rest)."""
     rows = con.execute(
         """
         select commit_id, cast(committed_at as varchar), reasons, paths
@@ -317,9 +320,12 @@ def check_in_db(
             )
         key = _sort_key(order)
         run = AuditRun(full.audits, tuple(sorted(inside, key=key)), {**full.skipped, **unknown})
+        changes = _changes(con, model_id, release)
+        total = con.execute("select count(*) from semver_changes where model_id = ?", [model_id]).fetchone()
         return CheckResult(
-            model_id, release, _changes(con, model_id, release), run, fail_on, notes,
+            model_id, release, changes, run, fail_on, notes,
             history=tuple(sorted(outside, key=key)) if history else (), unknown=unknown, window=window,
+            changes_more=max(0, int(total[0] if total else 0) - len(changes)),
         )
 
 
