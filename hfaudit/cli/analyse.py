@@ -23,7 +23,8 @@ def analyse_command(db: DbOption = Path("hfaudit.duckdb")) -> None:
     from hfaudit.store import Store
 
     with Store(db, read_only=True) as store:
-        if not store.con.execute("select count(*) from models").fetchone()[0]:
+        row = store.con.execute("select count(*) from models").fetchone()
+        if not row or not row[0]:
             print(f"hfaudit: note: {db} holds no models: the analysis tables are empty", file=sys.stderr)
 
 

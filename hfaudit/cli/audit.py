@@ -36,7 +36,8 @@ def audit_command(
         raise HfauditError(f"--fail-on must be info, warn or error, not {fail_on!r}", code=2)
     audits = load_audits(select=select, overrides=load_config())
     with Store(db, read_only=True) as store:
-        if not store.con.execute("select count(*) from models").fetchone()[0]:
+        row = store.con.execute("select count(*) from models").fetchone()
+        if not row or not row[0]:
             raise HfauditError(f"{db} holds no models: nothing to audit (run 'hfaudit crawl' first)", code=2)
         run = run_audits(store.con, audits)
         endpoint = store.latest_endpoint() or DEFAULT_ENDPOINT
