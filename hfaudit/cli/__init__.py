@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         _fail(f"internal error: {type(exc).__name__}: {first} (rerun with HFAUDIT_DEBUG=1 for the traceback)", EXIT_ERROR)
+    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
+        print("hfaudit: interrupted", file=sys.stderr)
     sys.exit(code if isinstance(code, int) else 0)
 
 
