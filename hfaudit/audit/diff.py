@@ -26,20 +26,25 @@ from hfaudit.errors import HfauditError
 from hfaudit.store import json_value
 
 PRESENT = ("crawled", "unchanged", "failed")
+# Snapshots that may be compared by default: finished ones. A running, interrupted or failed snapshot
+# is never a base unless named with --from/--to.
+COMPARABLE = ("complete", "partial")
 
 
 def snapshot_pair(con: duckdb.DuckDBPyConnection, from_snap: int | None, to_snap: int | None) -> tuple[int, int]:
-    """The two snapshots to compare: as given, else the last two."""
-    snaps = [r[0] for r in con.execute("select snapshot_id from snapshots order by snapshot_id").fetchall()]
+    """The two snapshots to compare: as given, else the last two finished ones (``COMPARABLE``)."""
+    rows = con.execute("select snapshot_id, status from snapshots order by snapshot_id").fetchall()
+    snaps = [r[0] for r in rows]
+    finished = [r[0] for r in rows if r[1] in COMPARABLE]
     for value, option in ((from_snap, "--from"), (to_snap, "--to")):
         if value is not None and value not in snaps:
             have = ", ".join(map(str, snaps)) or "none"
             raise HfauditError(f"{option} {value}: no such snapshot (the store has {have})", code=2)
-    to = to_snap if to_snap is not None else (snaps[-1] if snaps else None)
+    to = to_snap if to_snap is not None else (finished[-1] if finished else None)
     if to is None:
-        raise HfauditError("the store has no snapshot: run 'hfaudit crawl' first", code=2)
+        raise HfauditError("the store has no finished snapshot: run 'hfaudit crawl' first", code=2)
     if from_snap is None:
-        earlier = [s for s in snaps if s < to]
+        earlier = [s for s in finished if s < to]
         if not earlier:
             raise HfauditError(f"snapshot {to} is the first: there is nothing to compare it with", code=2)
         from_snap = earlier[-1]

@@ -45,8 +45,8 @@ def run_demo(out: Path, models: int = 2000, seed: int = 7, quiet: bool = False) 
         with CrawlProgress(enabled=not quiet) as progress:
             result = crawl(str(db), url, Scope(), concurrency=4, progress=progress.update)
         yield result.summary()
-    if result.counts.models_listed == 0:
-        raise HfauditError("demo: the fake Hub listed no models")
+    if result.status == "failed":
+        raise HfauditError(f"demo: nothing crawled from the fake Hub: {result.failures() or 'it listed no models'}", code=4)
     yield from analyse(str(db))
     summary = write_summary(str(db), out / "summary.md", seconds=time.monotonic() - started)
     yield f"demo: wrote {db} and {summary}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,6 +263,9 @@ class Registry:
         return cls(read_models(path))
 
 
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def read_models(path: str | Path) -> Iterator[Model]:
     path = Path(path)
     try:
@@ -278,9 +282,22 @@ def read_models(path: str | Path) -> Iterator[Model]:
                 raise RegistryError(f"{path}:{number}: not JSON ({exc.msg})") from exc
             if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or "/" not in raw["id"]:
                 raise RegistryError(f"{path}:{number}: a model line needs an 'id' of the form owner/name")
-            for commit in raw.get("commits") or []:
+            commits = raw.get("commits") or []
+            for commit in commits:
                 if not isinstance(commit, dict) or "id" not in commit or "date" not in commit:
                     raise RegistryError(f"{path}:{number}: {raw['id']}: every commit needs 'id' and 'date'")
+            # What would load but break every listing later: parents that name no commit, and text
+            # that cannot be sent as UTF-8 (a lone surrogate escape such as "\ud800").
+            ids = {c["id"] for c in commits}
+            for commit in commits:
+                unknown = [p for p in commit.get("parents") or [] if p not in ids]
+                if unknown:
+                    raise RegistryError(f"{path}:{number}: {raw['id']}: commit {str(commit['id'])[:12]} names unknown parent {str(unknown[0])[:12]}")
+            if _SURROGATE.search(line):
+                try:
+                    json.dumps(raw, ensure_ascii=False).encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise RegistryError(f"{path}:{number}: {raw['id']}: text with a lone surrogate (not UTF-8): {exc.reason}") from exc
             yield Model(raw)
 
 

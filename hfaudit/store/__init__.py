@@ -125,6 +125,9 @@ class Store:
 
     # --------------------------------------------------------------------------------- snapshots
     def begin_snapshot(self, endpoint: str, scope: dict[str, Any], version: str) -> int:
+        """A new ``running`` snapshot. One still ``running`` was killed mid-run (a crawl holds the
+        store's write lock, so no other can be under way): it is marked ``interrupted`` first."""
+        self.con.execute("update snapshots set status = 'interrupted' where status = 'running'")
         row = self.con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchone()
         snapshot_id = int(row[0]) if row else 1
         self.con.execute(
@@ -172,7 +175,7 @@ class Store:
                     select model_id,
                            bool_and(error_type in ('gated', 'disabled', 'not_found', 'unauthorized')) as permanent
                     from crawl_errors
-                    where resolved_snapshot is null and error_type <> 'card_unparseable'
+                    where resolved_snapshot is null and stage <> 'card'
                     group by model_id
                 )
                 select m.model_id, m.crawled_sha, m.status, m.object_id, (e.model_id is not null) as has_error,
