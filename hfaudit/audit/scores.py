@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from hfaudit.audit import AuditRun
-from hfaudit.store import replace_table, schema
+from hfaudit.store import create_table_as, replace_table, schema
 
 PENALTY = {"error": 5, "warn": 3, "info": 1}
 SCALE = 10.0  # demerits at which a score halves (10 → 5)
@@ -143,9 +143,10 @@ def build_score_tables(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
     replace_table(con, "compliance_checks", frame, "model_id, check_name")
     reasons = pd.DataFrame(list(not_checked.items()), columns=["model_id", "reason"])
     con.register("not_checked", reasons)
-    con.execute(
+    create_table_as(
+        con,
+        "compliance_scores",
         """
-        create or replace table compliance_scores as
         with per_model as (
             select
                 model_id,
@@ -168,13 +169,14 @@ def build_score_tables(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
             case when p.not_checked then 'not checked: ' || r.reason end as reason
         from per_model as p
         left join not_checked as r using (model_id)
-        order by p.model_id
         """,
+        "model_id",
         [SCALE],
     )
-    con.execute(
+    create_table_as(
+        con,
+        "owner_scores",
         """
-        create or replace table owner_scores as
         with per_owner as (
             select
                 owner,
@@ -188,7 +190,7 @@ def build_score_tables(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
         )
 
         select * from per_owner
-        order by owner
-        """
+        """,
+        "owner",
     )
     con.unregister("not_checked")

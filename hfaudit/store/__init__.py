@@ -397,6 +397,21 @@ def replace_table(
         con.unregister(view)
 
 
+def create_table_as(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    query: str,
+    order_by: str,
+    params: Sequence[Any] | None = None,
+) -> None:
+    """(Re)create an analysis table from a query, each column cast to the type that
+    ``hfaudit.store.schema`` declares, in the declared column order, rows in ``order_by``."""
+    columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in schema.types(table).items())
+    con.execute(
+        f"create or replace table {table} as select {columns} from ({query}) as _q order by {order_by}", params or []
+    )
+
+
 def json_value(value: Any) -> Any:
     """A JSON column's value as read back through pandas: parsed, or None when null or not JSON."""
     if value is None or (isinstance(value, float) and pd.isna(value)):

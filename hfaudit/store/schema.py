@@ -317,7 +317,9 @@ TABLES_LIST: tuple[Table, ...] = (
         C('owner', 'varchar'),
         C('score', 'double'),
         C('failing_checks', 'bigint'),
-        C('findings', 'hugeint'),
+        C('findings', 'bigint'),
+        C('demerits', 'double', doc='the weighted findings behind the score'),
+        C('reason', 'varchar', doc='why a model has no score (not checked: gated, …)'),
         ),
     ),
     Table(
@@ -440,10 +442,11 @@ TABLES_LIST: tuple[Table, ...] = (
         "One row per owner: the mean of its models' scores.",
         columns=(
         C('owner', 'varchar'),
-        C('models', 'bigint'),
+        C('models', 'bigint', doc='models with a score'),
+        C('not_checked', 'bigint', doc='models left out: not checked'),
         C('score', 'double'),
         C('worst_model_score', 'double'),
-        C('findings', 'hugeint'),
+        C('findings', 'bigint'),
         ),
     ),
     Table(
