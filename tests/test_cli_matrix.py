@@ -100,6 +100,22 @@ CASES: list[tuple[str, list[str]]] = [
     ("fakehub generate", ["--out", "{file}/sub/g.jsonl", "--models", "3"]),
     ("fakehub import-git", ["{root}/missing", "--out", "{root}/i.jsonl"]),
     ("fakehub import-trees", ["{root}/missing", "--out", "{root}/i.jsonl"]),
+    ("paper jiang", ["--input", "{bad}"]),
+    ("paper jiang", ["--input", "{empty}"]),
+    ("lock", []),
+    ("lock", ["../evil", "--out", "{root}/x.lock"]),
+    ("lock", ["acme/a", "--endpoint", "http://127.0.0.1:9", "--out", "{root}/x.lock"]),
+    ("lock", ["acme/none", "--db", "{db}", "--out", "{root}/x.lock"]),
+    ("lock", ["acme/a", "--db", "{db}", "--out", "{root}/no/such/folder/x.lock"]),
+    ("verify", ["{root}/missing.lock"]),
+    ("verify", ["{bad}"]),
+    ("verify", ["{file}", "--format", "xml"]),
+    ("diff", ["--db", "{db}"]),
+    ("diff", ["--db", "{root}/missing.duckdb"]),
+    ("diff", ["--db", "{db}", "--from", "7"]),
+    ("bom", ["acme/none", "--db", "{db}"]),
+    ("bom", ["--db", "{db}"]),
+    ("bom", ["acme/a", "--db", "{root}/missing.duckdb"]),
 ]
 
 

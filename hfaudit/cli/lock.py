@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hfaudit.cli.options import EndpointOption, TokenOption, read_ids, resolve_endpoint, resolve_token
+from hfaudit.cli.options import EndpointOption, TokenFileOption, TokenOption, TokenStdinOption, read_ids, resolve_endpoint, resolve_token
 from hfaudit.errors import HfauditError
 
 
@@ -21,6 +21,8 @@ def lock_command(
     db: Annotated[Path | None, typer.Option("--db", help="Build the lock from this store, with no network.")] = None,
     endpoint: EndpointOption = None,
     token: TokenOption = None,
+    token_file: TokenFileOption = None,
+    token_stdin: TokenStdinOption = False,
 ) -> None:
     """Pin each model: its commit, and path, blob, size and sha256 of every weight, config, tokenizer,
     adapter and card file at it; with its gating, base models and version signals (docs/lock.md).
@@ -44,7 +46,7 @@ def lock_command(
     if db is not None:
         lock = lock_from_store(db, ids, revisions)
     else:
-        lock = lock_from_hub(ids, resolve_endpoint(endpoint), resolve_token(token), revisions)
+        lock = lock_from_hub(ids, resolve_endpoint(endpoint), resolve_token(token, token_file, token_stdin), revisions)
     try:
         write_lock(lock, out)
     except OSError as exc:

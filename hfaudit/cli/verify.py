@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hfaudit.cli.options import EndpointOption, TokenOption, check_format, resolve_endpoint, resolve_token
+from hfaudit.cli.options import EndpointOption, TokenFileOption, TokenOption, TokenStdinOption, check_format, resolve_endpoint, resolve_token
 
 
 def verify_command(
@@ -20,6 +20,8 @@ def verify_command(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report here instead of stdout.")] = None,
     endpoint: EndpointOption = None,
     token: TokenOption = None,
+    token_file: TokenFileOption = None,
+    token_stdin: TokenStdinOption = False,
 ) -> None:
     """Compare LOCK with the Hub now: heads moved (each new commit with what it changed and the bump it
     requires), weights replaced, files added or deleted, history rewritten, renamed, gated, disabled,
@@ -33,7 +35,7 @@ def verify_command(
     from hfaudit.present.dependents import verify_json, verify_sarif, verify_text
 
     check_format(fmt, ("text", "json", "sarif"))
-    result = verify(lock, resolve_endpoint(endpoint), resolve_token(token), fail_on)
+    result = verify(lock, resolve_endpoint(endpoint), resolve_token(token, token_file, token_stdin), fail_on)
     doc = result.as_json()
     text = verify_json(doc) if fmt == "json" else verify_sarif(doc, STATUS_WEIGHT) if fmt == "sarif" else verify_text(doc)
     if out is not None:
