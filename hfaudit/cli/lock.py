@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from hfaudit.cli.options import EndpointOption, TokenFileOption, TokenOption, TokenStdinOption, read_ids, resolve_endpoint, resolve_token
+from hfaudit.cli.options import (
+    EndpointOption,
+    TokenFileOption,
+    TokenOption,
+    TokenStdinOption,
+    read_ids,
+    resolve_endpoint,
+    resolve_token,
+)
 from hfaudit.errors import HfauditError
 
 

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from hfaudit.cli.options import EndpointOption, TokenFileOption, TokenOption, TokenStdinOption, check_format, resolve_endpoint, resolve_token
+from hfaudit.cli.options import (
+    EndpointOption,
+    TokenFileOption,
+    TokenOption,
+    TokenStdinOption,
+    check_format,
+    resolve_endpoint,
+    resolve_token,
+)
 
 
 def verify_command(
