@@ -11,23 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# The bump table is semver's (DESIGN.md §5): the truth and the analyser rank reasons the same way.
+from hfaudit.analyse.semver.history import is_over, is_under, required_bump
 from hfaudit.fakehub.generate.cards import Card
 from hfaudit.fakehub.generate.common import DAY, EPOCH, SNAPSHOT_END, _hash, _weighted
 from hfaudit.fakehub.generate.planning import Spec
 from hfaudit.fakehub.generate.vocabulary import CONVERT_BOT, FIRST, FORMAT_FILES, RESTRICTIVE
 from hfaudit.fakehub.registry import hub_date
-
-BUMP_RANK = {"initial": 0, "none": 0, "patch": 1, "minor": 2, "major": 3}
-REASON_BUMP = {
-    "architecture": "major",
-    "tokenizer": "major",
-    "base": "major",
-    "license": "major",
-    "weights": "minor",
-    "format": "minor",
-    "generation": "minor",
-    "card": "patch",
-}
 
 GITATTRIBUTES = (
     "".join(
@@ -484,7 +474,7 @@ class RepoBuilder:
                     "previous_version": predecessor.version_raw if predecessor is not None else None,
                     "declared_by": ["name_version"],
                     "declared_bump": spec.series_declared or "none",
-                    "required_bump": _max_bump(reasons),
+                    "required_bump": required_bump(reasons),
                     "reasons": sorted(reasons),
                 }
             )
@@ -542,7 +532,7 @@ class RepoBuilder:
         version = self._version_text()
         if "tag" in by:
             self.tags[version] = cid
-        required = "initial" if declared == "initial" else _max_bump(sorted(self.pending | set(reasons)))
+        required = "initial" if declared == "initial" else required_bump(sorted(self.pending | set(reasons)))
         self.releases.append(
             {
                 "kind": "tag" if "tag" in by else "card",
@@ -944,11 +934,8 @@ class RepoBuilder:
             "releases": [
                 {
                     **r,
-                    "under_bump": BUMP_RANK[r["declared_bump"]] < BUMP_RANK[r["required_bump"]]
-                    and r["required_bump"] != "initial"
-                    and r["declared_bump"] not in ("none",),
-                    "over_bump": BUMP_RANK[r["declared_bump"]] > BUMP_RANK[r["required_bump"]]
-                    and r["declared_bump"] != "initial",
+                    "under_bump": is_under(r["declared_bump"], r["required_bump"]),
+                    "over_bump": is_over(r["declared_bump"], r["required_bump"]),
                 }
                 for r in self.releases
             ],
@@ -962,15 +949,6 @@ def _ships_tokenizer(spec: Spec) -> bool:
         and spec.weight_format != ".gguf"
         and spec.library in ("transformers", "mlx", "peft")
     )
-
-
-def _max_bump(reasons: Iterable[str]) -> str:
-    best = "patch"
-    for reason in reasons:
-        bump = REASON_BUMP.get(reason, "patch")
-        if BUMP_RANK[bump] > BUMP_RANK[best]:
-            best = bump
-    return best
 
 
 CHANGELOG = (

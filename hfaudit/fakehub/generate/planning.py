@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hfaudit.analyse.semver.history import declared_bump
 from hfaudit.fakehub.generate.common import DAY, EPOCH, _quota, _weighted
 from hfaudit.fakehub.generate.vocabulary import (
     ADAPTER_MECHANISMS,
@@ -637,7 +638,7 @@ class Planner:
             nxt.series_predecessor, prev.series_successor = prev.id, nxt.id
             nxt.version_gap = picks[pos] - picks[pos - 1] > 1
             nxt.series_reasons = reasons
-            nxt.series_declared = _declared_bump(scheme, versions[picks[pos - 1]], versions[picks[pos]])
+            nxt.series_declared = declared_bump(versions[picks[pos - 1]], versions[picks[pos]])
             if rng.random() < 0.5 or pos == 1:
                 prev.new_version = nxt.id
             prev = nxt
@@ -732,20 +733,3 @@ def _versions(rng: random.Random, scheme: str, form: str, count: int, created: i
             else:
                 minor, patch = minor + 1, 0
     return out
-
-
-def _parse_version(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in text.lstrip("vV").split(".") if p.isdigit())
-
-
-def _declared_bump(scheme: str, old: str, new: str) -> str:
-    if scheme == "date":
-        return "none"
-    a, b = _parse_version(old), _parse_version(new)
-    if not a or not b:
-        return "none"
-    if b[0] != a[0]:
-        return "major"
-    if len(b) > 1 and len(a) > 1 and b[1] != a[1]:
-        return "minor"
-    return "patch"
