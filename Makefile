@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo lint bench clean
+.PHONY: install test test-fast golden demo lint bench clean
 
 # parser.py: pip compiles a copy of the name parser (setup.py), rebuilt when it changes.
 $(STAMP): pyproject.toml setup.py hfaudit/analyse/naming/parser.py
@@ -15,9 +15,18 @@ $(STAMP): pyproject.toml setup.py hfaudit/analyse/naming/parser.py
 
 install: $(STAMP)
 
+# tests/conftest.py seals every test (own HF_HOME, no token, no route past 127.0.0.1, COLUMNS=120).
+# `make test` runs everything, the end-to-end tests marked `slow` included; `make test-fast` skips those.
 test: $(STAMP)
-	HF_HUB_OFFLINE=0 HF_HUB_DISABLE_TELEMETRY=1 HF_HUB_DISABLE_XET=1 COLUMNS=120 \
-	  $(BIN)/python -m pytest
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+# Rewrite the golden files (tests/golden/: every output format on one seeded store, and the schema).
+golden: $(STAMP)
+	HFAUDIT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py tests/test_store.py -k golden
+	git status --short tests/golden
 
 demo: $(STAMP)
 	$(BIN)/hfaudit demo --out reports/demo
