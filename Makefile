@@ -23,17 +23,18 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
-# Rewrite the golden files (tests/golden/: every output format on one seeded store, and the schema).
-golden: $(STAMP)
-	HFAUDIT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py tests/test_store.py -k golden
-	git status --short tests/golden
-
 demo: $(STAMP)
 	$(BIN)/hfaudit demo --out reports/demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check hfaudit tests
 	$(BIN)/mypy hfaudit
+
+# Refresh the golden files from the code: the schema and the generated table section of docs/schema.md
+# (test_store), and every output format on one seeded store (test_golden). Review the diff like code.
+golden: $(STAMP)
+	HFAUDIT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_store.py tests/test_golden.py
+	git status --short tests/golden docs/schema.md
 
 bench: $(STAMP)
 	$(BIN)/python -m hfaudit.lab.bench --out reports/bench

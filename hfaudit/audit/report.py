@@ -181,7 +181,7 @@ def _paper_section(q: _Q) -> list[dict[str, Any]]:
 def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), models: Sequence[str] = ()) -> dict[str, Any]:
     """Everything the report shows, as plain data (the content of ``report.json``)."""
     q = _Q(con, authors, models)
-    data: dict[str, Any] = {"schema": "hfaudit.audit.report", "version": REPORT_SCHEMA_VERSION, "scope": {"authors": list(authors), "models": list(models)}}
+    data: dict[str, Any] = {"schema": "hfaudit.report", "version": REPORT_SCHEMA_VERSION, "scope": {"authors": list(authors), "models": list(models)}}
     snapshots = q.rows("select snapshot_id, started_at, finished_at, status, endpoint from snapshots order by snapshot_id desc limit 1")
     data["snapshot"] = snapshots[0] if snapshots else None
     data["totals"] = q.rows(

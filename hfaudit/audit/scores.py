@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from hfaudit.audit import AuditRun
-from hfaudit.store import replace_table
+from hfaudit.store import replace_table, schema
 
 PENALTY = {"error": 5, "warn": 3, "info": 1}
 
@@ -66,7 +66,7 @@ CHECKS: tuple[Check, ...] = (
         "Write a card (not the template) and list the training datasets in its metadata.",
     ),
 )
-CHECK_COLUMNS = ["model_id", "owner", "check_name", "weight", "outcome", "score", "findings", "worst"]
+CHECK_COLUMNS = schema.columns("compliance_checks")
 
 
 def check_frame(run: AuditRun, models: list[str]) -> pd.DataFrame:
@@ -106,17 +106,7 @@ def build_score_tables(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
     """(Re)create ``compliance_checks``, ``compliance_scores`` (per model) and ``owner_scores``."""
     models = [r[0] for r in con.execute("select model_id from models where status = 'present' order by model_id").fetchall()]
     frame = check_frame(run, models)
-    types = {
-        "model_id": "varchar",
-        "owner": "varchar",
-        "check_name": "varchar",
-        "weight": "integer",
-        "outcome": "varchar",
-        "score": "double",
-        "findings": "integer",
-        "worst": "varchar",
-    }
-    replace_table(con, "compliance_checks", frame, types, "model_id, check_name")
+    replace_table(con, "compliance_checks", frame, "model_id, check_name")
     con.execute(
         """
         create or replace table compliance_scores as

@@ -30,7 +30,7 @@ FORMATS = ("table", "json", "sarif")
 
 def findings_schema() -> dict[str, Any]:
     """The JSON Schema of the ``json`` format."""
-    text = resources.files("hfaudit.audit").joinpath("findings.schema.json").read_text(encoding="utf-8")
+    text = resources.files("hfaudit.present").joinpath("findings.schema.json").read_text(encoding="utf-8")
     return dict(json.loads(text))
 
 

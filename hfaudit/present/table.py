@@ -23,7 +23,7 @@ def _plain(value: Any) -> Any:
 
 def render_frame(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
-        return frame.to_csv(index=False)
+        return str(frame.to_csv(index=False))
     if fmt == "json":
         records = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
         return json.dumps(records, indent=2, default=str) + "\n"

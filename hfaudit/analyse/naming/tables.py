@@ -23,25 +23,9 @@ import pandas as pd
 from hfaudit.analyse.naming import Vocabulary, parse_names
 from hfaudit.analyse.naming.paper import paper_variant, paper_version, paper_version_group
 from hfaudit.analyse.naming.series import SERIES_COLUMNS, build_series
-from hfaudit.store import replace_table
+from hfaudit.store import replace_table, schema
 
-NAMING_COLUMNS = [
-    "model_id",
-    "owner",
-    "convention",
-    "segments",
-    "version_raw",
-    "version_scheme",
-    "version_key",
-    "size_params",
-    "quant_format",
-    "family",
-    "variants",
-    "stem",
-    "paper_version",
-    "paper_version_group",
-    "paper_variant",
-]
+NAMING_COLUMNS = schema.columns("naming")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -137,10 +121,6 @@ def build_naming_tables(con: duckdb.DuckDBPyConnection) -> None:
     if series.empty:
         series = pd.DataFrame({c: pd.Series(dtype="object") for c in SERIES_COLUMNS})
         series = series.astype({"position": "int64", "gap": "bool", "regression": "bool"})
-    naming_types = {c: "varchar" for c in NAMING_COLUMNS}
-    naming_types.update(size_params="bigint", variants="varchar[]")
-    replace_table(con, "naming", naming, naming_types, "model_id")
-    series_types = {c: "varchar" for c in SERIES_COLUMNS}
-    series_types.update(position="integer", predecessor_owner_match="boolean", gap="boolean", regression="boolean")
-    replace_table(con, "version_series", series, series_types, "series_id, position")
-    replace_table(con, "naming_vocabulary", learned, {"kind": "varchar", "term": "varchar"}, "kind, term")
+    replace_table(con, "naming", naming, "model_id")
+    replace_table(con, "version_series", series, "series_id, position")
+    replace_table(con, "naming_vocabulary", learned, "kind, term")
