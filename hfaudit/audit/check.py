@@ -21,6 +21,7 @@ from hfaudit.analyse.semver.history import BUMP_RANK, is_over, is_under
 from hfaudit.audit import SEVERITY_RANK, AuditRun, load_audits, load_config, run_audits
 from hfaudit.errors import HfauditError
 from hfaudit.store import Store
+from hfaudit.types import ModelId, parse_model_id
 
 EXIT_COMPLIANT, EXIT_VIOLATIONS, EXIT_UNCHECKED = 0, 1, 2
 
@@ -29,7 +30,7 @@ EXIT_COMPLIANT, EXIT_VIOLATIONS, EXIT_UNCHECKED = 0, 1, 2
 class CheckResult:
     """What ``hfaudit check`` found for one model and one release."""
 
-    model_id: str
+    model_id: ModelId
     release: dict[str, Any]
     changes: list[dict[str, Any]]
     run: AuditRun
@@ -172,7 +173,7 @@ def _changes(con: duckdb.DuckDBPyConnection, model_id: str, release: dict[str, A
     return [{"commit_id": c, "committed_at": at, "reasons": list(r), "paths": list(p)} for c, at, r, p in rows]
 
 
-def check_in_db(db: str | Path, model_id: str, rev_from: str | None = None, rev_to: str | None = None, fail_on: str = "error") -> CheckResult:
+def check_in_db(db: str | Path, model_id: ModelId, rev_from: str | None = None, rev_to: str | None = None, fail_on: str = "error") -> CheckResult:
     """Check ``model_id`` in an analysed DB."""
     if fail_on not in SEVERITY_RANK:
         raise HfauditError(f"--fail-on must be info, warn or error, not {fail_on!r}", code=EXIT_UNCHECKED)
@@ -202,7 +203,7 @@ def check_in_db(db: str | Path, model_id: str, rev_from: str | None = None, rev_
 
 
 @contextlib.contextmanager
-def _crawled(model_id: str, endpoint: str, token: str | None) -> Iterator[Path]:
+def _crawled(model_id: ModelId, endpoint: str, token: str | None) -> Iterator[Path]:
     from hfaudit.audit.pipeline import analyse
     from hfaudit.collect.crawl import Scope, crawl
 
@@ -238,18 +239,20 @@ def check_model(
     rev_to: str | None = None,
     fail_on: str = "error",
 ) -> CheckResult:
-    """Check from ``db`` when it holds the model, else crawl the model from ``endpoint`` first."""
-    if model_id.count("/") != 1:
-        raise HfauditError(f"not a model id (owner/name): {model_id!r}", code=EXIT_UNCHECKED)
+    """Check from ``db`` when it holds the model, else crawl the model from ``endpoint`` first.
+
+    ``model_id`` may be plain text (a command line's): it is parsed as ``owner/name`` first.
+    """
+    mid = parse_model_id(model_id, code=EXIT_UNCHECKED)
     if db is not None and Path(db).exists():
         with Store(db, read_only=True) as store:
-            known = store.con.execute("select 1 from models where model_id = ?", [model_id]).fetchone()
+            known = store.con.execute("select 1 from models where model_id = ?", [mid]).fetchone()
         if known:
-            return check_in_db(db, model_id, rev_from, rev_to, fail_on)
+            return check_in_db(db, mid, rev_from, rev_to, fail_on)
     if endpoint is None:
-        raise HfauditError(f"{model_id} is not in the DB and no endpoint to crawl it from", code=EXIT_UNCHECKED)
-    with _crawled(model_id, endpoint, token) as tmp_db:
-        return check_in_db(tmp_db, model_id, rev_from, rev_to, fail_on)
+        raise HfauditError(f"{mid} is not in the DB and no endpoint to crawl it from", code=EXIT_UNCHECKED)
+    with _crawled(mid, endpoint, token) as tmp_db:
+        return check_in_db(tmp_db, mid, rev_from, rev_to, fail_on)
 
 
 def render_text(result: CheckResult) -> str:

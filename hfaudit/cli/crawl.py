@@ -9,6 +9,7 @@ import typer
 
 from hfaudit.cli.options import DbOption, EndpointOption, TokenOption, resolve_endpoint, resolve_token
 from hfaudit.errors import HfauditError
+from hfaudit.types import parse_model_id
 
 
 def crawl_command(
@@ -43,14 +44,12 @@ def crawl_command(
             ids += [line.strip() for line in models_file.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
         except OSError as exc:
             raise HfauditError(f"cannot read --models-file {models_file}: {exc.strerror}", code=2) from exc
-    for mid in ids:
-        if mid.count("/") != 1 or mid.startswith("/") or mid.endswith("/"):
-            raise HfauditError(f"not a model id (owner/name): {mid!r}", code=2)
+    model_ids = [parse_model_id(mid) for mid in ids]
     scope = Scope(
         authors=tuple(author or ()),
         search=search,
         filters=tuple(filter_ or ()),
-        model_ids=tuple(dict.fromkeys(ids)),
+        model_ids=tuple(dict.fromkeys(model_ids)),
         limit=limit,
         sort=sort,
     )
