@@ -39,12 +39,12 @@ def extensions() -> list[Extension]:
 
 
 # The audits live in the top-level queries/ folder (the project's layout) and ship inside the wheel as
-# the package data ``hfaudit.queries``, read with importlib.resources.
+# the package data ``hfaudit.queries``, read with importlib.resources. Which files it holds is declared
+# in pyproject.toml ([tool.setuptools.package-data]), which would override a package_data here.
 PACKAGES = [*find_packages(include=["hfaudit", "hfaudit.*"]), "hfaudit.queries"]
 
 setup(
     ext_modules=extensions(),
     packages=PACKAGES,
     package_dir={"hfaudit.queries": "queries"},
-    package_data={"hfaudit.queries": ["*.sql", "*.yaml", "*.md"]},
 )

@@ -45,7 +45,8 @@ _FIELD = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 def queries_dir() -> Path:
     """The shipped audits: the project's top-level ``queries/`` folder, installed as the package data
-    ``hfaudit.queries`` (setup.py maps the folder into the wheel; an editable install maps it too)."""
+    ``hfaudit.queries`` (setup.py maps the folder, pyproject.toml lists its files; an editable install
+    maps it too)."""
     try:
         return Path(str(resources.files("hfaudit.queries")))
     except ModuleNotFoundError:
