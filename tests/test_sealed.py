@@ -11,6 +11,8 @@ import pytest
 from huggingface_hub import constants
 
 from hfaudit.cli.options import resolve_endpoint, resolve_token
+from hfaudit.collect.crawl import Scope, crawl
+from hfaudit.errors import HfauditError
 
 
 def test_no_token_reaches_a_test(_sealed: Path) -> None:
@@ -44,3 +46,14 @@ def test_output_width_and_telemetry_are_fixed() -> None:
     assert os.environ["COLUMNS"] == "120"
     assert constants.HF_HUB_DISABLE_TELEMETRY is True
     assert constants.HF_HUB_OFFLINE is False  # the fake Hub is reached through huggingface_hub
+
+
+def test_offline_mode_is_refused_in_one_line_before_the_store_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Why the seal leaves HF_HUB_OFFLINE off: huggingface_hub then refuses loopback too. A user who
+    # has it set gets one line (it used to be an OfflineModeIsEnabled traceback).
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    db = tmp_path / "never.duckdb"
+    with pytest.raises(HfauditError, match=r"^HF_HUB_OFFLINE is set: a crawl needs the Hub") as info:
+        crawl(str(db), "http://127.0.0.1:9", Scope())
+    assert info.value.code == 2 and "\n" not in str(info.value)
+    assert not db.exists()
