@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-fast golden demo lint bench clean
+.PHONY: install test test-fast golden demo lint bench evaluate clean
 
 # parser.py: pip compiles a copy of the name parser (setup.py), rebuilt when it changes.
 $(STAMP): pyproject.toml setup.py hfaudit/analyse/naming/parser.py
@@ -39,5 +39,10 @@ golden: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m hfaudit.lab.bench --out reports/bench
 
+# Every scorer beside its baselines (naming k-fold CV, Jiang classes, releases, semver, lineage):
+# reports/evaluate/evaluate.md and evaluate.json. About 6 minutes (two crawls of the real trees).
+evaluate: $(STAMP)
+	$(BIN)/python -m hfaudit.lab.evaluate --out reports/evaluate
+
 clean:
-	rm -rf $(VENV) reports/demo reports/bench .pytest_cache build hfaudit/analyse/naming/_cparser*.so
+	rm -rf $(VENV) reports/demo reports/bench reports/evaluate .pytest_cache build hfaudit/analyse/naming/_cparser*.so

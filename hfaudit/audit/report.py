@@ -277,32 +277,39 @@ def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), mo
                 "select left(content, 400) from card_versions where model_id = ? order by committed_at desc limit 1", [m["model_id"]]
             )
         data["models"] = worst
-    data["since_previous"] = _since_previous(q)
+    data["since_previous"] = _since_previous(q, authors, models)
     data["family"] = _family(q)
     return data
 
 
-def _since_previous(q: _Q) -> dict[str, Any] | None:
+def _since_previous(q: _Q, authors: Sequence[str] = (), models: Sequence[str] = ()) -> dict[str, Any] | None:
+    """The latest two snapshots compared by ``hfaudit diff``'s own code, with the counts the report shows."""
+    from hfaudit.audit.diff import snapshot_diff
+
     snaps = [r[0] for r in q.con.execute("select snapshot_id from snapshots order by snapshot_id desc limit 2").fetchall()]
     if len(snaps) < 2:
         return None
-    new, old = snaps
-    row = q.rows(
-        """
-        with a as (select model_id, sha from model_snapshots where snapshot_id = ?),
-             b as (select model_id, sha, status from model_snapshots where snapshot_id = ?)
-        select
-            count(*) filter (where a.model_id is null) as added,
-            count(*) filter (where b.status in ('gone', 'renamed')) as gone_or_renamed,
-            count(*) filter (where a.model_id is not null and b.sha is not null and a.sha <> b.sha) as updated
-        from b full join a using (model_id)
-        """,
-        [old, new],
-    )[0]
-    row["previous_snapshot"], row["snapshot"] = old, new
-    row["commits_added"] = q.one("select count(*) from commits join _scope using (model_id) where first_snapshot = ?", [new])
-    row["rewritten"] = q.one("select count(distinct model_id) from commits join _scope using (model_id) where unreachable_since = ?", [new])
-    return row
+    scope = None
+    if authors or models:
+        # every model of the scope, whatever its status: gone and renamed ones are what changed
+        scope = [
+            r[0]
+            for r in q.con.execute(
+                "select model_id from models where list_contains(?, author) or list_contains(?, model_id)",
+                [list(authors), list(models)],
+            ).fetchall()
+        ]
+    diff = snapshot_diff(q.con, snaps[1], snaps[0], scope)
+    return {
+        "previous_snapshot": diff["from"],
+        "snapshot": diff["to"],
+        "added": len(diff["added"]),
+        "gone_or_renamed": len(diff["gone"]) + len(diff["renamed"]),
+        "updated": len(diff["head_moved"]) + len(diff["history_rewritten"]),
+        "commits_added": diff["commits_added"],
+        "rewritten": len(diff["history_rewritten"]),
+        "diff": diff,
+    }
 
 
 def _family(q: _Q) -> dict[str, Any] | None:

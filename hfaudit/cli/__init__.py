@@ -23,9 +23,24 @@ app = typer.Typer(
 app.add_typer(fakehub_app, name="fakehub")
 
 # One module per command; each adds itself to the app (the paper commands share one group).
-from hfaudit.cli import analyse, audit, check, crawl, demo, lineage, names, paper, report, sql  # noqa: E402
+from hfaudit.cli import (  # noqa: E402
+    analyse,
+    audit,
+    bom,
+    check,
+    crawl,
+    demo,
+    diff,
+    lineage,
+    lock,
+    names,
+    paper,
+    report,
+    sql,
+    verify,
+)
 
-for _command in (crawl, analyse, names, paper, lineage, audit, check, report, sql, demo):
+for _command in (crawl, analyse, names, paper, lineage, audit, check, report, sql, lock, verify, diff, bom, demo):
     _command.register(app)
 
 

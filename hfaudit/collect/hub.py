@@ -317,6 +317,22 @@ class Hub:
     def model_info(self, model_id: str) -> Any:
         return with_retry(lambda: self.api.model_info(model_id, expand=LIST_EXPAND))
 
+    def model_info_at(self, model_id: str, revision: str | None, expand: list[ExpandModelProperty_T]) -> Any:
+        """Model info at ``revision`` (None: the default branch) with exactly ``expand``; a renamed id
+        answers 307 and the client follows it, so ``info.id`` is then the new id."""
+        return with_retry(lambda: self.api.model_info(model_id, revision=revision, expand=expand))
+
+    def list_pages(self, author: str, expand: list[ExpandModelProperty_T]) -> Iterator[list[ModelInfo]]:
+        """One author's listing, a page (1,000 models, one request) at a time, so that the caller can
+        stop paging as soon as it has what it needs."""
+        params: list[tuple[str, Any]] = [("expand", e) for e in expand] + [("author", author), ("limit", 1000)]
+        for page in self._pages(f"{self.endpoint}/api/models", params):
+            infos = []
+            for item in page:
+                item.setdefault("siblings", None)
+                infos.append(ModelInfo(**item))
+            yield infos
+
     def _pages(self, url: str, params: dict[str, Any] | list[tuple[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         """Follow ``Link: rel="next"`` pages through huggingface_hub's session, each page under
         ``with_retry``: the library's own page backoff (1–8 s, 5 times) would multiply with ours."""

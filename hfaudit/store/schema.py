@@ -417,9 +417,11 @@ TABLES_LIST: tuple[Table, ...] = (
         C('family', 'varchar'),
         C('variants', 'varchar[]'),
         C('stem', 'varchar'),
+        C('jiang_class', 'varchar', doc='Jiang et al.: I, T, IT, A, IA or O (docs/naming.md)'),
         C('paper_version', 'varchar'),
         C('paper_version_group', 'varchar'),
         C('paper_variant', 'varchar'),
+        C('experts', 'integer', doc='N of an NxM size (mixture of experts); size_params is one expert'),
         ),
     ),
     Table(

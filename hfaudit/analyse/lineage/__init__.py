@@ -108,6 +108,7 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
     # One edge per (child, parent): its best source, every source and a combined confidence.
     edges: list[dict[str, Any]] = []
     graph_parents: dict[str, list[str]] = {}
+    parents_declared: set[str] = set()  # children whose graph parents are the card's declaration
     declared_by_child: dict[str, str | None] = {}
     by_child: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for claim in claims.to_dict("records"):
@@ -131,6 +132,8 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
         per_parent.sort(key=lambda p: p[:4])
         parents = [p[3] for p in per_parent if p[0] == best_tier]
         graph_parents[child] = parents
+        if best_tier == 0:
+            parents_declared.add(child)
         declared_by_child[child] = declared_relation(
             [r["declared_relation"] for source in ("card", "hub_api", "tag") for r in rows if r["source"] == source]
         )
@@ -187,7 +190,7 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
         if parents:
             config = {**_config(cfg_of.get(mid)), **parsed.get(mid, {})}
             evidence_of = Evidence(tuple(files.get(mid, [])), config, tuple(tags_of.get(mid, [])), library_of.get(mid))
-            observed = observe(mid, evidence_of, len(parents))
+            observed = observe(mid, evidence_of, len(parents), declared=mid in parents_declared)
             declared = declared_by_child.get(mid)
             relation = declared or observed.relation
             row.update({

@@ -90,10 +90,12 @@ def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.Da
                 "version_scheme": p.version_scheme,
                 "version_key": p.version_key,
                 "size_params": p.size_params,
+                "experts": p.experts,
                 "quant_format": p.quant_format,
                 "family": p.family,
                 "variants": list(p.variants),
                 "stem": p.stem,
+                "jiang_class": p.jiang_class,
                 "paper_version": pv,
                 "paper_version_group": paper_version_group(pv),
                 "paper_variant": paper_variant(model_id),
@@ -101,6 +103,7 @@ def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.Da
         )
     frame = pd.DataFrame(rows, columns=NAMING_COLUMNS)
     frame["size_params"] = frame["size_params"].astype("Int64")
+    frame["experts"] = frame["experts"].astype("Int64")
     return frame
 
 

@@ -13,16 +13,24 @@ from hfaudit.analyse.semver.history import (
     BUMP_RANK,
     REASON_BUMP,
     build_release_frames,
+    changelog_versions,
+    commit_reasons,
     declared_bump,
     parse_version,
     required_bump,
 )
+from hfaudit.analyse.semver.history import _card_fields as card_fields
+from hfaudit.analyse.semver.history import _Commit as CommitFacts
 from hfaudit.store import replace_table
 
 __all__ = [
     "BUMP_RANK",
     "REASON_BUMP",
+    "CommitFacts",
     "build_semver_tables",
+    "card_fields",
+    "changelog_versions",
+    "commit_reasons",
     "declared_bump",
     "parse_version",
     "required_bump",

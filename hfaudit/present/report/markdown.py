@@ -74,6 +74,10 @@ def render_markdown(data: dict[str, Any]) -> str:
             f"{since['updated']} updated, {since['gone_or_renamed']} gone or renamed, {since['commits_added']} commits added, "
             f"{since['rewritten']} histories rewritten.\n"
         )
+        if since.get("diff"):
+            from hfaudit.present.dependents import diff_markdown
+
+            out.append(diff_markdown(since["diff"], "###", limit=100))
     else:
         out.append("Only one snapshot: nothing to compare.\n")
     out.append("\nCharts are in report.html.\n")
