@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo lint bench evaluate clean golden
+.PHONY: install test test-fast golden demo lint bench evaluate clean
 
 # parser.py: pip compiles a copy of the name parser (setup.py), rebuilt when it changes.
 $(STAMP): pyproject.toml setup.py hfaudit/analyse/naming/parser.py
@@ -15,9 +15,13 @@ $(STAMP): pyproject.toml setup.py hfaudit/analyse/naming/parser.py
 
 install: $(STAMP)
 
+# tests/conftest.py seals every test (own HF_HOME, no token, no route past 127.0.0.1, COLUMNS=120).
+# `make test` runs everything, the end-to-end tests marked `slow` included; `make test-fast` skips those.
 test: $(STAMP)
-	HF_HUB_OFFLINE=0 HF_HUB_DISABLE_TELEMETRY=1 HF_HUB_DISABLE_XET=1 COLUMNS=120 \
-	  $(BIN)/python -m pytest
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 demo: $(STAMP)
 	$(BIN)/hfaudit demo --out reports/demo
@@ -26,9 +30,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check hfaudit tests
 	$(BIN)/mypy hfaudit
 
-# Refresh the golden files (schema, the generated table section of docs/schema.md) from the code.
+# Refresh the golden files from the code: the schema and the generated table section of docs/schema.md
+# (test_store), and every output format on one seeded store (test_golden). Review the diff like code.
 golden: $(STAMP)
-	HFAUDIT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_store.py
+	HFAUDIT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_store.py tests/test_golden.py
+	git status --short tests/golden docs/schema.md
 
 bench: $(STAMP)
 	$(BIN)/python -m hfaudit.lab.bench --out reports/bench

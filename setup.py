@@ -13,7 +13,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-from setuptools import Extension, find_packages, setup
+from setuptools import Extension, find_namespace_packages, setup
 
 ROOT = Path(__file__).resolve().parent
 PARSER = ROOT / "hfaudit" / "analyse" / "naming" / "parser.py"
@@ -39,12 +39,14 @@ def extensions() -> list[Extension]:
 
 
 # The audits live in the top-level queries/ folder (the project's layout) and ship inside the wheel as
-# the package data ``hfaudit.queries``, read with importlib.resources.
-PACKAGES = [*find_packages(include=["hfaudit", "hfaudit.*"]), "hfaudit.queries"]
+# the package data ``hfaudit.queries``, read with importlib.resources. Which files it holds is declared
+# in pyproject.toml ([tool.setuptools.package-data]), which would override a package_data here.
+# Data folders inside the package (naming/data, report/templates) are namespace packages: listed too,
+# or setuptools warns that it includes them only for now.
+PACKAGES = [*find_namespace_packages(include=["hfaudit", "hfaudit.*"], exclude=["*.__pycache__"]), "hfaudit.queries"]
 
 setup(
     ext_modules=extensions(),
     packages=PACKAGES,
     package_dir={"hfaudit.queries": "queries"},
-    package_data={"hfaudit.queries": ["*.sql", "*.yaml", "*.md"]},
 )

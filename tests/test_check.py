@@ -20,6 +20,7 @@ from hfaudit.fakehub.server import start_server
 from hfaudit.lab.semver_eval import expected_under_bumps, release_key
 from hfaudit.store import Store
 
+pytestmark = pytest.mark.slow  # a generated registry crawled and analysed, then checked model by model
 SEED = 11
 
 

@@ -9,12 +9,10 @@ import pytest
 
 from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.fakehub.registry import Registry, write_models
+from hfaudit.fakehub.server import start_server
 from hfaudit.files import MATTERING, category
 from hfaudit.store import Store
 from tests import registry_builder as rb
-
-pytest.importorskip("hfaudit.fakehub.server")
-from hfaudit.fakehub.server import start_server  # noqa: E402
 
 
 def expected_changes(registry: Registry) -> set[tuple[str, str, str, str, str | None]]:

@@ -15,6 +15,7 @@ from hfaudit.files import is_weight
 from hfaudit.store import Store
 from tests.test_crawl import expected_changes, stored_changes
 
+pytestmark = pytest.mark.slow  # crawls of a generated registry, whole and bisected
 SEED = 20261128
 
 

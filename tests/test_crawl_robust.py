@@ -17,6 +17,7 @@ from hfaudit.fakehub.generate import write_registry
 from hfaudit.fakehub.server import start_server
 from hfaudit.store import Store
 
+pytestmark = pytest.mark.slow  # crawls under faults, quotas and kill -9
 # Columns that depend on when and in which run a row was written, not on what the Hub holds.
 RUN_COLUMNS = {"first_snapshot", "last_snapshot", "crawled_snapshot", "snapshot_id", "unreachable_since"}
 TABLES = ["models", "commits", "file_changes", "model_files", "card_versions", "file_contents"]
@@ -85,8 +86,11 @@ def test_a_binding_quota_is_used_without_repeated_429(registry: Path, tmp_path: 
         stats = server.stats()
     assert result.requests["rate_limit_waits"] > 0
     # The pacing waits for the announced reset instead of hammering: at most a stray 429 per window.
-    windows = result.seconds / 2 + 1
-    assert stats["status"].get("429", 0) <= windows
+    # A 429 only comes once a window's 150 calls are spent, so the windows that filled are counted
+    # from the requests each bucket served, not from how long the crawl took (a slow machine would
+    # otherwise allow more 429s).
+    full_windows = sum(stats["buckets"][bucket] // 150 for bucket in ("api", "resolvers"))
+    assert stats["status"].get("429", 0) <= full_windows
     assert open_transient_errors(db) == 0
 
 

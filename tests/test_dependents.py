@@ -28,11 +28,10 @@ from typing import Any
 import pytest
 
 from hfaudit.analyse.naming import parse_name
-from hfaudit.analyse.semver import parse_version
+from hfaudit.analyse.semver import REASON_BUMP, parse_version
 from hfaudit.audit.lock import model_lines, read_lock
 from hfaudit.errors import HfauditError
 from hfaudit.fakehub.generate import (
-    REASON_BUMP,
     changes_path,
     read_jsonl,
     truth_path,

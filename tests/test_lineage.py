@@ -18,7 +18,10 @@ from hfaudit.analyse.lineage.edges import name_candidates, strip_quant_suffix
 from hfaudit.analyse.lineage.graph import LineageGraph
 from hfaudit.analyse.lineage.relations import Evidence, name_quant_sign, observe
 from hfaudit.cli import app
+from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.errors import HfauditError
+from hfaudit.fakehub.generate import truth_path, write_registry
+from hfaudit.fakehub.server import start_server
 from hfaudit.lab.lineage_eval import read_truth, score_truth
 from hfaudit.store import Store
 
@@ -214,25 +217,20 @@ def test_paper_default_is_visible(store: duckdb.DuckDBPyConnection) -> None:
 
 # --------------------------------------------------------------------------- generator ground truth
 
-server_mod = pytest.importorskip("hfaudit.fakehub.server")
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    from hfaudit.collect.crawl import Scope, crawl
-    from hfaudit.fakehub.generate import truth_path, write_registry
-
     tmp = tmp_path_factory.mktemp("lineage")
     registry = tmp / "registry.jsonl"
     write_registry(registry, 150, 7)
     db = tmp / "h.duckdb"
-    with server_mod.start_server(registry, port=0) as server:
+    with start_server(registry, port=0) as server:
         crawl(str(db), server.url, Scope(), concurrency=8)
     with Store(db) as s:
         build_lineage_tables(s.con)
     return registry, truth_path(registry), db
 
 
+@pytest.mark.slow
 def test_generator_truth(generated: tuple[Path, Path, Path]) -> None:
     _, truth, db = generated
     with Store(db, read_only=True) as s:

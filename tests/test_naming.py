@@ -49,7 +49,8 @@ def test_i1_is_imatrix_not_a_version() -> None:
 def test_version_keys_sort_as_versions() -> None:
     keys = [split_version(v)[1] for v in ("v1", "v1.2", "v1.10", "v2", "v10")]  # type: ignore[index]
     assert keys == sorted(keys)
-    assert split_version("V1-0") is None or split_version("v1") is not None
+    # A capital V and a dash between the numbers are still version v1.0 (minor), with v1.0's key.
+    assert split_version("V1-0") == split_version("v1.0") == ("minor", "000001.000000.000000")
     assert parse_name("a/x-V1-0").version_key == split_version("v1.0")[1]  # type: ignore[index]
     assert split_version("21022024") == ("date", "002024.000002.000021")
 

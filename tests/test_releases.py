@@ -23,10 +23,8 @@ from hfaudit.analyse.releases.signals import (
 from hfaudit.analyse.releases.transparency import card_facts, is_template
 from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.fakehub.registry import write_models
+from hfaudit.fakehub.server import start_server
 from tests import registry_builder as rb
-
-pytest.importorskip("hfaudit.fakehub.server")
-from hfaudit.fakehub.server import start_server  # noqa: E402
 
 CARD = "---\nlicense: mit\ndatasets:\n- acme/corpus\n---\n# widget\n\nA widget model.\n"
 CARD_LOG = CARD + "\n## Changelog\n\n- v1.2: retrained for two more epochs\n"

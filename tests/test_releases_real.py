@@ -13,9 +13,7 @@ import pytest
 from hfaudit.analyse import ANALYSERS
 from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.fakehub.import_git import write_import
-
-pytest.importorskip("hfaudit.fakehub.server")
-from hfaudit.fakehub.server import start_server  # noqa: E402
+from hfaudit.fakehub.server import start_server
 
 HISTORIES = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "real-data" / "hf-repo-git-histories"
 

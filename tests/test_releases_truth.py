@@ -13,11 +13,10 @@ from hfaudit.analyse import ANALYSERS
 from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.fakehub.generate import evolve, generate
 from hfaudit.fakehub.registry import write_models
+from hfaudit.fakehub.server import start_server
 from hfaudit.lab.releases_eval import score
 
-pytest.importorskip("hfaudit.fakehub.server")
-from hfaudit.fakehub.server import start_server  # noqa: E402
-
+pytestmark = pytest.mark.slow  # two generated snapshots served, crawled and analysed
 MODELS, SEED = 120, 3
 
 

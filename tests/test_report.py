@@ -17,6 +17,7 @@ from hfaudit.fakehub.registry import write_models
 from hfaudit.fakehub.server import start_server
 from tests import registry_builder as rb
 
+pytestmark = pytest.mark.slow  # a registry served, crawled, analysed and reported by a subprocess
 EVIL = "evil/script-card"
 PAYLOAD = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
 

@@ -11,11 +11,9 @@ import pytest
 from hfaudit.analyse import ANALYSERS
 from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.fakehub.registry import write_models
+from hfaudit.fakehub.server import start_server
 from hfaudit.store import Store
 from tests import registry_builder as rb
-
-pytest.importorskip("hfaudit.fakehub.server")
-from hfaudit.fakehub.server import start_server  # noqa: E402
 
 
 def card(license_id: str) -> str:

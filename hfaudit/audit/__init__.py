@@ -45,13 +45,23 @@ _FIELD = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 def queries_dir() -> Path:
     """The shipped audits: the project's top-level ``queries/`` folder, installed as the package data
-    ``hfaudit.queries`` (setup.py maps the folder into the wheel; an editable install maps it too)."""
+    ``hfaudit.queries`` (setup.py maps the folder, pyproject.toml lists its files; an editable install
+    maps it too)."""
     try:
-        return Path(str(resources.files("hfaudit.queries")))
+        found = resources.files("hfaudit.queries")
     except ModuleNotFoundError:
-        # Imported straight from a source checkout (the repository root on sys.path ahead of the
-        # installed mapping): the folder is beside the package.
-        return Path(__file__).resolve().parents[2] / "queries"
+        found = None
+    if isinstance(found, Path):
+        return found
+    if found is not None:
+        # A data folder is a namespace package (no __init__.py): installed from a wheel, files() gives a
+        # MultiplexedPath, whose str() is not a path. Its entries are real files: take their folder.
+        for entry in found.iterdir():
+            if isinstance(entry, Path) and entry.name.endswith(".sql"):
+                return entry.parent
+    # Imported straight from a source checkout (the repository root on sys.path ahead of the
+    # installed mapping): the folder is beside the package.
+    return Path(__file__).resolve().parents[2] / "queries"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from hfaudit.analyse.semver.history import BUMP_RANK, is_over, is_under
 from hfaudit.audit import SEVERITY_RANK, AuditRun, Finding, load_audits, load_config, run_audits
 from hfaudit.errors import HfauditError
 from hfaudit.store import Store
+from hfaudit.types import ModelId, parse_model_id
 
 EXIT_COMPLIANT, EXIT_VIOLATIONS, EXIT_UNCHECKED = 0, 1, 2
 # Audits about a version series: they need the series' other members in the store.
@@ -40,7 +41,7 @@ _HEX40 = frozenset("0123456789abcdef")
 class CheckResult:
     """What ``hfaudit check`` found for one model and one release."""
 
-    model_id: str
+    model_id: ModelId
     release: dict[str, Any]
     changes: list[dict[str, Any]]
     run: AuditRun
@@ -243,7 +244,7 @@ def _sort_key(order: dict[str, int]) -> Any:
 
 def check_in_db(
     db: str | Path,
-    model_id: str,
+    model_id: ModelId,
     rev_from: str | None = None,
     rev_to: str | None = None,
     fail_on: str = "error",
@@ -330,7 +331,7 @@ def check_in_db(
 
 
 @contextlib.contextmanager
-def _crawled(model_id: str, endpoint: str, token: str | None) -> Iterator[tuple[Path, dict[str, str], dict[str, str]]]:
+def _crawled(model_id: ModelId, endpoint: str, token: str | None) -> Iterator[tuple[Path, dict[str, str], dict[str, str]]]:
     """Crawl ``model_id`` and its series siblings under the same owner into a temporary DB, analysed.
 
     Yields the DB and the audits it cannot judge (always / only when they find something).
@@ -371,7 +372,7 @@ def _crawled(model_id: str, endpoint: str, token: str | None) -> Iterator[tuple[
                 unknown = dict.fromkeys(SERIES_AUDITS, reason)
             else:
                 siblings = tuple(
-                    m for m in owner_ids if m != model_id and parse_name(m).stem == parsed.stem and parse_name(m).owner == parsed.owner
+                    ModelId(m) for m in owner_ids if m != model_id and parse_name(m).stem == parsed.stem and parse_name(m).owner == parsed.owner
                 )
                 if siblings:
                     sib = crawl(str(db), endpoint, Scope(model_ids=siblings), token=token, concurrency=2)
@@ -416,18 +417,20 @@ def check_model(
     fail_on: str = "error",
     history: bool = False,
 ) -> CheckResult:
-    """Check from ``db`` when it holds the model, else crawl the model from ``endpoint`` first."""
-    if model_id.count("/") != 1:
-        raise HfauditError(f"not a model id (owner/name): {model_id!r}", code=EXIT_UNCHECKED)
+    """Check from ``db`` when it holds the model, else crawl the model from ``endpoint`` first.
+
+    ``model_id`` may be plain text (a command line's): it is parsed as ``owner/name`` first.
+    """
+    mid = parse_model_id(model_id, code=EXIT_UNCHECKED)
     if db is not None and Path(db).exists():
         with Store(db, read_only=True) as store:
-            known = store.con.execute("select 1 from models where model_id = ?", [model_id]).fetchone()
+            known = store.con.execute("select 1 from models where model_id = ?", [mid]).fetchone()
         if known:
-            return check_in_db(db, model_id, rev_from, rev_to, fail_on, history, unsure_audits=_series_unsure(db, model_id))
+            return check_in_db(db, mid, rev_from, rev_to, fail_on, history, unsure_audits=_series_unsure(db, mid))
     if endpoint is None:
         raise HfauditError(f"{model_id} is not in the DB and no endpoint to crawl it from", code=EXIT_UNCHECKED)
-    with _crawled(model_id, endpoint, token) as (tmp_db, unknown, unsure):
-        return check_in_db(tmp_db, model_id, rev_from, rev_to, fail_on, history, unknown, unsure)
+    with _crawled(mid, endpoint, token) as (tmp_db, unknown, unsure):
+        return check_in_db(tmp_db, mid, rev_from, rev_to, fail_on, history, unknown, unsure)
 
 
 def render_text(result: CheckResult) -> str:

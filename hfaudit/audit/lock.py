@@ -31,6 +31,7 @@ from hfaudit.collect.hub import HUB_ERRORS, Hub, classify, configure_client
 from hfaudit.errors import HfauditError
 from hfaudit.files import MATTERING, category
 from hfaudit.store import Store, json_value
+from hfaudit.types import parse_model_id
 
 LOCK_FORMAT = 1
 DEFAULT_REVISION = "main"
@@ -50,12 +51,6 @@ def hub_error(endpoint: str, model_id: str, exc: BaseException, doing: str) -> H
     return HfauditError(f"{model_id}: {doing} failed: {failure.error_type}: {failure.message}", code=2)
 
 
-def check_model_id(model_id: str) -> str:
-    if not _ID.match(model_id):
-        raise HfauditError(f"not a model id (owner/name): {model_id!r}", code=2)
-    return model_id
-
-
 def parse_revisions(values: Iterable[str]) -> dict[str, str]:
     """``--revision MODEL=REV`` options as a dict."""
     out: dict[str, str] = {}
@@ -63,7 +58,7 @@ def parse_revisions(values: Iterable[str]) -> dict[str, str]:
         model, sep, rev = value.partition("=")
         if not sep or not model or not rev:
             raise HfauditError(f"--revision must be MODEL=REV, not {value!r}", code=2)
-        out[check_model_id(model)] = rev
+        out[parse_model_id(model)] = rev
     return out
 
 

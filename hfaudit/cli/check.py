@@ -16,11 +16,11 @@ from hfaudit.cli.options import (
     TokenFileOption,
     TokenOption,
     TokenStdinOption,
-    check_model_id,
     resolve_endpoint,
     resolve_token,
 )
 from hfaudit.errors import HfauditError
+from hfaudit.types import parse_model_id
 
 
 def check_command(
@@ -49,7 +49,7 @@ def check_command(
 
     if fmt not in ("text", "json", "sarif"):
         raise HfauditError(f"--format must be text, json or sarif, not {fmt!r}", code=2)
-    check_model_id(model)
+    parse_model_id(model)
     try:
         result = check_model(
             model, db=db, endpoint=resolve_endpoint(endpoint), token=resolve_token(token, token_file, token_stdin),

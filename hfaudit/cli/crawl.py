@@ -13,11 +13,11 @@ from hfaudit.cli.options import (
     TokenFileOption,
     TokenOption,
     TokenStdinOption,
-    check_model_id,
     resolve_endpoint,
     resolve_token,
 )
 from hfaudit.errors import EXIT_NOTHING, HfauditError
+from hfaudit.types import parse_model_id
 
 
 def crawl_command(
@@ -61,13 +61,12 @@ def crawl_command(
             raise HfauditError(f"--models-file {models_file} is not UTF-8 text (byte {exc.start})", code=2) from exc
         if not ids:
             raise HfauditError(f"--models-file {models_file} holds no model ids (an empty scope would crawl every model)", code=2)
-    for mid in ids:
-        check_model_id(mid)
+    model_ids = [parse_model_id(mid) for mid in ids]
     scope = Scope(
         authors=tuple(author or ()),
         search=search,
         filters=tuple(filter_ or ()),
-        model_ids=tuple(dict.fromkeys(ids)),
+        model_ids=tuple(dict.fromkeys(model_ids)),
         limit=limit,
         sort=sort,
     )

@@ -79,7 +79,7 @@ def serve_command(
         raise HfauditError(f"cannot serve on {host}:{port}: {exc.strerror or exc}", code=2) from None
 
 
-# ---- generate (owned by hfaudit/fakehub/generate.py) --------------------------------------------
+# ---- generate (owned by hfaudit/fakehub/generate/) -----------------------------------------------
 
 
 @app.command("generate")

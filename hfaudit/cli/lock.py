@@ -17,6 +17,7 @@ from hfaudit.cli.options import (
     resolve_token,
 )
 from hfaudit.errors import HfauditError
+from hfaudit.types import parse_model_id
 
 
 def lock_command(
@@ -39,14 +40,14 @@ def lock_command(
 
     Example: hfaudit lock acme/tiny-llama-v2 acme/tiny-llama-v2-GGUF --out hfaudit.lock
     """
-    from hfaudit.audit.lock import check_model_id, lock_from_hub, lock_from_store, parse_revisions, write_lock
+    from hfaudit.audit.lock import lock_from_hub, lock_from_store, parse_revisions, write_lock
 
     ids = list(models or [])
     if models_file is not None:
         ids += read_ids(models_file, None)
     if not ids:
         raise HfauditError("name at least one model (MODEL… or --models-file)", code=2)
-    ids = [check_model_id(m) for m in ids]
+    ids = [parse_model_id(m) for m in ids]
     revisions = parse_revisions(revision or [])
     unknown = sorted(set(revisions) - set(ids))
     if unknown:

@@ -131,19 +131,6 @@ def resolve_token(token: str | None, token_file: Path | None = None, token_stdin
     return token or os.environ.get("HF_TOKEN") or None
 
 
-def check_model_id(model_id: str) -> str:
-    """``model_id`` if it is an owner/name id by the Hub's rules, else a usage error (exit 2)."""
-    from huggingface_hub.utils import HFValidationError, validate_repo_id
-
-    if model_id.count("/") != 1:
-        raise HfauditError(f"not a model id (owner/name): {model_id!r}", code=2)
-    try:
-        validate_repo_id(model_id)
-    except HFValidationError as exc:
-        raise HfauditError(f"not a model id: {exc}", code=2) from exc
-    return model_id
-
-
 def paper_group(app: typer.Typer) -> typer.Typer:
     """The ``paper`` command group of ``app``: the study's measures, one subcommand per analyser."""
     for group in app.registered_groups:

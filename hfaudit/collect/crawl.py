@@ -28,6 +28,7 @@ from hfaudit.collect.hub import HUB_ERRORS, STATS, Hub, ListingError, classify, 
 from hfaudit.errors import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, HfauditError
 from hfaudit.files import MATTERING, category, content_tracked
 from hfaudit.store import ModelBatch, Store
+from hfaudit.types import ModelId
 
 CHANGE_MODES = ("all", "matter")
 # What fetch records per model instead of crashing: the Hub's errors, and a record of a shape the
@@ -44,7 +45,7 @@ class Scope:
     authors: tuple[str, ...] = ()
     search: str | None = None
     filters: tuple[str, ...] = ()
-    model_ids: tuple[str, ...] = ()
+    model_ids: tuple[ModelId, ...] = ()
     limit: int | None = None
     sort: str | None = None
 
@@ -562,7 +563,7 @@ def _crawl(
         hub = Hub(endpoint, token)
         crawler = Crawler(hub, snapshot_id, changes)
         pending = ModelBatch()
-        listed: dict[str, dict[str, Any]] = {}
+        listed: dict[ModelId, dict[str, Any]] = {}
         try:
             try:
                 rows = list(_listing(hub, scope, crawler, pending))
@@ -572,7 +573,7 @@ def _crawl(
                     f"listing models at {endpoint} failed: {failure.error_type}: {failure.message}", code=EXIT_NOTHING
                 ) from exc
             for row in rows:
-                listed[row["model_id"]] = row
+                listed[ModelId(row["model_id"])] = row
             counts.models_listed = len(listed)
             if progress:
                 progress("listed", len(listed))
@@ -666,11 +667,11 @@ class _LockedReads:
         self.store = store
         self.lock = threading.Lock()
 
-    def known_commits(self, model_id: str) -> dict[str, int]:
+    def known_commits(self, model_id: ModelId) -> dict[str, int]:
         with self.lock:
             return self.store.known_commits(model_id)
 
-    def current_files(self, model_id: str) -> dict[str, dict[str, Any]]:
+    def current_files(self, model_id: ModelId) -> dict[str, dict[str, Any]]:
         with self.lock:
             return self.store.current_files(model_id)
 
@@ -680,11 +681,11 @@ class _LockedReads:
 
 
 def _renames_and_gone(
-    store: Store, scope: Scope, listed: dict[str, dict[str, Any]], snapshot_id: int, counts: CrawlCounts, batch: ModelBatch
+    store: Store, scope: Scope, listed: dict[ModelId, dict[str, Any]], snapshot_id: int, counts: CrawlCounts, batch: ModelBatch
 ) -> None:
     """Stored models that the listing no longer shows: renamed (same ``_id``) or gone."""
     by_object = {row["object_id"]: mid for mid, row in listed.items() if row.get("object_id")}
-    candidates: dict[str, str | None] = {}
+    candidates: dict[ModelId, str | None] = {}
     if scope.model_ids:
         failed = {e["model_id"] for e in batch.crawl_errors if e["error_type"] == "not_found"}
         present = store.present_models()

@@ -40,6 +40,8 @@ from huggingface_hub.utils import (
 )
 from huggingface_hub.utils._http import hf_request_event_hook
 
+from hfaudit.errors import HfauditError
+
 # A tool told where its Hub is sends nothing anywhere else: huggingface_hub's telemetry and its agent
 # detection (``build_hf_headers`` fetches ``https://huggingface.co/api/agent-harnesses`` to name the
 # harness in the user agent) are off for every call hfaudit makes, whatever the environment says.
@@ -202,7 +204,13 @@ class _TimeoutTransport(httpx.HTTPTransport):
 
 
 def configure_client(timeout: float = 30.0) -> None:
-    """Install huggingface_hub's shared client with explicit timeouts and request counting."""
+    """Install huggingface_hub's shared client with explicit timeouts and request counting.
+
+    Refuses huggingface_hub's offline mode up front: with ``HF_HUB_OFFLINE`` set it fails every
+    request (a loopback fake Hub included) with an error that would otherwise end the run in a
+    traceback."""
+    if huggingface_hub.constants.HF_HUB_OFFLINE:
+        raise HfauditError("HF_HUB_OFFLINE is set: a crawl needs the Hub (unset it to crawl, the fake Hub included)", code=2)
 
     def factory() -> httpx.Client:
         return httpx.Client(

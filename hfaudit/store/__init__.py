@@ -23,6 +23,7 @@ import pyarrow as pa
 from hfaudit.errors import HfauditError
 from hfaudit.store import schema
 from hfaudit.store.schema import SCHEMA_VERSION
+from hfaudit.types import ModelId
 
 # The crawl tables' DDL, their column order (frames are reindexed to it) and the keys that make a
 # write an upsert all come from the one declaration in ``hfaudit.store.schema``.
@@ -162,7 +163,7 @@ class Store:
         row = self.con.execute("select endpoint from snapshots order by snapshot_id desc limit 1").fetchone()
         return str(row[0]) if row and row[0] else None
 
-    def crawl_state(self, model_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def crawl_state(self, model_ids: Iterable[ModelId]) -> dict[ModelId, dict[str, Any]]:
         """Per model: the head whose history is stored, and whether an error is open for it."""
         ids = pd.DataFrame({"model_id": list(model_ids)})
         if ids.empty:
@@ -195,7 +196,7 @@ class Store:
             for r in rows
         }
 
-    def known_commits(self, model_id: str) -> dict[str, int]:
+    def known_commits(self, model_id: ModelId) -> dict[str, int]:
         """Reachable stored commits of a model: id → position."""
         rows = self.con.execute(
             "select commit_id, position from commits where model_id = ? and unreachable_since is null",
@@ -203,20 +204,20 @@ class Store:
         ).fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
-    def current_files(self, model_id: str) -> dict[str, dict[str, Any]]:
+    def current_files(self, model_id: ModelId) -> dict[str, dict[str, Any]]:
         rows = self.con.execute(
             "select path, blob, sha256, size from model_files where model_id = ?", [model_id]
         ).fetchall()
         return {r[0]: {"blob": r[1], "sha256": r[2], "size": r[3]} for r in rows}
 
-    def present_models(self, author: str | None = None) -> dict[str, str | None]:
+    def present_models(self, author: str | None = None) -> dict[ModelId, str | None]:
         if author is None:
             rows = self.con.execute("select model_id, object_id from models where status = 'present'").fetchall()
         else:
             rows = self.con.execute(
                 "select model_id, object_id from models where status = 'present' and author = ?", [author]
             ).fetchall()
-        return {r[0]: r[1] for r in rows}
+        return {ModelId(r[0]): r[1] for r in rows}
 
     # ------------------------------------------------------------------------------------ writes
     def write(self, batch: ModelBatch, snapshot_id: int) -> None:
@@ -296,7 +297,7 @@ class Store:
         finally:
             self.con.unregister("incoming")
 
-    def mark_models(self, model_ids: Sequence[str], status: str, snapshot_id: int, renamed_to: str | None = None) -> None:
+    def mark_models(self, model_ids: Sequence[ModelId], status: str, snapshot_id: int, renamed_to: str | None = None) -> None:
         """Record models that vanished or were renamed; their data stays."""
         if not model_ids:
             return
