@@ -15,11 +15,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-BUCKETS = ("api", "resolvers")
+BUCKETS = ("api", "resolvers", "git")
 FAULT_KINDS = ("429", "500", "502", "503", "504", "reset", "timeout", "truncate")
 # Faults the HTTP layer must perform itself (the handler cannot express them as a status code).
 SOCKET_FAULTS = ("reset", "timeout", "truncate")
-DEFAULT_QUOTAS: dict[str, tuple[int, float]] = {"api": (1_000_000, 300.0), "resolvers": (1_000_000, 300.0)}
+DEFAULT_QUOTAS: dict[str, tuple[int, float]] = {
+    "api": (1_000_000, 300.0),
+    "resolvers": (1_000_000, 300.0),
+    "git": (1_000_000, 300.0),
+}
 
 
 class OptionError(ValueError):
