@@ -336,9 +336,18 @@ def read_models(path: str | Path) -> Iterator[Model]:
                 raise RegistryError(f"{path}:{number}: not JSON ({exc.msg})") from exc
             if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or "/" not in raw["id"]:
                 raise RegistryError(f"{path}:{number}: a model line needs an 'id' of the form owner/name")
-            for commit in raw.get("commits") or []:
-                if not isinstance(commit, dict) or "id" not in commit or "date" not in commit:
-                    raise RegistryError(f"{path}:{number}: {raw['id']}: every commit needs 'id' and 'date'")
+            commits = raw.get("commits") or []
+            for commit in commits:
+                if not isinstance(commit, dict) or "date" not in commit:
+                    raise RegistryError(f"{path}:{number}: {raw['id']}: every commit needs a 'date'")
+            if any("id" not in commit for commit in commits):
+                # Registry format 2: an omitted commit id is the git id of the commit's facts.
+                from hfaudit.fakehub.canonical import derive_line
+
+                try:
+                    derive_line(raw)
+                except ValueError as exc:
+                    raise RegistryError(f"{path}:{number}: commits without 'id' cannot be derived: {exc}") from None
             yield Model(raw)
 
 

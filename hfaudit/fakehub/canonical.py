@@ -195,8 +195,8 @@ def _join(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
-def _seconds_exact(date: str) -> bool:
-    return parse_date(date).microsecond == 0
+def _seconds_exact_all(commits: list[dict[str, Any]]) -> bool:
+    return all(parse_date(c["date"]).microsecond == 0 for c in commits)
 
 
 def derive_commits(commits: list[dict[str, Any]]) -> list[tuple[str, list[str], str]]:
@@ -252,20 +252,26 @@ def _unrepresentable(commits: list[dict[str, Any]]) -> str | None:
 
 def git_problem(raw: dict[str, Any]) -> str | None:
     """Why this registry line has no git view (its given ids are not the derived ones), or None."""
+    return checked(raw)[0]
+
+
+def checked(raw: dict[str, Any]) -> tuple[str | None, list[tuple[str, list[str], str]]]:
+    """``git_problem`` and, when there is none, the derived (id, parents, tree) of every commit."""
     commits = raw.get("commits") or []
     problem = _unrepresentable(commits)
     if problem:
-        return problem
+        return problem, []
     for commit in commits:
-        if not _seconds_exact(commit["date"]):
-            return f"commit {commit['id'][:12]}: its date has fractions of a second, which git cannot hold"
         for change in commit.get("changes") or []:
             if change.get("op") != "delete" and change.get("oid") and change["oid"] != blob_oid(change):
-                return f"commit {commit['id'][:12]}: {change['path']}: oid {change['oid'][:12]} is not the blob of its facts"
-    for commit, (derived, _, _) in zip(commits, derive_commits(commits), strict=True):
-        if commit["id"] != derived:
-            return f"commit {commit['id'][:12]} is not the git id of its facts ({derived[:12]})"
-    return None
+                return f"commit {commit['id'][:12]}: {change['path']}: oid {change['oid'][:12]} is not the blob of its facts", []
+    if not _seconds_exact_all(commits):
+        return "a commit date has fractions of a second, which git cannot hold", []
+    derived = derive_commits(commits)
+    for commit, (cid, _, _) in zip(commits, derived, strict=True):
+        if commit["id"] != cid:
+            return f"commit {commit['id'][:12]} is not the git id of its facts ({cid[:12]})", []
+    return None, derived
 
 
 def derive_line(raw: dict[str, Any], *, keep_upstream: bool = False) -> dict[str, str]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from hfaudit.fakehub.canonical import blob_bytes, blob_oid, commit_message, derive_commits, email, git_problem, git_seconds
+from hfaudit.fakehub.canonical import blob_bytes, blob_oid, checked, commit_message, email, git_seconds
 from hfaudit.registry import Model, Registry
 
 REPO = "hub.git"
@@ -69,6 +69,7 @@ class GitView:
         self.problems: dict[str, str] = {}
         self.report: BuildReport | None = None
         self._lock = threading.Lock()
+        self._refs: list[tuple[str, str]] = []
 
     # ---------------------------------------------------------------------------------------- build
 
@@ -118,6 +119,12 @@ class GitView:
         if wrong:
             raise RuntimeError(f"fakehub: git view: {len(wrong)} commits did not get their derived ids")
         subprocess.run(["git", "-C", str(self.repo), "update-ref", "-d", BUILD_REF], check=True, env=env)
+        # Every model's refs in one packed-refs file (loose refs would cost a folder per model);
+        # only each namespace's HEAD, a symbolic ref, must be a loose file.
+        lines = sorted(self._refs, key=lambda item: item[0].encode("utf-8"))
+        (self.repo / "packed-refs").write_text(
+            "# pack-refs with: peeled fully-peeled sorted \n" + "".join(f"{sha} {ref}\n" for ref, sha in lines)
+        )
         for model_id, key in self.keys.items():
             model = self.registry.get(model_id)
             assert model is not None
@@ -146,14 +153,12 @@ class GitView:
         mark = 0
         for model in self.registry:
             commits = model.commits
-            problem = git_problem(model.raw) if commits else None
+            problem, derived = checked(model.raw)
             if problem:
                 self.problems[model.id] = problem
                 continue
             key = namespace_key(model.id)
-            derived = derive_commits(commits)
             commit_marks: dict[str, int] = {}
-            chunks: list[bytes] = []
             for commit, (cid, parents, _tree) in zip(commits, derived, strict=True):
                 for change in commit.get("changes") or []:
                     if change.get("op") == "delete":
@@ -197,10 +202,8 @@ class GitView:
             named = [(f"refs/heads/{b}", t) for b, t in refs["branches"].items()]
             named += [(f"refs/tags/{t}", c) for t, c in refs["tags"].items()]
             named += [(f"refs/pr/{n}", c) for n, c in pulls.items()]
-            for ref, target in named:
-                if target in commit_marks:
-                    chunks.append(b"reset refs/namespaces/%s/%s\nfrom :%d\n\n" % (key.encode(), ref.encode(), commit_marks[target]))
-            out.write(b"".join(chunks))
+            known = {cid for cid, _, _ in derived}
+            self._refs.extend((f"refs/namespaces/{key}/{ref}", target) for ref, target in named if target in known)
             self.keys[model.id] = key
             report.models += 1
 
