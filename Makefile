@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install test demo lint bench clean
 
 # parser.py: pip compiles a copy of the name parser (setup.py), rebuilt when it changes.
-$(STAMP): pyproject.toml setup.py hfaudit/naming/parser.py
+$(STAMP): pyproject.toml setup.py hfaudit/analyse/naming/parser.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/mypy hfaudit
 
 bench: $(STAMP)
-	$(BIN)/python -m hfaudit.bench --out reports/bench
+	$(BIN)/python -m hfaudit.lab.bench --out reports/bench
 
 clean:
-	rm -rf $(VENV) reports/demo reports/bench .pytest_cache build hfaudit/naming/_cparser*.so
+	rm -rf $(VENV) reports/demo reports/bench .pytest_cache build hfaudit/analyse/naming/_cparser*.so

@@ -97,3 +97,7 @@ def is_weight(path: str) -> bool:
 
 def content_tracked(path: str, size: int | None) -> bool:
     return path in TRACKED_CONTENT and (size is None or size <= TRACKED_CONTENT_MAX_BYTES)
+
+
+# The categories whose changes make a release (weights, card, configs, tokenizer, adapters).
+MATTERING = frozenset({"weights", "readme", "config", "tokenizer", "adapter", "merge_config"})

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from huggingface_hub import constants
 
-from hfaudit.registry import Registry, hub_date, write_models
+from hfaudit.fakehub.registry import Registry, hub_date, write_models
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 SAMPLES = REFERENCE / "hub-api-samples"
@@ -145,7 +145,7 @@ def write_registry(path: Path, lines: list[dict[str, Any]] | None = None) -> Pat
 
 
 def registry(lines: list[dict[str, Any]] | None = None) -> Registry:
-    from hfaudit.registry import Model
+    from hfaudit.fakehub.registry import Model
 
     return Registry(Model(line) for line in (lines if lines is not None else base_lines()))
 

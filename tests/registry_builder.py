@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from hfaudit.registry import Model, Registry, hub_date
+from hfaudit.fakehub.registry import Model, Registry, hub_date
 
 
 def sha(*parts: object) -> str:

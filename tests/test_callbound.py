@@ -1,4 +1,4 @@
-"""The lower bound on crawl calls (hfaudit.callbound) on histories small enough to count by hand.
+"""The lower bound on crawl calls (hfaudit.lab.callbound) on histories small enough to count by hand.
 
 In every registry below position 0 is the Hub's initial commit (``.gitattributes`` only) and the
 user's commits are positions 1..E.
@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from hfaudit.bench import render_lower_bound
-from hfaudit.callbound import api_call_lower_bound, main, min_stabbing, naive_calls
 from hfaudit.fakehub.generate import generate
+from hfaudit.lab.bench import render_lower_bound
+from hfaudit.lab.callbound import api_call_lower_bound, main, min_stabbing, naive_calls
 from tests.registry_builder import commit, delete, model, registry, text, weight
 
 M = "acme/m"
@@ -182,7 +182,7 @@ def test_bench_renders_the_bound_and_skips_results_without_it() -> None:
 
 
 def test_bench_summarises_the_evolved_registrys_changes() -> None:
-    from hfaudit.bench import change_counts
+    from hfaudit.lab.bench import change_counts
 
     changes = {
         "added": ["a/x", "a/y"],

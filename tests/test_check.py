@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from hfaudit.analyse import analyse
-from hfaudit.crawl import Scope, crawl
+from hfaudit.audit.pipeline import analyse
+from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.fakehub.generate import truth_path, write_registry
 from hfaudit.fakehub.server import start_server
-from hfaudit.semver.evaluate import expected_under_bumps, release_key
+from hfaudit.lab.semver_eval import expected_under_bumps, release_key
 from hfaudit.store import Store
 
 SEED = 11
@@ -98,7 +98,7 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(generated: tuple[Path, P
 
 def test_json_validates_against_its_versioned_schema(generated: tuple[Path, Path]) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    from hfaudit.audit.formats import findings_schema
+    from hfaudit.present.findings import findings_schema
 
     doc = audit_json(generated[1])
     jsonschema.Draft202012Validator(findings_schema()).validate(doc)
@@ -133,7 +133,7 @@ def test_check_exit_codes(generated: tuple[Path, Path]) -> None:
             order by model_id limit 1
             """
         ).fetchone()[0]
-    from hfaudit.check import check_model, render_text
+    from hfaudit.audit.check import check_model, render_text
 
     for model in (under, silent):
         result = check_model(model, db=db)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hfaudit.crawl import MATTERING, Scope, crawl
-from hfaudit.files import category
-from hfaudit.registry import Registry, write_models
+from hfaudit.collect.crawl import Scope, crawl
+from hfaudit.fakehub.registry import Registry, write_models
+from hfaudit.files import MATTERING, category
 from hfaudit.store import Store
 from tests import registry_builder as rb
 

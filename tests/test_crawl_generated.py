@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from hfaudit.crawl import Scope, crawl
+from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.fakehub.generate import write_registry
+from hfaudit.fakehub.registry import Registry
 from hfaudit.fakehub.server import start_server
 from hfaudit.files import is_weight
-from hfaudit.registry import Registry
 from hfaudit.store import Store
 from tests.test_crawl import expected_changes, stored_changes
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hfaudit.crawl import Scope, crawl
+from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.fakehub.generate import write_registry
 from hfaudit.fakehub.server import start_server
 from hfaudit.store import Store

@@ -21,9 +21,9 @@ from huggingface_hub.hf_api import ModelInfo, RepoFile
 
 from hfaudit.fakehub.app import FakeHub
 from hfaudit.fakehub.limits import HubOptions
+from hfaudit.fakehub.registry import Model, Registry
 from hfaudit.fakehub.server import start_server
 from hfaudit.fakehub.transport import FAKE_ENDPOINT, use_fakehub
-from hfaudit.registry import Model, Registry
 from tests import fakehub_support as fs
 
 if not fs.SAMPLES.is_dir():

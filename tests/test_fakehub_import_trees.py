@@ -12,9 +12,9 @@ from huggingface_hub import HfApi, ModelCard
 
 from hfaudit.fakehub.app import FakeHub
 from hfaudit.fakehub.import_trees import build_registry, import_trees, parse_siblings
+from hfaudit.fakehub.registry import Model, Registry
 from hfaudit.fakehub.server import start_server
 from hfaudit.fakehub.transport import FAKE_ENDPOINT, use_fakehub
-from hfaudit.registry import Model, Registry
 from tests import fakehub_support as fs
 
 BLOOM = "bloom_finetunes_20250422_180448.csv"
@@ -73,7 +73,7 @@ def test_real_model_info_served_back_field_for_field(tmp_path: Path) -> None:
 
 def test_default_import_derives_git_ids_and_keeps_the_recorded_sha(tmp_path: Path) -> None:
     from hfaudit.fakehub.canonical import git_problem
-    from hfaudit.registry import read_models
+    from hfaudit.fakehub.registry import read_models
 
     bloom_dir = tmp_path / "in"
     bloom_dir.mkdir()

@@ -21,7 +21,7 @@ from hfaudit.fakehub.generate import (
     truth_path,
     write_registry,
 )
-from hfaudit.registry import Model, Registry, parse_card
+from hfaudit.fakehub.registry import Model, Registry, parse_card
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 S2E = REFERENCE / "real-data" / "s2e-safetensors-evolution"

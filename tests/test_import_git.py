@@ -11,7 +11,7 @@ import pytest
 
 from hfaudit.errors import HfauditError
 from hfaudit.fakehub.import_git import import_git, parse_gitlog, write_import
-from hfaudit.registry import Model, Registry, parse_date
+from hfaudit.fakehub.registry import Model, Registry, parse_date
 
 HISTORIES = (
     Path(__file__).resolve().parents[1].parent

@@ -13,13 +13,13 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from hfaudit.analyse.lineage import build_lineage_tables
+from hfaudit.analyse.lineage.edges import name_candidates, strip_quant_suffix
+from hfaudit.analyse.lineage.graph import LineageGraph
+from hfaudit.analyse.lineage.relations import Evidence, name_quant_sign, observe
 from hfaudit.cli import app
 from hfaudit.errors import HfauditError
-from hfaudit.lineage import build_lineage_tables
-from hfaudit.lineage.edges import name_candidates, strip_quant_suffix
-from hfaudit.lineage.evaluate import read_truth, score_truth
-from hfaudit.lineage.graph import LineageGraph
-from hfaudit.lineage.relations import Evidence, name_quant_sign, observe
+from hfaudit.lab.lineage_eval import read_truth, score_truth
 from hfaudit.store import Store
 
 # ------------------------------------------------------------------------------------------- graph
@@ -218,7 +218,7 @@ server_mod = pytest.importorskip("hfaudit.fakehub.server")
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    from hfaudit.crawl import Scope, crawl
+    from hfaudit.collect.crawl import Scope, crawl
     from hfaudit.fakehub.generate import truth_path, write_registry
 
     tmp = tmp_path_factory.mktemp("lineage")
@@ -250,7 +250,7 @@ def test_generator_truth(generated: tuple[Path, Path, Path]) -> None:
 def test_crawl_stores_base_models_and_lineage_reads_them(generated: tuple[Path, Path, Path]) -> None:
     """The crawler fetches ``baseModels`` for models whose tags declare a base; the analyser
     reads them as its ``hub_api`` source."""
-    from hfaudit.crawl import needs_base_models
+    from hfaudit.collect.crawl import needs_base_models
 
     _, truth, db = generated
     declared = {t["id"]: t["base_models"] for t in read_truth(truth) if t["base_declaration"] != "none" and t["base_models"]}

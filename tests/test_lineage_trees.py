@@ -1,6 +1,6 @@
 """Lineage against real model trees (../shared/reference): imported, served, crawled and analysed.
 
-A subset of the tree files keeps this fast; ``python -m hfaudit.lineage.evaluate trees DIR`` runs the
+A subset of the tree files keeps this fast; ``python -m hfaudit.lab.lineage_eval trees DIR`` runs the
 whole set (figures in docs/lineage.md). Skips when the reference data is absent.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hfaudit.lineage.evaluate import run_trees
+from hfaudit.lab.lineage_eval import run_trees
 
 TREES = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / "real-data" / "oderinwale-model-trees"
 SUBSET = (

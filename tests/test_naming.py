@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hfaudit.naming import SEGMENT_TYPES, Vocabulary, parse_name, split_version
-from hfaudit.naming.evaluate import held_out, label_types, score
+from hfaudit.analyse.naming import SEGMENT_TYPES, Vocabulary, parse_name, split_version
+from hfaudit.lab.naming_eval import held_out, label_types, score
 
 REF = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference"
 LABELS = REF / "paper-replication" / "dataset_folder" / "manually_analyzed.csv"
@@ -157,7 +157,7 @@ def test_labels_all() -> None:
 def test_parse_names_equals_parse_name_and_restores_the_collector() -> None:
     import gc
 
-    from hfaudit.naming import parse_names
+    from hfaudit.analyse.naming import parse_names
 
     ids = ["TheBloke/Llama-2-7B-GGUF", "bert-base-uncased", "org/my_awesome_model", "a/Qwen2.5-7B-Instruct-v1.0.0"]
     assert [p.as_row() for p in parse_names(ids)] == [parse_name(m).as_row() for m in ids]
@@ -198,8 +198,8 @@ def _sample_ids() -> list[str]:
 
 
 def test_compiled_parser_gives_the_pure_parsers_results() -> None:
-    import hfaudit.naming as naming
-    from hfaudit.naming import parser as pure
+    import hfaudit.analyse.naming as naming
+    from hfaudit.analyse.naming import parser as pure
 
     if not naming.IMPLEMENTATION.startswith("compiled"):
         pytest.skip(f"the name parser in use is {naming.IMPLEMENTATION}")
@@ -215,7 +215,7 @@ def test_compiled_parser_gives_the_pure_parsers_results() -> None:
 
 
 def test_an_out_of_date_compiled_parser_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import hfaudit.naming as naming
+    import hfaudit.analyse.naming as naming
 
     if not naming.IMPLEMENTATION.startswith("compiled"):
         pytest.skip(f"the name parser in use is {naming.IMPLEMENTATION}")
@@ -224,5 +224,5 @@ def test_an_out_of_date_compiled_parser_is_not_used(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(naming, "_SOURCE", edited)
     with pytest.warns(UserWarning, match="older parser.py"):
         module, implementation = naming._load()
-    assert module.__name__ == "hfaudit.naming.parser"
+    assert module.__name__ == "hfaudit.analyse.naming.parser"
     assert implementation == "pure Python (compiled copy out of date)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hfaudit.naming.bench import run_bench
+from hfaudit.lab.naming_bench import run_bench
 
 
 def test_run_bench_without_reference_times_generated_ids(tmp_path: Path) -> None:

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from hfaudit.naming.paper import paper_naming_measures, paper_variant, paper_version, paper_version_group
+from hfaudit.analyse.naming.paper import (
+    paper_naming_measures,
+    paper_variant,
+    paper_version,
+    paper_version_group,
+)
 
 IDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / "paper-replication" / "RQ2_result" / "all_NLP_with_quantization.csv"
 

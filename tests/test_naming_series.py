@@ -9,9 +9,9 @@ import duckdb
 import pandas as pd
 from typer.testing import CliRunner
 
+from hfaudit.analyse.naming.series import build_series, predecessor_rates
+from hfaudit.analyse.naming.tables import build_naming_tables
 from hfaudit.cli import app
-from hfaudit.naming.series import build_series, predecessor_rates
-from hfaudit.naming.store import build_naming_tables
 
 
 def test_series_same_owner_with_unversioned_start_gap_and_regression() -> None:
@@ -80,8 +80,8 @@ def test_paper_naming_command_json(tmp_path: Path) -> None:
 
 
 def test_errors_are_one_line_with_code_2(tmp_path: Path) -> None:
+    from hfaudit.cli.names import read_ids
     from hfaudit.errors import HfauditError
-    from hfaudit.naming.cli import read_ids
 
     f = tmp_path / "ids.csv"
     f.write_text("model_name\na/x\n", encoding="utf-8")

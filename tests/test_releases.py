@@ -11,10 +11,8 @@ import duckdb
 import pytest
 
 from hfaudit.analyse import ANALYSERS
-from hfaudit.crawl import Scope, crawl
-from hfaudit.registry import write_models
-from hfaudit.releases.events import CommitInfo, FileChange, classify, stem
-from hfaudit.releases.signals import (
+from hfaudit.analyse.releases.events import CommitInfo, FileChange, classify, stem
+from hfaudit.analyse.releases.signals import (
     ReadmeNote,
     Window,
     attribute_readmes,
@@ -22,7 +20,9 @@ from hfaudit.releases.signals import (
     is_default_title,
     reads_as_changelog,
 )
-from hfaudit.releases.transparency import card_facts, is_template
+from hfaudit.analyse.releases.transparency import card_facts, is_template
+from hfaudit.collect.crawl import Scope, crawl
+from hfaudit.fakehub.registry import write_models
 from tests import registry_builder as rb
 
 pytest.importorskip("hfaudit.fakehub.server")
@@ -277,8 +277,8 @@ def test_card_states() -> None:
 
 
 def test_an_empty_store_gives_empty_tables(tmp_path: Path) -> None:
-    from hfaudit.releases import build_release_tables
-    from hfaudit.releases.measures import study_measures
+    from hfaudit.analyse.releases import build_release_tables
+    from hfaudit.analyse.releases.measures import study_measures
     from hfaudit.store import Store
 
     with Store(tmp_path / "empty.duckdb") as store:

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hfaudit.cli import app
-from hfaudit.errors import HfauditError
-from hfaudit.releases.paper import (
+from hfaudit.analyse.releases.paper import (
     category_shares,
     extension,
     paper_category,
@@ -20,7 +18,9 @@ from hfaudit.releases.paper import (
     repeat_weight_files,
     weight_extension_counts,
 )
-from hfaudit.releases.stats import bonferroni, fisher_exact
+from hfaudit.analyse.releases.stats import bonferroni, fisher_exact
+from hfaudit.cli import app
+from hfaudit.errors import HfauditError
 
 STUDY = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "paper-replication"
 EXTENSIONS = STUDY / "RQ1_results" / "file_extension_and_frequencies.csv"

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from hfaudit.analyse import ANALYSERS
-from hfaudit.crawl import Scope, crawl
+from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.fakehub.import_git import write_import
 
 pytest.importorskip("hfaudit.fakehub.server")

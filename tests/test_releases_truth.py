@@ -10,10 +10,10 @@ import duckdb
 import pytest
 
 from hfaudit.analyse import ANALYSERS
-from hfaudit.crawl import Scope, crawl
+from hfaudit.collect.crawl import Scope, crawl
 from hfaudit.fakehub.generate import evolve, generate
-from hfaudit.registry import write_models
-from hfaudit.releases.evaluate import score
+from hfaudit.fakehub.registry import write_models
+from hfaudit.lab.releases_eval import score
 
 pytest.importorskip("hfaudit.fakehub.server")
 from hfaudit.fakehub.server import start_server  # noqa: E402

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from hfaudit.analyse import ANALYSERS
-from hfaudit.crawl import Scope, crawl
-from hfaudit.registry import write_models
+from hfaudit.collect.crawl import Scope, crawl
+from hfaudit.fakehub.registry import write_models
 from hfaudit.store import Store
 from tests import registry_builder as rb
 
@@ -104,7 +104,7 @@ def test_a_license_no_in_repository_release_ships_amends_the_series_step(store: 
 
 
 def test_evaluate_refuses_missing_and_malformed_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from hfaudit.semver.evaluate import main
+    from hfaudit.lab.semver_eval import main
 
     with pytest.raises(SystemExit) as info:
         main([str(tmp_path / "none.duckdb"), str(tmp_path / "none.jsonl")])

@@ -64,7 +64,7 @@ def test_read_only_open_of_a_missing_db_is_a_clean_error(tmp_path: Path) -> None
 
 
 def test_analyse_refuses_a_missing_store_and_creates_nothing(tmp_path: Path) -> None:
-    from hfaudit.analyse import analyse
+    from hfaudit.audit.pipeline import analyse
     from hfaudit.errors import HfauditError
 
     db = tmp_path / "never-crawled.duckdb"
@@ -76,12 +76,13 @@ def test_analyse_refuses_a_missing_store_and_creates_nothing(tmp_path: Path) -> 
 
 def test_analyse_runs_on_a_store_with_nothing_crawled(tmp_path: Path) -> None:
     """A crawl whose scope matched no model leaves an empty store: every analyser must cope."""
-    from hfaudit.analyse import ANALYSERS, analyse
+    from hfaudit.analyse import ANALYSERS
+    from hfaudit.audit.pipeline import analyse
 
     db = tmp_path / "empty.duckdb"
     Store(db).close()
     lines = list(analyse(str(db)))
-    assert len(lines) == len(ANALYSERS)
+    assert len(lines) == len(ANALYSERS) + 1  # the analysers, then the audits
     with Store(db, read_only=True) as store:
         assert store.con.execute("select count(*) from lineage_edges").fetchone() == (0,)
         assert store.con.execute("select count(*) from audit_findings").fetchone() == (0,)

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any, NewType
 
@@ -43,8 +44,14 @@ _FIELD = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 def queries_dir() -> Path:
-    """The ``queries/`` folder of the project (beside the package)."""
-    return Path(__file__).resolve().parents[2] / "queries"
+    """The shipped audits: the project's top-level ``queries/`` folder, installed as the package data
+    ``hfaudit.queries`` (setup.py maps the folder into the wheel; an editable install maps it too)."""
+    try:
+        return Path(str(resources.files("hfaudit.queries")))
+    except ModuleNotFoundError:
+        # Imported straight from a source checkout (the repository root on sys.path ahead of the
+        # installed mapping): the folder is beside the package.
+        return Path(__file__).resolve().parents[2] / "queries"
 
 
 @dataclass(frozen=True)

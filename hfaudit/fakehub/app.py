@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 from hfaudit.fakehub import projections as proj
 from hfaudit.fakehub.git import GitView, parse_service
 from hfaudit.fakehub.limits import SOCKET_FAULTS, FaultInjector, HubOptions, RateLimiter, Stats
-from hfaudit.registry import FileState, Model, Registry, hub_date
+from hfaudit.fakehub.registry import FileState, Model, Registry, hub_date
 
 JSON = "application/json; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from hfaudit.registry import lfs_pointer, parse_date
+from hfaudit.fakehub.registry import lfs_pointer, parse_date
 
 EMAIL_DOMAIN = "users.noreply.huggingface.co"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -288,7 +288,7 @@ def derive_line(raw: dict[str, Any], *, keep_upstream: bool = False) -> dict[str
     for commit in commits:
         when = parse_date(commit["date"])
         if when.microsecond:
-            from hfaudit.registry import hub_date
+            from hfaudit.fakehub.registry import hub_date
 
             commit["date"] = hub_date(when.replace(microsecond=0))
         for change in commit.get("changes") or []:

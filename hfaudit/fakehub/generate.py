@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from hfaudit.fakehub.canonical import derive_all, git_problem, remap
-from hfaudit.registry import hub_date, write_models
+from hfaudit.fakehub.registry import hub_date, write_models
 
 SEGMENT_TYPES = (
     "identifier",
@@ -2421,7 +2421,7 @@ def evolve_with_changes(
     old_truth: list[dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """Like ``evolve``, plus a summary of what changed (written as ``.changes.json``)."""
-    from hfaudit.registry import Model
+    from hfaudit.fakehub.registry import Model
 
     rng = random.Random(seed)
     old_lines = [json.loads(json.dumps(line)) for line in old_lines]  # never touch the caller's data
@@ -2557,7 +2557,7 @@ def evolve_with_changes(
 
 def _seconds(date: str) -> int:
     """Seconds after ``EPOCH``."""
-    from hfaudit.registry import parse_date
+    from hfaudit.fakehub.registry import parse_date
 
     return int((parse_date(date) - EPOCH).total_seconds())
 
@@ -2570,7 +2570,7 @@ def _extend(
     line: dict[str, Any], truth: dict[str, Any], seed: int, rng: random.Random, after: int
 ) -> list[str]:
     """Append 1-4 new commits to a registry line, at least one a weight replacement when it has weights."""
-    from hfaudit.registry import Model
+    from hfaudit.fakehub.registry import Model
 
     model = Model(line)
     head = model.head
@@ -2619,7 +2619,7 @@ def _extend(
                 }
             )
             tree = {**tree}
-            from hfaudit.registry import change_state
+            from hfaudit.fakehub.registry import change_state
 
             tree[path] = change_state(change, cid)
         else:

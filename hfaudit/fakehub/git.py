@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from hfaudit.fakehub.canonical import blob_bytes, blob_oid, checked, commit_message, email, git_seconds
-from hfaudit.registry import Model, Registry
+from hfaudit.fakehub.registry import Model, Registry
 
 REPO = "hub.git"
 BUILD_REF = "refs/hfaudit-build"

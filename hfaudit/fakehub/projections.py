@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from hfaudit.registry import (
+from hfaudit.fakehub.registry import (
     RELATIONS,
     FileState,
     Model,

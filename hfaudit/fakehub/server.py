@@ -18,22 +18,25 @@ half of the body and closes.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
+from hfaudit.errors import HfauditError
 from hfaudit.fakehub.app import FakeHub
 from hfaudit.fakehub.limits import HubOptions, parse_fault_rates, parse_fault_schedule, parse_quota
-from hfaudit.registry import Registry
+from hfaudit.fakehub.registry import Registry
 
 
 def build_options(
@@ -256,3 +259,24 @@ def serve_forever(
         for sig, old in previous.items():
             signal.signal(sig, old)
         print("fakehub: stopped", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def served(registry: Path, *extra: str) -> Iterator[str]:
+    """Run ``hfaudit fakehub serve`` in a subprocess; yield its URL; stop it whatever happens."""
+    cmd = [sys.executable, "-m", "hfaudit", "fakehub", "serve", "--registry", str(registry), "--port", "0", *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("http://127.0.0.1:"):
+            err = proc.stderr.read().strip().splitlines() if proc.stderr else []
+            raise HfauditError(f"the fake Hub did not start: {err[-1] if err else line or 'no output'}")
+        yield line
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

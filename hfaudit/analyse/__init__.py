@@ -1,0 +1,90 @@
+"""The analysers: (re)build every analysis table from what is crawled.
+
+Each analyser reads the crawl tables and replaces its own tables, so running it twice gives the
+same result. Analysers are listed in ``ANALYSERS`` in the order they depend on one another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+import duckdb
+
+from hfaudit.store import Store
+
+Analyser = Callable[[duckdb.DuckDBPyConnection], str]
+
+
+def _weight_file_changes(con: duckdb.DuckDBPyConnection) -> str:
+    con.execute(
+        """
+        create or replace view weight_file_changes as
+        select fc.*, c.committed_at, c.title
+        from file_changes as fc
+        join commits as c using (model_id, commit_id)
+        where fc.category = 'weights'
+        """
+    )
+    n = con.execute("select count(*) from weight_file_changes").fetchone()
+    return f"weight_file_changes: {n[0] if n else 0} rows"
+
+
+def _naming(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.analyse.naming.tables import build_naming_tables
+
+    build_naming_tables(con)
+    named = con.execute("select count(*), count(distinct convention) from naming").fetchone()
+    series = con.execute("select count(distinct series_id) from version_series").fetchone()
+    return (
+        f"naming: {named[0] if named else 0} models, {named[1] if named else 0} conventions, "
+        f"{series[0] if series else 0} version series"
+    )
+
+
+def _releases(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.analyse.releases import build_release_tables
+
+    return build_release_tables(con)
+
+
+def _semver(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.analyse.semver import build_semver_tables
+
+    changes, releases = build_semver_tables(con)
+    under = con.execute("select count(*) from semver_releases where under_bump").fetchone()
+    return f"semver: {releases} releases ({under[0] if under else 0} under-bumps), {changes} changing commits"
+
+
+def _lineage(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.analyse.lineage import build_lineage_tables
+
+    counts = build_lineage_tables(con)
+    return f"lineage: {counts['lineage_edges']} edges, {counts['lineage_conflicts']} conflicts"
+
+
+ANALYSERS: list[tuple[str, Analyser]] = [
+    ("weight_file_changes", _weight_file_changes),
+    ("naming", _naming),
+    ("lineage", _lineage),
+    ("releases", _releases),
+    ("semver", _semver),
+]
+
+
+def run_steps(db: str, steps: Sequence[tuple[str, Analyser]]) -> Iterator[str]:
+    """Run ``steps`` in order on the store at ``db``, one transaction each; one summary line each."""
+    with Store(db, create=False) as store:
+        for name, step in steps:
+            store.con.execute("begin")
+            try:
+                line = step(store.con)
+                store.con.execute("commit")
+            except BaseException:
+                store.con.execute("rollback")
+                raise
+            yield f"analyse: {line}" if line else f"analyse: {name} done"
+
+
+def analyse_tables(db: str) -> Iterator[str]:
+    """Only the analysis tables (no audits): ``hfaudit.audit.pipeline.analyse`` adds the audits."""
+    yield from run_steps(db, ANALYSERS)

@@ -1,0 +1,1310 @@
+"""Deterministic parser of Hugging Face model names.
+
+``parse_name("TheBloke/Mistral-7B-Instruct-v0.2-GPTQ")`` splits the name part of an id into
+segments, gives each one of the study's 12 segment types (identifier, base-model, size,
+training-mechanism, description, variant-type, version, task, language, dataset, ambiguous,
+creation-date), and reads the version (raw token, scheme, sortable key), the size in parameters,
+the quantization format, the variant keywords and the base family.
+
+How it works, in four passes over one name (no model, no network, no randomness):
+
+1. **Tokens.** A single regex cuts the name at ``-``, ``_``, spaces and dots that are not between
+   digits, keeping whole the forms that contain separators: dates and timestamps
+   (``2023-12-30T15-35-19``), GGUF quant types (``Q4_K_M``, ``IQ2_XS``) and hyperparameters with a
+   value (``lr-1e-05``).
+2. **Phrases.** Runs of tokens that spell a vocabulary phrase (``xlm-roberta``, ``question-answering``,
+   a crawl-learned base model id) become one token.
+3. **Types.** Each token is looked up in the vocabularies (``hfaudit/analyse/naming/data/*.txt``); misses are
+   classified by shape (version, size, date, number, hyperparameter) and otherwise are identifiers.
+4. **Segments.** Tokens that qualify their neighbour are absorbed (``bert-base-uncased`` is one
+   base-model, ``llama-2`` one base-model, ``V1-0`` one version) and adjacent tokens of the same type
+   merge, which is how the study's labeller wrote conventions.
+
+The vocabularies are data. :class:`Vocabulary` loads them and :meth:`Vocabulary.extend` adds what a
+crawl learns (``config.model_type`` values, declared base model ids, dataset ids).
+
+Speed: passes 1-3 run per *chunk* (the text between ``-``, ``_`` and whitespace) and each chunk's
+typed tokens are cached on the vocabulary, as are token readings and family aliases; ``add`` clears
+these caches, so change a vocabulary through ``add``/``extend``, not by editing its dicts. Names
+with a whole-name form take the general passes (``_typed_general``), which follow the description
+above literally; names with a possible phrase join it over their chunks' cached tokens
+(``_typed_phrases``). ``ParsedName.segments`` is built on first read (``as_row`` does without it).
+Each cached token also carries which facts it may hold (``_fact_code``: version, size, quantization,
+variant, base model, family), so the facts loop passes over the rest, and which absorption rules it
+may trigger (``_proto_flags``).
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+
+__all__ = [
+    "SEGMENT_TYPES",
+    "VERSION_SCHEMES",
+    "ParsedName",
+    "Segment",
+    "Vocabulary",
+    "default_vocabulary",
+    "parse_name",
+    "parse_names",
+    "split_version",
+]
+
+SEGMENT_TYPES: tuple[str, ...] = (
+    "identifier",
+    "base-model",
+    "size",
+    "training-mechanism",
+    "description",
+    "variant-type",
+    "version",
+    "task",
+    "language",
+    "dataset",
+    "ambiguous",
+    "creation-date",
+)
+VERSION_SCHEMES: tuple[str, ...] = ("major", "minor", "semver", "numeric", "date", "none")
+
+DATA_DIR = Path(__file__).with_name("data")
+
+FILLER = "filler"
+"""Internal type of words that join a neighbouring segment instead of forming one (``hf``, ``base``)."""
+
+# Vocabulary file -> segment type. Later files win on conflicts, so the order is the priority.
+_FILES: tuple[tuple[str, str], ...] = (
+    ("descriptions.txt", "description"),
+    ("datasets.txt", "dataset"),
+    ("languages.txt", "language"),
+    ("tasks.txt", "task"),
+    ("sizes.txt", "size"),
+    ("variant_types.txt", "variant-type"),
+    ("training_mechanisms.txt", "training-mechanism"),
+    ("families.txt", "identifier"),
+    ("base_models.txt", "base-model"),
+    ("fillers.txt", FILLER),
+)
+
+_MAX_PHRASE = 6
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment of a name: its text as written and its type."""
+
+    text: str
+    type: str
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """Everything the parser reads from one model id."""
+
+    model_id: str
+    owner: str
+    name: str
+    segments: tuple[Segment, ...]
+    convention: str
+    version_raw: str | None
+    version_scheme: str
+    version_key: str | None
+    size_params: int | None
+    quant_format: str | None
+    variants: tuple[str, ...]
+    family: str | None
+    stem: str = field(default="")
+    """The name without its version segment, lowercased and normalised: the key of a version series."""
+
+    def segment_pairs(self) -> list[list[str]]:
+        """``[[text, type], …]`` of the segments, without making ``Segment`` objects."""
+        pairs = self.__dict__.get("_seg_pairs")
+        if pairs is None:
+            return [[s.text, s.type] for s in self.segments]
+        return [list(p) for p in zip(*pairs, strict=True)]
+
+    def as_row(self) -> dict[str, object]:
+        """The CLI and store columns; ``segments`` as a list of ``[text, type]`` pairs."""
+        return {
+            "model_id": self.model_id,
+            "convention": self.convention,
+            "segments": self.segment_pairs(),
+            "version_raw": self.version_raw,
+            "version_scheme": self.version_scheme,
+            "version_key": self.version_key,
+            "size_params": self.size_params,
+            "quant_format": self.quant_format,
+            "variants": list(self.variants),
+            "family": self.family,
+            "stem": self.stem,
+        }
+
+
+class _LazySegments:
+    """``ParsedName.segments`` when ``parse_name`` left it unbuilt: made on first read from the texts
+    and types it kept (``_seg_pairs``), then stored on the instance, whose value wins from then on (a
+    non-data descriptor). A ``ParsedName(...)`` built with its segments never reaches this."""
+
+    def __get__(self, obj: ParsedName | None, owner: type | None = None) -> object:
+        if obj is None:
+            return self
+        d = obj.__dict__
+        texts, types = d["_seg_pairs"]
+        segments = d["segments"] = tuple(map(_segment, texts, types))
+        d.pop("_seg_pairs", None)  # set before dropped: a concurrent reader finds one or the other
+        return segments
+
+
+setattr(ParsedName, "segments", _LazySegments())  # after ``@dataclass``, so not a field default  # noqa: B010
+
+
+def _read_list(path: Path) -> list[str]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].rstrip()
+        if line.strip():
+            out.append(line)
+    return out
+
+
+_SPLIT_RE = re.compile(r"[-_\s]+|(?<!\d)\.|\.(?!\d)")
+
+
+def _phrase_tokens(text: str) -> tuple[str, ...]:
+    return tuple(t for t in _SPLIT_RE.split(text.lower()) if t)
+
+
+class Vocabulary:
+    """The word lists the parser classifies tokens with, loaded from data files and extensible.
+
+    ``words`` maps a lowercased token to its segment type; ``phrases`` maps a first token to the
+    multi-token phrases that start with it (longest first); ``families`` maps a base-model alias to
+    its family.
+    """
+
+    def __init__(self, data_dir: Path = DATA_DIR) -> None:
+        self.words: dict[str, str] = {}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+        self.families: dict[str, str] = {}
+        self.learned: dict[str, set[str]] = {"model_types": set(), "base_models": set(), "datasets": set()}
+        # Caches of the parser, cleared by ``add`` (except the phrase pairs, a superset).
+        self._family_re: re.Pattern[str] | None = None
+        self._family_aliases: frozenset[str] = frozenset()  # the aliases of ``_family_re``, set with it
+        self._token_cache: dict[str, tuple] = {}  # lowercased token -> ``_token_entry``
+        self._chunk_cache: dict[str, tuple] = {}  # chunk of a name -> ``_chunk_entry``
+        self._alias_cache: dict[str, str | None] = {}  # chunk of a name -> ``_chunk_alias``
+        self._phrase_pairs: set[tuple[str, str]] = set()  # the first two tokens of every phrase
+        self._phrase_seconds: set[str] = set()  # the second token of every phrase
+        for filename, seg_type in _FILES:
+            path = data_dir / filename
+            if not path.exists():
+                continue
+            for line in _read_list(path):
+                alias, _, family = line.partition("\t")
+                if filename == "families.txt" and not family.strip():
+                    family = alias  # a brand names its own family
+                self.add(alias.strip(), seg_type, family.strip() or None)
+
+    def add(self, term: str, seg_type: str, family: str | None = None) -> None:
+        """Add one word or phrase of ``seg_type`` (a base model may name its ``family``)."""
+        if seg_type not in SEGMENT_TYPES and seg_type != FILLER:
+            raise ValueError(f"unknown segment type {seg_type!r}")
+        toks = _phrase_tokens(term)
+        if not toks:
+            return
+        key = "-".join(toks)
+        if len(toks) == 1:
+            self.words[toks[0]] = seg_type
+        elif len(toks) <= _MAX_PHRASE:
+            entries = [e for e in self.phrases.get(toks[0], []) if e[0] != toks]
+            entries.append((toks, key, seg_type))
+            self._phrase_pairs.add((toks[0], toks[1]))
+            self._phrase_seconds.add(toks[1])
+            entries.sort(key=lambda e: -len(e[0]))
+            self.phrases[toks[0]] = entries
+        if seg_type == "base-model" or family:
+            self.families[key] = (family or key).lower()
+        self._family_re = None
+        self._token_cache.clear()
+        self._chunk_cache.clear()
+        self._alias_cache.clear()
+
+    def extend(
+        self,
+        model_types: Iterable[str] = (),
+        base_models: Iterable[str] = (),
+        datasets: Iterable[str] = (),
+    ) -> int:
+        """Add crawl-learned terms; returns how many were new.
+
+        ``model_types`` are ``config.model_type`` values (``llama``, ``xlm-roberta``); ``base_models``
+        are declared base model ids (``meta-llama/Llama-2-7b-hf``), whose name part becomes a
+        base-model phrase; ``datasets`` are dataset ids from card metadata.
+        """
+        new = 0
+        for mt in model_types:
+            if not mt:
+                continue
+            mt = str(mt).strip().lower().replace("_", "-")
+            if mt and mt not in self.families and mt not in self.words:
+                self.add(mt, "base-model", mt)
+                self.learned["model_types"].add(mt)
+                new += 1
+        for bm in base_models:
+            if not bm:
+                continue
+            toks = _phrase_tokens(str(bm).split("/")[-1])
+            # A base's own version stays out of the phrase, so ``foo-v1`` and ``foo-v2`` keep one stem.
+            while toks and split_version(toks[-1]) is not None:
+                toks = toks[:-1]
+            key = "-".join(toks)
+            if key in self.families or key in self.words or not toks or len(toks) > _MAX_PHRASE:
+                continue
+            if len(toks) == 1 and (len(key) < 4 or not key.isalpha()):
+                continue
+            # The family of a learned base is the family of its first known token.
+            fam = self.families.get(toks[0]) or self.families.get("-".join(toks[:2]))
+            self.add(key, "base-model", fam or toks[0])
+            self.learned["base_models"].add(str(bm))
+            new += 1
+        for ds in datasets:
+            if not ds:
+                continue
+            name = str(ds).split("/")[-1]
+            toks = _phrase_tokens(name)
+            key = "-".join(toks)
+            if toks and len(toks) <= _MAX_PHRASE and key not in self.words and key not in self.families:
+                if len(toks) == 1 and (len(key) < 3 or key.isdigit()):
+                    continue
+                self.add(name, "dataset")
+                self.learned["datasets"].add(str(ds))
+                new += 1
+        return new
+
+    def family_regex(self) -> re.Pattern[str]:
+        """One alternation of every single-word family alias, longest first, for a name-wide search."""
+        if self._family_re is not None:
+            return self._family_re
+        aliases = sorted(
+            (a for a in self.families if len(a) >= 3 and "-" not in a), key=lambda a: (-len(a), a)
+        )
+        self._family_aliases = frozenset(aliases)
+        alt = "|".join(re.escape(a) for a in aliases)
+        # Letters may not continue an alias (``gpt`` is not in ``gptq``); digits may (``llama2``).
+        pat = re.compile(f"(?<![a-z])(?:{alt})(?![a-z])") if aliases else re.compile(r"(?!x)x")
+        self._family_re = pat
+        return pat
+
+
+_DEFAULT: Vocabulary | None = None
+
+
+def default_vocabulary() -> Vocabulary:
+    """The vocabulary loaded from ``hfaudit/analyse/naming/data`` (shared; ``extend`` it to teach every parse)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Vocabulary()
+    return _DEFAULT
+
+
+# --- token shapes -------------------------------------------------------------------------------
+
+# Whole-name pass: forms that contain separators come out as one token.
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<date>(?:19|20)\d\d[-_.](?:0[1-9]|1[0-2])[-_.](?:0[1-9]|[12]\d|3[01])
+        (?:[T_-]\d\d[-_:]?\d\d(?:[-_:]?\d\d)?)?(?![\d]))
+    |(?P<gguf>(?<![A-Za-z0-9])(?:IQ[1-4]|Q[2-8])(?:_(?:K|0|1|XXS|XS|S|M|L|NL|XL))*(?:_(?:[SMLK]|XL|XS|XXS|NL))?(?=[-_.\s]|$))
+    |(?P<hyper>(?:lr|wd)[-_]?\d(?:\.\d+)?e[-_]?\d+|\d(?:\.\d+)?e[-_]\d+)
+    |(?P<tok>[^-_.\s]+(?:\.(?=\d)[^-_.\s]+)*)
+    """,
+    re.X | re.I,
+)
+
+# Per-token shapes, tried in order on the lowercased token.
+_SHAPE_RE = re.compile(
+    r"""
+    (?P<semver>v?\d+\.\d+\.\d+(?:\.\d+)*)
+    |(?P<vminor>v\d+\.\d+)
+    |(?P<vmajor>v\d{1,3})
+    |(?P<release>r\d{1,2})
+    |(?P<datecompact>(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:t\d{4,6})?
+        |(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d)
+    |(?P<moe>\d+x\d+(?:\.\d+)?[bm])
+    |(?P<size>\d+(?:\.\d+)?[bmt])
+    |(?P<kcount>\d+(?:\.\d+)?k)
+    |(?P<decimal>\d+\.\d+)
+    |(?P<number>\d+)
+    |(?P<bits>\d+bits?|\d+(?:\.\d+)?bpw)
+    |(?P<hyperword>(?:epoch|epochs|ep|e|step|steps|seed|bs|lr|iter|ckpt|ckp|checkpoint|batch|rank|sp)\d[\d.]*
+        |(?:epoch|epochs|ep|lr|seed|bs|wd|dp|step|steps|iter)
+        |(?:retrain|pretrain|train|finetune)\d+
+        |\d+(?:epoch|epochs|ep|e|steps?|shots?|perp|samples?|k?steps?))
+    |(?P<generation>gen\d+)
+    """,
+    re.X,
+)
+
+_HYPER_WORDS = frozenset(
+    {"epoch", "epochs", "ep", "lr", "seed", "step", "steps", "bs", "batch", "iter", "wd", "dp", "warmup"}
+)
+_SCALE = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000, "t": 1_000_000_000_000}
+
+# Size words that belong to the base checkpoint's own name (``bert-base``) when they follow it.
+_BASE_QUALIFIERS = frozenset({"base", "uncased", "cased", "hf", "v1", "v2", "v3", "v1.1", "mlm", "wwm", "ext"})
+_QUANT_CONTAINERS = {
+    "gguf": "GGUF",
+    "ggml": "GGML",
+    "gptq": "GPTQ",
+    "awq": "AWQ",
+    "exl2": "EXL2",
+    "mlx": "MLX",
+    "bnb": "bnb",
+    "onnx": "ONNX",
+    "hqq": "HQQ",
+    "aqlm": "AQLM",
+    "fp8": "FP8",
+}
+_FLOAT_FORMATS = frozenset({"fp16", "bf16", "fp32", "f16", "f32", "float16", "float32", "bfloat16", "fp8"})
+_BIT_WORDS = frozenset({"4bit", "8bit", "4bits", "8bits", "4-bit", "8-bit", "int4", "int8", "nf4", "2bit", "3bit"})
+_VARIANT_OF = {
+    "finetuned": "finetuned",
+    "fine-tuned": "finetuned",
+    "finetune": "finetuned",
+    "fine-tune": "finetuned",
+    "finetuning": "finetuned",
+    "fine-tuning": "finetuned",
+    "ft": "finetuned",
+    "distilled": "distilled",
+    "distil": "distilled",
+    "distill": "distilled",
+    "distillation": "distilled",
+    "deduped": "deduplicated",
+    "dedup": "deduplicated",
+    "deduplicated": "deduplicated",
+    "quantized": "quantized",
+    "quantised": "quantized",
+    "quant": "quantized",
+    "merged": "merged",
+    "merge": "merged",
+    "slerp": "merged",
+    "dare": "merged",
+    "ties": "merged",
+    "moe": "merged",
+    "abliterated": "abliterated",
+    "uncensored": "uncensored",
+    "lora": "adapter",
+    "qlora": "adapter",
+    "adapter": "adapter",
+    "adapters": "adapter",
+    "peft": "adapter",
+    "pruned": "pruned",
+    "prune": "pruned",
+    "sparse": "pruned",
+    "instruct": "instruct",
+    "it": "instruct",
+    "chat": "chat",
+    "sft": "sft",
+    "dpo": "preference",
+    "orpo": "preference",
+    "kto": "preference",
+    "ppo": "preference",
+    "rlhf": "preference",
+}
+
+
+def split_version(raw: str) -> tuple[str, str] | None:
+    """Classify a version token: ``(scheme, sortable key)``, or ``None`` when it is not a version.
+
+    ``v2``/``V2`` major, ``v1.5`` minor, ``1.0.0``/``v1.0.0`` semver, ``0.1`` numeric, ``r1`` major,
+    ``2024-05-01``/``20240501``/``21022024`` date. ``i1`` (imatrix) is not a version. The key pads each
+    number to six digits so keys sort as versions; a date key is ``YYYY.MM.DD``.
+    """
+    t = raw.lower().replace("_", ".").replace("-", ".")
+    m = _TOKEN_RE.fullmatch(raw)
+    if m and m.lastgroup == "date":
+        digits = re.findall(r"\d+", raw)
+        return "date", _key(digits[:3])
+    sm = _SHAPE_RE.fullmatch(t)
+    if sm is None:
+        return None
+    kind = sm.lastgroup
+    nums = re.findall(r"\d+", t)
+    if kind == "semver":
+        return "semver", _key(nums)
+    if kind == "vminor":
+        return "minor", _key(nums)
+    if kind == "vmajor" or kind == "release":
+        return "major", _key(nums)
+    if kind == "decimal":
+        return "numeric", _key(nums)
+    if kind == "datecompact":
+        d = nums[0]
+        if d.startswith(("19", "20")) and len(d) >= 8 and 1 <= int(d[4:6]) <= 12:
+            return "date", _key([d[:4], d[4:6], d[6:8]])
+        return "date", _key([d[4:8], d[2:4], d[:2]])
+    return None
+
+
+def _key(nums: list[str]) -> str:
+    parts = [int(n) for n in nums] + [0] * (3 - len(nums))
+    return ".".join(f"{min(p, 999999):06d}" for p in parts)
+
+
+def _size_of(tok: str, kind: str) -> int | None:
+    try:
+        if kind == "moe":
+            n, rest = tok.split("x", 1)
+            return int(int(n) * float(rest[:-1]) * _SCALE[rest[-1]])
+        return int(float(tok[:-1]) * _SCALE[tok[-1]])
+    except (ValueError, KeyError):
+        return None
+
+
+# --- the parser ---------------------------------------------------------------------------------
+
+
+_version_of = lru_cache(maxsize=8192)(split_version)
+_size_cached = lru_cache(maxsize=8192)(_size_of)
+
+
+def _clear_caches() -> None:
+    """Empty the module-wide caches (a fresh ``Vocabulary`` has empty caches of its own); for benchmarks."""
+    _version_of.cache_clear()
+    _size_cached.cache_clear()
+
+
+def _token_entry(low: str, vocab: Vocabulary) -> tuple:
+    """The context-free reading of a lowercased token, cached per vocabulary.
+
+    ``(0, type, kind, fact, flags)`` when position and neighbours cannot change it; ``(1, cut, head,
+    size, flags)`` when ``_COMPOUND_RE`` cuts it into a base model and a size; ``(2,)`` when ``_classify``
+    must see the context (a two-letter language word, ``it``, ``r1``). ``fact`` is ``_fact_code``,
+    ``flags`` its ``_proto_flags``.
+    """
+    words = vocab.words
+    if low not in words and len(low) > 2 and low[-1] in "bm" and low[-2].isdecimal():
+        m = _COMPOUND_RE.fullmatch(low)
+        if m is not None and words.get(m.group(1)) == "base-model":
+            head, size = m.group(1), m.group(2)
+            flags = _proto_flags(head, "base-model", None) | _proto_flags(size, "size", "size")
+            entry: tuple = (1, len(head), head, size, flags)
+            vocab._token_cache[low] = entry
+            return entry
+    t = words.get(low)
+    if t is not None:
+        contextual = t == "language" and len(low) == 2
+    elif low == "it":
+        contextual = True
+    else:
+        kind = _shape(low)
+        contextual = kind == "release"
+        if not contextual:
+            # What ``_classify`` returns for a token outside the word lists, without a second regex.
+            seg_type, kind = _SHAPE_TYPES.get(kind, ("identifier", None))  # type: ignore[arg-type]
+            fact = _fact_code(low, seg_type, kind, vocab.families)
+            entry = (0, seg_type, kind, fact, _proto_flags(low, seg_type, kind))
+            vocab._token_cache[low] = entry
+            return entry
+    if contextual:
+        entry = (2,)
+    else:
+        seg_type, kind = _classify(low, vocab, 0, 0, None)
+        fact = _fact_code(low, seg_type, kind, vocab.families)
+        entry = (0, seg_type, kind, fact, _proto_flags(low, seg_type, kind))
+    vocab._token_cache[low] = entry
+    return entry
+
+
+def _tokens(name: str) -> list[tuple[str, str | None]]:
+    """(text, pre-kind) pairs; pre-kind is set for the whole-name forms (date, gguf, hyper)."""
+    out: list[tuple[str, str | None]] = []
+    for m in _TOKEN_RE.finditer(name):
+        kind = m.lastgroup
+        out.append((m.group(), None if kind == "tok" else kind))
+    return out
+
+
+_SHAPE_WORDS = frozenset({"epoch", "epochs", "ep", "lr", "seed", "bs", "wd", "dp", "step", "steps", "iter"})
+"""The only tokens without a digit that ``_SHAPE_RE`` matches (bare hyperparameter words)."""
+
+
+_SHAPE_TYPES: dict[str, tuple[str, str | None]] = {
+    "semver": ("version", "semver"),
+    "vminor": ("version", "vminor"),
+    "vmajor": ("version", "vmajor"),
+    "datecompact": ("creation-date", "datecompact"),
+    "moe": ("size", "moe"),
+    "size": ("size", "size"),
+    "decimal": ("version", "decimal"),
+    "bits": ("variant-type", "bits"),
+    "hyperword": ("training-mechanism", "hyperword"),
+    "kcount": ("description", "kcount"),
+    "number": ("ambiguous", "number"),
+    "generation": ("ambiguous", "generation"),
+}
+"""``_classify``'s answer for each shape other than ``release`` (whose type depends on the context)."""
+
+
+def _shape(low: str) -> str | None:
+    """The ``_SHAPE_RE`` group a whole token matches (``""`` for an unnamed match), or ``None``."""
+    if low.isalpha() and low not in _SHAPE_WORDS:
+        return None  # every other shape holds a digit
+    sm = _SHAPE_RE.fullmatch(low)
+    return None if sm is None else sm.lastgroup or ""
+
+
+def _classify(
+    low: str, vocab: Vocabulary, position: int, count: int, prev_type: str | None
+) -> tuple[str, str | None]:
+    """The segment type of one lowercased token and its shape kind (for sizes and versions)."""
+    t = vocab.words.get(low)
+    if t is not None:
+        if t == "language" and len(low) == 2 and position == 0 and count > 1:
+            # ``it-…``, ``de-…``: a leading two-letter word is rarely a language code.
+            return "identifier", None
+        if t == "training-mechanism" and low in _HYPER_WORDS:
+            return t, "hyperword"
+        return t, None
+    if low == "it":
+        # ``gemma-2b-it``: instruction-tuned after a model or size; Italian elsewhere.
+        if prev_type in ("size", "base-model", "version", "identifier"):
+            return "training-mechanism", None
+        return "language", None
+    kind = _shape(low)
+    if kind is None:
+        return "identifier", None
+    if kind in ("semver", "vminor", "vmajor"):
+        return "version", kind
+    if kind == "release":
+        return ("version", kind) if position == count - 1 or prev_type != "training-mechanism" else (
+            "training-mechanism",
+            None,
+        )
+    if kind == "datecompact":
+        return "creation-date", kind
+    if kind in ("moe", "size"):
+        return "size", kind
+    if kind == "decimal":
+        return "version", kind
+    if kind in ("bits",):
+        return "variant-type", kind
+    if kind in ("hyperword",):
+        return "training-mechanism", kind
+    if kind == "kcount":
+        return "description", kind
+    if kind == "number":
+        return "ambiguous", kind
+    if kind == "generation":
+        return "ambiguous", kind
+    return "identifier", None
+
+
+# --- fast tokenizer ------------------------------------------------------------------------------
+
+# The token regex on one chunk (a run between ``-``, ``_`` and whitespace) when no whole-name form
+# can start in it.
+_PLAIN_TOK_RE = re.compile(r"[^-_.\s]+(?:\.(?=\d)[^-_.\s]+)*")
+# Where a whole-name form of ``_TOKEN_RE`` (date, GGUF type, hyperparameter) could start: at the
+# chunk's start or after a dot, ``19xx``/``20xx``, ``IQn``/``Qn``, ``lr``/``wd``, or a digit when the
+# chunk ends in ``e`` (``1e-05``). A superset: a chunk that matches is tokenized by ``_TOKEN_RE``.
+_FORM_RE = re.compile(
+    r"(?<![^-_.\s])(?:" + _TOKEN_RE.pattern.rsplit("|(?P<tok>", 1)[0] + ")", _TOKEN_RE.flags & (re.X | re.I)
+)
+"""``_TOKEN_RE``'s whole-name forms wherever a token may start (at the start or after a separator or dot):
+a superset of the forms ``_tokens`` finds, so a name it does not match is cut exactly like its chunks."""
+_RISKY_RE = re.compile(r"(?:^|\.)(?:(?:19|20)\d\d|iq[1-4]|q[2-8]|lr|wd)", re.I)
+_RISKY_E_RE = re.compile(r"(?:^|\.)\d")
+_RISKY_FIRST = frozenset("12iIqQlLwW\u0130\u0131")
+"""First characters ``_RISKY_RE`` can match at a chunk's start (with ``re.I``, ``i`` also matches ``İ``/``ı``)."""
+_CACHE_LIMIT = 200_000
+
+
+def _chunks(name: str) -> list[str]:
+    """``name`` cut at ``-``, ``_`` and whitespace (empty chunks kept)."""
+    parts = name.split()
+    if len(parts) == 1:
+        return parts[0].replace("_", "-").split("-")
+    return [c for p in parts for c in p.replace("_", "-").split("-")]
+
+
+_new = object.__new__
+_UNSEEN = "\0unseen"
+"""A cache miss (``None`` is a cached answer)."""
+_setattr = object.__setattr__
+_VERSION_KINDS = frozenset({"semver", "vminor", "vmajor", "decimal", "release"})
+
+
+def _fact_code(low: str, seg_type: str | None, kind: str | None, families: dict[str, str]) -> int:
+    """Which parts of the facts loop of ``parse_name`` may read anything from a token typed
+    ``seg_type``/``kind`` (``_F_*`` bits; ``0``: none).
+
+    A superset, fixed when the token is typed: absorption and the free-word pass only change a type
+    to ``None``, ``ambiguous``, ``identifier`` or ``description`` (none of the types tested here) and
+    never change a kind; ``_absorb`` sets ``_FACT_ALL`` on the tokens whose key it changes (a version
+    that absorbs ``-0``, the number it absorbs). Tokens typed by their position get ``_FACT_ALL``.
+    """
+    code = 0
+    if seg_type == "version" or kind in _VERSION_KINDS or seg_type == "creation-date":
+        code = _F_VERSION
+    if kind == "size" or kind == "moe":
+        code |= _F_SIZE
+    if low in _QUANT_WORDS or kind == "gguf" or kind == "bits":
+        code |= _F_QUANT
+    if low in _VARIANT_OF:
+        code |= _F_VARIANT
+    if seg_type == "base-model":
+        code |= _F_BASE
+    if low in families:
+        code |= _F_FAMILY
+    return code
+
+
+_F_VERSION, _F_SIZE, _F_QUANT, _F_VARIANT, _F_BASE, _F_FAMILY = 1, 2, 4, 8, 16, 32
+_FACT_ALL = 63
+_QUANT_WORDS = frozenset(_QUANT_CONTAINERS) | _BIT_WORDS | _FLOAT_FORMATS | {"i1", "imatrix"}
+
+
+def _segment(text: str, seg_type: str) -> Segment:
+    # ``Segment(text, seg_type)`` without the frozen dataclass's per-field ``object.__setattr__``.
+    s = _new(Segment)
+    d = s.__dict__
+    d["text"] = text
+    d["type"] = seg_type
+    return s
+
+
+def _typed_general(
+    name: str, v: Vocabulary, texts: list[str], lows: list[str], pres: list[str | None] | None
+) -> list[list]:
+    """Passes 2-3 for a name with a whole-name form or a phrase.
+
+    ``texts``, ``lows`` and ``pres`` are the tokens, lowercased, and their whole-name kinds from
+    ``_TOKEN_RE`` (``pres`` is ``None`` when every token is plain).
+    """
+    n = len(texts)
+
+    # Pass 2: phrases and whole-name forms.
+    phrases = v.phrases
+    toks: list[tuple[str, str, str | None]]  # (text, lowercased key, forced type)
+    if pres is None and not any(low in phrases for low in lows):
+        toks = [(text, low, None) for text, low in zip(texts, lows, strict=True)]
+    else:
+        toks = []
+        offsets: list[tuple[int, int]] | None = None
+        i = 0
+        while i < n:
+            text = texts[i]
+            low = lows[i]
+            pre = pres[i] if pres is not None else None
+            if pre is not None:
+                if pre == "date":
+                    toks.append((text, low, "creation-date"))
+                elif pre == "gguf" and ("_" in text or "gguf" in name.lower()):
+                    toks.append((text, low, "training-mechanism*"))
+                elif pre == "gguf":
+                    for part in text.split("_"):
+                        toks.append((part, part.lower(), None))
+                else:  # hyper
+                    toks.append((text, low, "training-mechanism"))
+                i += 1
+                continue
+            cands = phrases.get(low)
+            if cands is not None:
+                for ptoks, key, ptype in cands:
+                    k = len(ptoks)
+                    if i + k <= n and tuple(lows[i : i + k]) == ptoks:
+                        if offsets is None:
+                            offsets = _offsets(texts, name)
+                        toks.append((name[offsets[i][0] : offsets[i + k - 1][1]], key, ptype))
+                        i += k
+                        break
+                else:
+                    toks.append((text, low, None))
+                    i += 1
+                continue
+            toks.append((text, low, None))
+            i += 1
+
+    # Pass 3: types.
+    count = len(toks)
+    typed: list[list] = []
+    prev: str | None = None
+    cache = v._token_cache
+    for pos, (text, low, forced) in enumerate(toks):
+        if forced is None:
+            entry = cache.get(low)
+            if entry is None:
+                entry = _token_entry(low, v)
+            mode = entry[0]
+            if mode == 0:
+                prev = entry[1]
+                typed.append([text, low, prev, entry[2], entry[3]])
+            elif mode == 1:
+                cut = entry[1]
+                typed.append([text[:cut], entry[2], "base-model", None, _FACT_ALL])
+                typed.append([text[cut:], entry[3], "size", "size", _FACT_ALL])
+                prev = "size"
+            else:
+                prev, kind = _classify(low, v, pos, count, prev)
+                typed.append([text, low, prev, kind, _FACT_ALL])
+        elif forced == "training-mechanism*":
+            typed.append([text, low, "training-mechanism", "gguf", _FACT_ALL])
+            prev = "training-mechanism"
+        else:
+            typed.append([text, low, forced, None, _fact_code(low, forced, None, v.families)])
+            prev = forced
+
+    return typed
+
+
+def _typed_phrases(name: str, v: Vocabulary, ces: list[tuple], flags: int) -> list[list]:
+    """``_typed_general`` for a name without whole-name forms, from its chunks' cached prototypes.
+
+    Pass 2 joins the tokens that spell a phrase; pass 3 keeps every other token's prototypes and types
+    the context-dependent ones (when ``flags`` has ``_HAS_CTX``) by their position among the tokens of
+    pass 2.
+    """
+    lows = [low for ce in ces for low in ce[4]]
+    groups = [g for ce in ces for g in ce[2]]
+    n = len(lows)
+    phrases = v.phrases
+    families = v.families
+    toks: list[tuple] = []  # the prototypes of each token of pass 2
+    offsets: list[tuple[int, int]] | None = None
+    i = 0
+    while i < n:
+        cands = phrases.get(lows[i])
+        if cands is not None:
+            for ptoks, key, ptype in cands:
+                k = len(ptoks)
+                if i + k <= n and tuple(lows[i : i + k]) == ptoks:
+                    if offsets is None:
+                        offsets = _offsets([t for ce in ces for t in ce[5]], name)
+                    fact = _fact_code(key, ptype, None, families)
+                    toks.append(((name[offsets[i][0] : offsets[i + k - 1][1]], key, ptype, None, fact),))
+                    i += k
+                    break
+            else:
+                toks.append(groups[i])
+                i += 1
+        else:
+            toks.append(groups[i])
+            i += 1
+    if not flags & _HAS_CTX:
+        return [[*p] for group in toks for p in group]
+    count = len(toks)
+    typed: list[list] = []
+    prev: str | None = None
+    for pos, group in enumerate(toks):
+        for text, low, seg_type, kind, fact in group:
+            if kind == _CTX:
+                seg_type, kind = _classify(low, v, pos, count, prev)
+            typed.append([text, low, seg_type, kind, fact])
+            prev = seg_type
+    return typed
+
+
+_CTX = "?context"
+"""Kind of a typed prototype whose type ``_classify`` decides from its position and neighbour."""
+_HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB, _PHRASE_IN = 1, 2, 4, 8, 16
+_AFTER_BASE, _AFTER_SIZE, _BASE, _SIZE = 32, 64, 128, 256
+_PHRASE_TAIL = 512
+_ABSORBED_KINDS = frozenset({"number", "hyperword", _CTX})
+_ONE = (1,)
+
+
+def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
+    """``(typed prototypes, flags, prototypes by token, token counts, token keys, token texts)`` of one chunk.
+
+    Cached per vocabulary.
+
+    The prototypes are ``(text, low, type, kind, fact)`` as pass 3 would type the chunk's tokens alone
+    (``fact``: ``_fact_code``). Flags: ``_RISKY`` when a whole-name form may start in the chunk (then
+    ``parse_name`` searches the name with ``_FORM_RE`` and, on a match, runs the general passes;
+    otherwise the prototypes stand), ``_HAS_PHRASE`` when a token may start a phrase, ``_PHRASE_TAIL``
+    when its first token is the second of a phrase (a phrase across chunks needs both), ``_HAS_CTX``
+    when a prototype's type depends on its position (kind ``_CTX``), ``_ABSORB`` and others
+    (``_proto_flags``) when ``_absorb`` may fold a token, ``_PHRASE_IN`` when two of its tokens begin a
+    phrase. The counts say which prototypes are tokens of pass 2 (a compound
+    such as ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts.
+    """
+    cache = v._chunk_cache
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    entry: tuple
+    if not chunk:
+        entry = ((), 0, (), (), (), ())
+    elif (chunk[0] in _RISKY_FIRST or "." in chunk or chunk[-1] in "eE") and (
+        _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk))
+    ):
+        entry = _plain_chunk_entry(chunk, v, _RISKY)
+    else:
+        entry = _plain_chunk_entry(chunk, v, 0)
+    cache[chunk] = entry
+    return entry
+
+
+def _proto_flags(low: str, seg_type: str | None, kind: str | None) -> int:
+    """Which rules of ``_absorb`` could fold or retype this token (a superset; see ``_absorb``): flags
+    kept in its ``_token_entry`` and OR-ed over a chunk's tokens in ``_chunk_entry``.
+
+    ``_ABSORB``: a filler, a bare number, a hyperparameter word (what follows it may join it), a
+    token whose type depends on its position, a ``finetuned`` (a task after it joins it). The others
+    apply only after a base model (``_AFTER_BASE``: a qualifier or a decimal) or a size
+    (``_AFTER_SIZE``: ``x8``), so ``parse_name`` also needs ``_BASE`` or ``_SIZE`` in the name.
+    """
+    flags = 0
+    if seg_type == FILLER or kind in _ABSORBED_KINDS or low in _FINETUNED:
+        flags = _ABSORB
+    elif kind == "decimal" or low in _BASE_QUALIFIERS:
+        flags = _AFTER_BASE
+    elif low.startswith("x") and low[1:].isdigit():
+        flags = _AFTER_SIZE
+    if seg_type == "base-model":
+        flags |= _BASE
+    elif seg_type == "size":
+        flags |= _SIZE
+    return flags
+
+
+def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
+    """``_chunk_entry`` of a non-empty chunk, with ``flags`` set (``_RISKY`` or 0)."""
+    if "." not in chunk:
+        # One token (the chunk holds no ``-``, ``_``, whitespace or dot), hence no phrase inside it.
+        low = chunk.lower()
+        if low in v.phrases:
+            flags |= _HAS_PHRASE
+        if low in v._phrase_seconds:
+            flags |= _PHRASE_TAIL
+        e = v._token_cache.get(low) or _token_entry(low, v)
+        one: tuple
+        mode = e[0]
+        if mode == 0:
+            one = ((chunk, low, e[1], e[2], e[3]),)
+            flags |= e[4]
+            return (one, flags, (one,), _ONE, (low,), (chunk,))
+        if mode == 1:
+            cut = e[1]
+            one = ((chunk[:cut], e[2], "base-model", None, _FACT_ALL), (chunk[cut:], e[3], "size", "size", _FACT_ALL))
+            return (one, flags | e[4], (one,), (1, 0), (low,), (chunk,))
+        one = ((chunk, low, None, _CTX, _FACT_ALL),)
+        return (one, flags | _HAS_CTX | _ABSORB, (one,), _ONE, (low,), (chunk,))
+    protos: list[tuple[str, str, str | None, str | None, int]] = []
+    counts: list[int] = []
+    lows: list[str] = []
+    tcache = v._token_cache
+    phrases = v.phrases
+    texts = _PLAIN_TOK_RE.findall(chunk)
+    for text in texts:
+        low = text.lower()
+        lows.append(low)
+        if low in phrases:
+            flags |= _HAS_PHRASE
+        e = tcache.get(low) or _token_entry(low, v)
+        if e[0] == 0:
+            protos.append((text, low, e[1], e[2], e[3]))
+            counts.append(1)
+            flags |= e[4]
+        elif e[0] == 1:
+            cut = e[1]
+            protos.append((text[:cut], e[2], "base-model", None, _FACT_ALL))
+            protos.append((text[cut:], e[3], "size", "size", _FACT_ALL))
+            counts += (1, 0)
+            flags |= e[4]
+        else:
+            protos.append((text, low, None, _CTX, _FACT_ALL))
+            counts.append(1)
+            flags |= _HAS_CTX | _ABSORB
+    if flags & _HAS_PHRASE:
+        pairs = v._phrase_pairs
+        if any(pair in pairs for pair in pairwise(lows)):
+            flags |= _PHRASE_IN
+    if lows and lows[0] in v._phrase_seconds:
+        flags |= _PHRASE_TAIL
+    groups: list[tuple] = []  # the prototypes of each token
+    for proto, c in zip(protos, counts, strict=True):
+        if c:
+            groups.append((proto,))
+        else:
+            groups[-1] += (proto,)
+    return (tuple(protos), flags, tuple(groups), tuple(counts), tuple(lows), tuple(texts))
+
+
+def _chunk_alias(chunk: str, v: Vocabulary) -> str | None:
+    """The first family alias in the lowercased chunk (``Vocabulary.family_regex``), cached per vocabulary."""
+    cache = v._alias_cache
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    low = chunk.lower()
+    rx = v.family_regex()
+    if low.isalpha() and low.isascii():
+        # Only ``a``-``z``: the regex's boundaries allow one match, the whole chunk.
+        alias = cache[chunk] = low if low in v._family_aliases else None
+        return alias
+    m = rx.search(low)
+    alias = cache[chunk] = m.group() if m is not None else None
+    return alias
+
+
+def _may_have_phrase(ces: list[tuple], v: Vocabulary) -> bool:
+    """Whether two adjacent tokens of the name begin a vocabulary phrase (all phrases have two or more).
+
+    Pairs inside one chunk are flagged ``_PHRASE_IN`` by ``_chunk_entry``; this checks the pairs across
+    chunk boundaries (empty chunks hold no token and are passed over).
+    """
+    pairs = v._phrase_pairs
+    prev = None
+    for ce in ces:
+        lows = ce[4]
+        if lows:
+            if prev is not None and (prev, lows[0]) in pairs:
+                return True
+            prev = lows[-1]
+    return False
+
+
+def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
+    """Parse one ``owner/name`` (or a bare name) into segments, version, size, quantization, family."""
+    v = vocab if vocab is not None else default_vocabulary()
+    owner, sep, name = model_id.partition("/")
+    if not sep:
+        owner, name = "", model_id
+    # Passes 1-3 by chunks: each chunk's tokens and their types are cached per vocabulary.
+    ccache = v._chunk_cache
+    parts = name.split()
+    chunks = parts[0].replace("_", "-").split("-") if len(parts) == 1 else _chunks(name)
+    ces = []
+    flags = 0
+    for c in chunks:
+        ce = ccache.get(c) or _chunk_entry(c, v)
+        ces.append(ce)
+        flags |= ce[1]
+    typed: list[list]  # [text, low, type, kind]
+    general = True
+    if flags & _RISKY and _FORM_RE.search(name):
+        raw = _tokens(name)
+        typed = _typed_general(name, v, [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw])
+    elif flags & _PHRASE_IN or flags & _HAS_PHRASE and flags & _PHRASE_TAIL and _may_have_phrase(ces, v):
+        # No whole-name form: the chunks' own tokens are the name's tokens.
+        typed = _typed_phrases(name, v, ces, flags)
+    else:
+        general = False
+        typed = [[*p] for ce in ces for p in ce[0]]
+        if flags & _HAS_CTX:
+            counts = [c for ce in ces for c in ce[3]]
+            count = sum(counts)
+            pos = -1
+            for i, tok in enumerate(typed):
+                pos += counts[i]
+                if tok[3] == _CTX:
+                    tok[2], tok[3] = _classify(tok[1], v, pos, count, typed[i - 1][2] if i else None)
+
+    # Pass 4: absorption, free words by position, then merge (segments of a type).
+    if (
+        general
+        or flags & _ABSORB
+        or flags & _AFTER_BASE and flags & _BASE
+        or flags & _AFTER_SIZE and flags & _SIZE
+    ):
+        _resolve_free(_absorb(typed))
+    else:
+        _resolve_free(typed)  # every token is live (no type is ``None`` yet)
+
+    # Segments (adjacent ones of a type merge) and facts, in one loop.
+    seg_texts: list[str] = []
+    seg_types: list[str] = []
+    last_type = None
+    version_raw = version_scheme = version_key = None
+    size_params: int | None = None
+    quant_container: str | None = None
+    quant_detail: str | None = None
+    variants: list[str] = []
+    family: str | None = None
+    base_family: str | None = None
+    families = v.families
+    for text, low, seg_type, kind, fact in typed:
+        if seg_type is not None:
+            if seg_type == last_type:
+                seg_texts[-1] = seg_texts[-1] + "-" + text
+            else:
+                seg_texts.append(text)
+                seg_types.append(seg_type)
+                last_type = seg_type
+        if not fact:
+            continue  # nothing below applies to this token (``_fact_code``)
+        if fact & _F_VERSION:
+            if seg_type == "version" or kind in _VERSION_KINDS:
+                sv = _version_of(low)
+                if sv is not None and (version_raw is None or seg_type == "version"):
+                    version_raw, (version_scheme, version_key) = text, sv
+            elif seg_type == "creation-date" and version_raw is None:
+                sv = _version_of(text)
+                if sv is not None:
+                    version_raw, (version_scheme, version_key) = text, sv
+        if fact & _F_SIZE and (kind == "size" or kind == "moe") and size_params is None:
+            size_params = _size_cached(low, kind)
+        if fact & _F_QUANT:
+            if low in _QUANT_CONTAINERS and quant_container is None:
+                quant_container = _QUANT_CONTAINERS[low]
+            elif kind == "gguf":
+                quant_detail = quant_detail or text.upper()
+                quant_container = quant_container or "GGUF"
+            elif low in _BIT_WORDS or low in _FLOAT_FORMATS or kind == "bits":
+                quant_detail = quant_detail or low
+            elif low == "i1" or low == "imatrix":
+                quant_container = quant_container or "GGUF"
+        if fact & _F_VARIANT:
+            var = _VARIANT_OF.get(low)
+            if var is not None and var not in variants:
+                variants.append(var)
+        if fact & _F_BASE and seg_type == "base-model" and base_family is None:
+            base_family = families.get(low) or families.get(low.split("-")[0])
+        if fact & _F_FAMILY and family is None and low in families:
+            family = families[low]
+    if not seg_types:
+        seg_texts.append(name)
+        seg_types.append("identifier")
+    if quant_detail is not None and "quantized" not in variants:
+        variants.append("quantized")
+    if quant_container is not None and "quantized" not in variants and quant_container != "ONNX":
+        variants.append("quantized")
+    quant: str | None
+    if quant_container and quant_detail:
+        quant = f"{quant_container}:{quant_detail}"
+    else:
+        quant = quant_container or quant_detail
+    if base_family is not None:
+        family = base_family
+    if family is None:
+        # The leftmost family alias in the lowercased name: aliases hold no ``-``, ``_`` or
+        # whitespace, so each chunk's first alias (cached) decides.
+        acache = v._alias_cache
+        for c in chunks:
+            alias = acache.get(c, _UNSEEN)
+            if alias is _UNSEEN:
+                alias = _chunk_alias(c, v)
+            if alias is not None:
+                family = families.get(alias)
+                break
+    # The stem drops the version and keeps everything else, normalised.
+    if version_raw is None:
+        stem = "-".join([tok[1] for tok in typed if tok[1]])
+    else:
+        stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_raw])
+    # ``ParsedName(...)`` without the frozen dataclass's per-field ``object.__setattr__``; its
+    # ``Segment`` objects are made when ``segments`` is first read (``as_row`` needs none).
+    parsed = _new(ParsedName)
+    _setattr(
+        parsed,
+        "__dict__",
+        {
+            "model_id": model_id,
+            "owner": owner,
+            "name": name,
+            "_seg_pairs": (seg_texts, seg_types),  # ``segments``, built on first read (``_LazySegments``)
+            "convention": "{" + "}{".join(seg_types) + "}",
+            "version_raw": version_raw,
+            "version_scheme": version_scheme or "none",
+            "version_key": version_key,
+            "size_params": size_params,
+            "quant_format": quant,
+            "variants": tuple(variants),
+            "family": family,
+            "stem": stem,
+        },
+    )
+    return parsed
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (restoring its state after).
+
+    A parse allocates a few lists per token and frees them by reference counting; it makes no
+    cycles. When the results are kept (as every caller keeps them), each parse leaves its
+    ``ParsedName`` alive, the collector's allocation count only grows, and it walks the young
+    generations every few hundred names and the whole heap now and then: about a quarter of the
+    time of a bulk parse (``hfaudit.lab.naming_bench``, "kept" rows). Nothing is leaked by pausing it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def parse_names(model_ids: Iterable[str], vocab: Vocabulary | None = None) -> list[ParsedName]:
+    """``parse_name`` of each id, in order, with the garbage collector paused for the batch."""
+    v = vocab if vocab is not None else default_vocabulary()
+    with _collector_paused():
+        return [parse_name(m, v) for m in model_ids]
+
+
+def _offsets(texts: list[str], name: str) -> list[tuple[int, int]]:
+    # Tokens are found left to right, so finding each after the previous one is exact.
+    out = []
+    pos = 0
+    for text in texts:
+        start = name.find(text, pos)
+        out.append((start, start + len(text)))
+        pos = start + len(text)
+    return out
+
+
+_COMPOUND_RE = re.compile(r"([a-z]+[a-z0-9.]*?[a-z]|[a-z]+)(\d+(?:\.\d+)?[bm])")
+
+
+_FREE = frozenset({"identifier", "description"})
+_HYPER_TAIL = frozenset({"number", "decimal", "hyperword", "kcount"})
+
+
+def _join(into: list, tok: list, before: bool = False) -> None:
+    into[0] = tok[0] + "-" + into[0] if before else into[0] + "-" + tok[0]
+    tok[2] = None
+
+
+def _absorb(typed: list[list]) -> list[list]:
+    """Fold qualifiers into the token they qualify (the absorbed token's type becomes ``None``).
+
+    - Fillers (``hf``, ``base``, ``model``, merge recipes) join the segment before them.
+    - After a base model, its checkpoint qualifiers and a bare number belong to its name
+      (``bert-base-uncased``, ``llama-2``, ``w2v-bert-2.0``).
+    - A bare number continues a version (``V1-0``) and a hyperparameter (``epochs-2``); ``x8``
+      continues a size (``7b-x8``); a task right after ``finetuned`` is part of that phrase
+      (``finetuned-ner``, the course default).
+    - Two or more bare numbers in a row are one ambiguous segment (``11-15``); a single bare number
+      elsewhere joins the segment before it (``model-19``).
+
+    Returns the tokens left with a type, in order (a token's type only becomes ``None`` in its own
+    step).
+    """
+    live: list[list] = []
+    last: list | None = None
+    n = len(typed)
+    for i, tok in enumerate(typed):
+        seg_type, kind = tok[2], tok[3]
+        if last is not None:
+            if seg_type == FILLER:
+                _join(last, tok)
+                continue
+            lt = last[2]
+            if kind != "number" and lt not in _ABSORBERS:
+                last = tok  # no rule below applies
+                live.append(tok)
+                continue
+            lk, low = last[3], tok[1]
+            nxt_number = i + 1 < n and typed[i + 1][3] == "number"
+            if lt == "base-model" and (
+                low in _BASE_QUALIFIERS or kind in ("number", "decimal") and len(low) <= 4 and not nxt_number
+            ):
+                _join(last, tok)
+                continue
+            if lt == "version" and kind == "number" and len(low) <= 2:
+                _join(last, tok)
+                last[1] = last[1] + "." + low  # ``V1-0`` reads as 1.0
+                tok[1] = ""
+                last[4] = tok[4] = _FACT_ALL  # keys changed: the facts loop tests them all
+                continue
+            if lt == "size" and low.startswith("x") and low[1:].isdigit():
+                _join(last, tok)
+                continue
+            if lt == "training-mechanism" and lk == "hyperword" and kind in _HYPER_TAIL:
+                _join(last, tok)
+                continue
+            if lt == "training-mechanism" and lk == "hyperword" and seg_type in _FREE and len(low) <= 5:
+                _join(last, tok)
+                continue
+            if lt == "variant-type" and seg_type == "task" and last[1] in _FINETUNED:
+                _join(last, tok)
+                continue
+            if kind == "number":
+                if lk == "number" or nxt_number:
+                    tok[2] = "ambiguous"
+                    if lk == "number":
+                        _join(last, tok)
+                        continue
+                else:
+                    _join(last, tok)
+                    continue
+        elif seg_type == FILLER:
+            nxt = typed[i + 1] if i + 1 < n else None
+            if nxt is not None and nxt[2] in _LEADS_INTO:
+                _join(nxt, tok, before=True)  # ``base_model_Llama2``: the filler leads into the name
+                continue
+            tok[2] = "identifier"
+        if tok[2] is not None:
+            last = tok
+            live.append(tok)
+    return live
+
+
+_FINETUNED = frozenset({"finetuned", "fine-tuned", "finetune", "fine-tune"})
+_LEADS_INTO = _FREE | {"base-model", FILLER}
+_ABSORBERS = frozenset({"base-model", "version", "size", "training-mechanism", "variant-type"})
+"""Types of a segment that absorbs qualifiers other than fillers and bare numbers."""
+_TUTORIAL = ("my-awesome", "my-")
+
+
+def _resolve_free(live: list[list]) -> None:
+    """Type runs of free words (unknown words, brands, descriptive words) by where they stand.
+
+    A name's first free run is its identifier when only the upstream model, its size, language or
+    version precede it; any later free run, or one after a task, variant, training mechanism or
+    dataset, is a description. ``my_awesome_…_model`` (the course's default name) is one description.
+    ``live`` holds the tokens that have a type (all of them when nothing was absorbed).
+    """
+    if live and live[0][1] == "my" and len(live) > 1 and live[1][1] == "awesome":
+        for t in live:
+            t[2] = "description"
+        return
+    if len(live) > 1 and live[0][2] == "size" and live[0][3] is None:
+        live[0][2] = "identifier"  # ``tiny-random-…``: a leading size word names the project
+    has_ident = False
+    has_desc = False
+    only_context = True  # every typed segment so far is a base model, size, language or version
+    run_len = 0
+    run_type = "identifier"
+    for t in live:
+        seg_type = t[2]
+        if seg_type in _FREE:
+            if run_len == 0:
+                if not has_ident and only_context:
+                    run_type = "identifier"
+                    has_ident = True
+                else:
+                    run_type = "description"
+            elif run_type == "identifier" and (seg_type == "description" or t[3] == "kcount"):
+                # ``pix2struct-docvqa-public``: a descriptive word ends the identifier.
+                run_type = "description"
+            run_len += 1
+            t[2] = run_type
+            if run_type == "description":
+                has_desc = True
+        else:
+            run_len = 0
+            if seg_type not in _IDENT_CONTEXT:
+                only_context = False
+    if not has_desc:
+        return
+    # A lone descriptive word between typed segments (``-scratch``, ``-beta``, ``-x8``) qualifies the
+    # segment before it rather than forming one: the labeller wrote descriptions as phrases.
+    for i, t in enumerate(live):
+        if (
+            t[2] == "description"
+            and i > 0
+            and live[i - 1][2] not in (None, "description")
+            and (i + 1 == len(live) or live[i + 1][2] != "description")
+        ):
+            _join(live[i - 1], t)
+
+
+_IDENT_CONTEXT = frozenset({"base-model", "size", "language", "version"})

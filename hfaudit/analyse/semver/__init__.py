@@ -1,0 +1,73 @@
+"""Semantic-versioning compliance for model releases (DESIGN.md §5).
+
+``build_semver_tables(con)`` writes ``semver_changes`` (what each commit changed, as bump reasons) and
+``semver_releases`` (every release with its declared and required bump). Compliance scores are built
+afterwards from the audit findings, by :mod:`hfaudit.audit.scores`: findings first, scores second.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from hfaudit.analyse.semver.history import (
+    BUMP_RANK,
+    REASON_BUMP,
+    build_release_frames,
+    declared_bump,
+    parse_version,
+    required_bump,
+)
+from hfaudit.store import replace_table
+
+__all__ = [
+    "BUMP_RANK",
+    "REASON_BUMP",
+    "build_semver_tables",
+    "declared_bump",
+    "parse_version",
+    "required_bump",
+]
+
+
+def build_semver_tables(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(Re)create ``semver_changes`` and ``semver_releases``; returns their row counts."""
+    changes, releases = build_release_frames(con)
+    replace_table(
+        con,
+        "semver_changes",
+        changes,
+        {
+            "model_id": "varchar",
+            "commit_id": "varchar",
+            "committed_at": "timestamptz",
+            "position": "integer",
+            "reasons": "varchar[]",
+            "paths": "varchar[]",
+        },
+        "model_id, committed_at, commit_id",
+    )
+    replace_table(
+        con,
+        "semver_releases",
+        releases,
+        {
+            "model_id": "varchar",
+            "release_kind": "varchar",
+            "commit_id": "varchar",
+            "committed_at": "timestamptz",
+            "version": "varchar",
+            "previous_model_id": "varchar",
+            "previous_commit_id": "varchar",
+            "previous_version": "varchar",
+            "declared_by": "varchar[]",
+            "declared_bump": "varchar",
+            "required_bump": "varchar",
+            "reasons": "varchar[]",
+            "under_bump": "boolean",
+            "over_bump": "boolean",
+        },
+        "model_id, committed_at, version",
+    )
+    n_changes = con.execute("select count(*) from semver_changes").fetchone()
+    n_releases = con.execute("select count(*) from semver_releases").fetchone()
+    return (n_changes[0] if n_changes else 0, n_releases[0] if n_releases else 0)

@@ -1,0 +1,27 @@
+"""What ``hfaudit analyse`` runs: every analyser of ``hfaudit.analyse``, then the audits and scores.
+
+The analysers judge nothing; the audits read their tables. Keeping the two lists apart lets
+``analyse`` stay free of ``audit``, and this module is the one place where the stages are chained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+
+from hfaudit.analyse import ANALYSERS, run_steps
+
+
+def _audits(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.audit import build_findings_table
+    from hfaudit.audit.scores import build_score_tables
+
+    run = build_findings_table(con)
+    build_score_tables(con, run)
+    return f"audits: {len(run.findings)} findings from {len(run.audits) - len(run.skipped)} audits ({len(run.skipped)} skipped)"
+
+
+def analyse(db: str) -> Iterator[str]:
+    """Run every analyser in order, then the audits, one transaction each; one summary line each."""
+    yield from run_steps(db, [*ANALYSERS, ("audits", _audits)])

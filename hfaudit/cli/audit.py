@@ -1,0 +1,48 @@
+"""``hfaudit audit``: run the SQL audits of ``queries/`` over the store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hfaudit.cli.options import DEFAULT_ENDPOINT, DbOption, FailOnOption
+from hfaudit.errors import HfauditError
+
+
+def audit_command(
+    db: DbOption = Path("hfaudit.duckdb"),
+    select: Annotated[list[str] | None, typer.Option("--select", help="Run only this audit (repeatable).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or sarif.")] = "table",
+    fail_on: FailOnOption = "error",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Run the audits in queries/ over --db.
+
+    Example: hfaudit audit --db hfaudit.duckdb --format sarif --fail-on warn -o findings.sarif
+    """
+    from hfaudit.audit import SEVERITIES, load_audits, load_config, run_audits
+    from hfaudit.present.findings import FORMATS, render
+    from hfaudit.store import Store
+
+    if fmt not in FORMATS:
+        raise HfauditError(f"--format must be table, json or sarif, not {fmt!r}", code=2)
+    if fail_on not in SEVERITIES:
+        raise HfauditError(f"--fail-on must be info, warn or error, not {fail_on!r}", code=2)
+    audits = load_audits(select=select, overrides=load_config())
+    with Store(db, read_only=True) as store:
+        run = run_audits(store.con, audits)
+        endpoint = store.latest_endpoint() or DEFAULT_ENDPOINT
+    text = render(run, fmt, endpoint=endpoint)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if run.at_or_above(fail_on):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit_command)

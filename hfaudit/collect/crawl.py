@@ -1,0 +1,593 @@
+"""The crawler: a scope of the Hub into the store, as one snapshot.
+
+For each listed model it stores the metadata (from the list endpoint, in bulk), every commit, the
+file changes of every commit (by diffing the recursive tree at consecutive commits), the text of
+README.md and the small config files at each commit that changed them (through the resolvers
+bucket), and the refs. A model whose head ``sha`` has not moved since it was last crawled costs no
+further call; only commits not yet stored are fetched.
+
+Network work runs in a bounded pool of workers; one writer thread stores each batch in one
+transaction together with the crawl state, so a killed crawl resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from hfaudit import __version__
+from hfaudit.cards import as_list, parse_card
+from hfaudit.collect.hub import HUB_ERRORS, STATS, Hub, classify, configure_client
+from hfaudit.errors import HfauditError
+from hfaudit.files import MATTERING, category, content_tracked
+from hfaudit.store import ModelBatch, Store
+
+CHANGE_MODES = ("all", "matter")
+# File categories whose changes the crawler must find at every commit (see find_changes).
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to crawl. Empty scope = every public model the endpoint lists."""
+
+    authors: tuple[str, ...] = ()
+    search: str | None = None
+    filters: tuple[str, ...] = ()
+    model_ids: tuple[str, ...] = ()
+    limit: int | None = None
+    sort: str | None = None
+
+    @property
+    def complete_listing(self) -> bool:
+        """Whether the listing enumerates the whole scope, so absent models are gone."""
+        return not self.model_ids and self.search is None and not self.filters and self.limit is None
+
+
+@dataclass
+class CrawlCounts:
+    models_listed: int = 0
+    models_crawled: int = 0
+    models_unchanged: int = 0
+    models_failed: int = 0
+    models_gone: int = 0
+    models_renamed: int = 0
+    commits_added: int = 0
+    file_changes_added: int = 0
+
+
+@dataclass
+class CrawlResult:
+    snapshot_id: int
+    counts: CrawlCounts
+    requests: dict[str, Any]
+    seconds: float
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        c = self.counts
+        r = self.requests
+        return (
+            f"Snapshot {self.snapshot_id}: listed {c.models_listed} models; crawled {c.models_crawled}, "
+            f"unchanged {c.models_unchanged}, failed {c.models_failed}, gone {c.models_gone}, "
+            f"renamed {c.models_renamed}; stored {c.commits_added} new commits and {c.file_changes_added} "
+            f"file changes in {self.seconds:.1f} s with {r.get('total', 0)} requests "
+            f"({r.get('buckets', {}).get('api', 0)} api, {r.get('buckets', {}).get('resolvers', 0)} resolvers, "
+            f"{r.get('retries', 0)} retries, {r.get('rate_limit_waits', 0)} rate-limit waits)."
+        )
+
+
+def needs_base_models(tags: Iterable[str] | None) -> bool:
+    """Whether a model's tags show a declared base, so that ``baseModels`` is worth a call."""
+    return any(str(t).startswith("base_model:") for t in tags or ())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _gated(value: Any) -> str:
+    return "false" if value in (None, False) else str(value)
+
+
+def model_row(info: Any, snapshot_id: int) -> dict[str, Any]:
+    """The ``models`` row for a ModelInfo (crawl state left to the caller)."""
+    card = info.card_data.to_dict() if getattr(info, "card_data", None) is not None else None
+    config = info.config if isinstance(getattr(info, "config", None), dict) else None
+    return {
+        "model_id": info.id,
+        "object_id": getattr(info, "_id", None) or info.__dict__.get("_id"),
+        "author": info.author or info.id.split("/")[0],
+        "sha": info.sha,
+        "created_at": info.created_at,
+        "last_modified": info.last_modified,
+        "private": info.private,
+        "gated": _gated(info.gated),
+        "disabled": info.disabled,
+        "downloads": info.downloads,
+        "likes": info.likes,
+        "pipeline_tag": info.pipeline_tag,
+        "library_name": info.library_name,
+        "tags": list(info.tags or []),
+        "card_data": _json(card),
+        "config": _json(config),
+        "card_base_models": as_list((card or {}).get("base_model")) or None,
+        "card_base_model_relation": (card or {}).get("base_model_relation"),
+        "config_model_type": (config or {}).get("model_type"),
+        "status": "present",
+        "renamed_to": None,
+        "first_snapshot": snapshot_id,
+        "last_snapshot": snapshot_id,
+        "crawled_sha": None,
+        "crawled_snapshot": None,
+    }
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+def _entry(file: Any) -> dict[str, Any] | None:
+    if not hasattr(file, "blob_id"):
+        return None  # a folder
+    lfs = getattr(file, "lfs", None)
+    last = getattr(file, "last_commit", None)
+    return {
+        "blob": file.blob_id,
+        "sha256": lfs.sha256 if lfs is not None else None,
+        "size": file.size,
+        "last_commit": last.oid if last is not None else None,
+    }
+
+
+def diff_trees(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The file changes between two trees (path → blob, sha256, size), in path order."""
+    changes = []
+    for path in sorted(before.keys() | after.keys()):
+        old, new = before.get(path), after.get(path)
+        if old is not None and new is not None and old["blob"] == new["blob"]:
+            continue
+        kind = "added" if old is None else "deleted" if new is None else "modified"
+        changes.append(
+            {
+                "path": path,
+                "change_kind": kind,
+                "category": category(path),
+                "old_blob": old and old["blob"],
+                "new_blob": new and new["blob"],
+                "old_sha256": old and old["sha256"],
+                "new_sha256": new and new["sha256"],
+                "old_size": old and old["size"],
+                "new_size": new and new["size"],
+                "is_lfs": bool((new or old or {}).get("sha256")),
+            }
+        )
+    return changes
+
+
+class Crawler:
+    def __init__(self, hub: Hub, snapshot_id: int, changes: str = "all"):
+        self.hub = hub
+        self.snapshot_id = snapshot_id
+        self.changes = changes
+
+    def error_row(self, model_id: str, stage: str, exc: BaseException) -> dict[str, Any]:
+        failure = classify(exc)
+        return {
+            "snapshot_id": self.snapshot_id,
+            "model_id": model_id,
+            "stage": stage,
+            "error_type": failure.error_type,
+            "status_code": failure.status_code,
+            "message": failure.message,
+            "occurred_at": _now(),
+            "resolved_snapshot": None,
+        }
+
+    def fetch(self, row: dict[str, Any], known: dict[str, int], files: dict[str, dict[str, Any]], crawled_sha: str | None) -> ModelBatch:
+        """All network work for one model; returns what to store. Never raises for Hub errors."""
+        model_id, head = row["model_id"], row["sha"]
+        batch = ModelBatch()
+        stage = "commits"
+        try:
+            commits = self.hub.commits(model_id, head) if head else []
+            ordered = list(reversed(commits))  # oldest first
+            current = {c.commit_id for c in ordered}
+            gone = [cid for cid in known if cid not in current]
+            if gone:
+                batch.unreachable.append((model_id, gone))
+            new = [(i, c) for i, c in enumerate(ordered) if c.commit_id not in known]
+            # The tree before the first new commit: stored, or fetched when history was rewritten.
+            prev_tree: dict[str, dict[str, Any]] = {}
+            if new:
+                first = new[0][0]
+                if first > 0:
+                    parent = ordered[first - 1].commit_id
+                    if parent == crawled_sha and not gone:
+                        prev_tree = files
+                    else:
+                        stage = "tree"
+                        prev_tree = self._tree(model_id, parent)
+            elif not gone:
+                prev_tree = files
+            stage = "tree"
+            per_commit, tree = self.find_changes(model_id, [c.commit_id for _, c in new], prev_tree)
+            for position, commit in new:
+                batch.commits.append(
+                    {
+                        "model_id": model_id,
+                        "commit_id": commit.commit_id,
+                        "committed_at": commit.created_at,
+                        "title": commit.title,
+                        "message": commit.message,
+                        "authors": list(commit.authors or []),
+                        "position": position,
+                        "first_snapshot": self.snapshot_id,
+                        "unreachable_since": None,
+                    }
+                )
+                for change in per_commit.get(commit.commit_id, []):
+                    batch.file_changes.append({"model_id": model_id, "commit_id": commit.commit_id, **change})
+                    if change["change_kind"] != "deleted" and content_tracked(change["path"], change["new_size"]):
+                        stage = "content"
+                        text = self.hub.download_text(model_id, change["path"], commit.commit_id)
+                        self._content(batch, model_id, commit, change["path"], text)
+            if new or gone or crawled_sha != head:
+                if not new and gone and ordered:
+                    stage = "tree"
+                    tree = self._tree(model_id, ordered[-1].commit_id)
+                batch.model_files_replace[model_id] = [
+                    {"model_id": model_id, "path": p, **v, "category": category(p)} for p, v in sorted(tree.items())
+                ]
+            stage = "refs"
+            refs = self.hub.refs(model_id)
+            for kind, items in (("branch", refs.branches), ("tag", refs.tags)):
+                for ref in items:
+                    batch.refs.append(
+                        {
+                            "snapshot_id": self.snapshot_id,
+                            "model_id": model_id,
+                            "ref_type": kind,
+                            "name": ref.name,
+                            "target_commit": ref.target_commit,
+                        }
+                    )
+            if needs_base_models(row.get("tags")):
+                stage = "info"
+                batch.model_base_models.extend(self._base_models(model_id))
+        except HUB_ERRORS as exc:  # every failure is recorded with its reason
+            failed = ModelBatch()
+            failed.models.append(dict(row))
+            failed.model_snapshots.append(self._seen(row, "failed"))
+            failed.crawl_errors.append(self.error_row(model_id, stage, exc))
+            return failed
+        row = dict(row, crawled_sha=head, crawled_snapshot=self.snapshot_id)
+        batch.models.append(row)
+        batch.model_snapshots.append(self._seen(row, "crawled"))
+        batch.resolved_errors.append(model_id)
+        # Card errors are data about the model, recorded after the open errors were resolved.
+        for card in batch.card_versions:
+            if card["card_error"]:
+                batch.crawl_errors.append(
+                    {
+                        "snapshot_id": self.snapshot_id,
+                        "model_id": model_id,
+                        "stage": "card",
+                        "error_type": "card_unparseable",
+                        "status_code": None,
+                        "message": f"{card['commit_id'][:12]}: {card['card_error']}",
+                        "occurred_at": _now(),
+                        "resolved_snapshot": None,
+                    }
+                )
+        return batch
+
+    def find_changes(
+        self, model_id: str, commit_ids: list[str], base: dict[str, dict[str, Any]]
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
+        """File changes per commit for ``commit_ids`` (oldest first), starting from tree ``base``.
+
+        ``all``: the tree at every commit, diffed pairwise (one tree call per commit).
+        ``matter``: bisection on the paths that matter (weights, card, configs, tokenizer,
+        adapter, merge config): a range whose two ends agree on those paths holds no change to
+        them and costs nothing more; a range of one commit is diffed in full. Calls grow with the
+        number of commits that change those paths, not with the length of the history.
+        """
+        if not commit_ids:
+            return {}, base
+        n = len(commit_ids)
+        trees: dict[int, dict[str, dict[str, Any]]] = {-1: base}
+        if self.changes == "all":
+            for i, cid in enumerate(commit_ids):
+                trees[i] = self._tree(model_id, cid)
+            return {cid: diff_trees(trees[i - 1], trees[i]) for i, cid in enumerate(commit_ids)}, trees[n - 1]
+        position = {cid: i for i, cid in enumerate(commit_ids)}
+        trees[n - 1] = self._tree(model_id, commit_ids[-1], expand=True)
+        prints: dict[int, frozenset[tuple[str, str]]] = {}
+
+        def quiet(lo: int, hi: int) -> bool:
+            """Whether no commit in (lo, hi] changed a path that matters.
+
+            The two ends must agree on those paths; none of them may have been last committed
+            inside the range (a revert or a delete-and-re-add leaves the ends equal but moves the
+            last commit); and every commit inside must be explained as the last commit of some
+            other file that survives to ``hi``, so a commit that added or deleted a file that
+            matters without a lasting trace is inspected instead of skipped.
+            """
+            if fingerprint(lo) != fingerprint(hi):
+                return False
+            explained: set[int] = set()
+            for path, entry in trees[hi].items():
+                last = position.get(entry.get("last_commit") or "", -1)
+                if lo < last <= hi:
+                    if category(path) in MATTERING:
+                        return False
+                    explained.add(last)
+            return len(explained) == hi - lo
+
+        def fingerprint(i: int) -> frozenset[tuple[str, str]]:
+            if i not in prints:
+                prints[i] = frozenset((p, e["blob"]) for p, e in trees[i].items() if category(p) in MATTERING)
+            return prints[i]
+
+        out: dict[str, list[dict[str, Any]]] = {}
+        stack = [(-1, n - 1)]
+        while stack:
+            lo, hi = stack.pop()
+            if quiet(lo, hi):
+                continue
+            if hi == lo + 1:
+                out[commit_ids[hi]] = diff_trees(trees[lo], trees[hi])
+                continue
+            mid = (lo + hi) // 2
+            trees[mid] = self._tree(model_id, commit_ids[mid], expand=True)
+            stack.extend([(mid, hi), (lo, mid)])
+        return out, trees[n - 1]
+
+    def _base_models(self, model_id: str) -> list[dict[str, Any]]:
+        """``baseModels`` from model info: the Hub's own resolution of the card's bases (one call,
+        made only for models whose tags declare a base; the list endpoint cannot return it)."""
+        base = self.hub.base_models(model_id)
+        if not base:
+            return []
+        relation = base.get("relation")
+        return [
+            {
+                "snapshot_id": self.snapshot_id,
+                "model_id": model_id,
+                "position": i,
+                "parent_id": parent.get("id"),
+                "parent_object_id": parent.get("_id"),
+                "relation": relation,
+            }
+            for i, parent in enumerate(base.get("models") or [])
+            if parent.get("id")
+        ]
+
+    def _tree(self, model_id: str, revision: str, expand: bool = False) -> dict[str, dict[str, Any]]:
+        out = {}
+        for item in self.hub.tree(model_id, revision, expand=expand):
+            entry = _entry(item)
+            if entry is not None:
+                out[item.path] = entry
+        return out
+
+    def _content(self, batch: ModelBatch, model_id: str, commit: Any, path: str, text: str) -> None:
+        if path == "README.md":
+            card = parse_card(text)
+            batch.card_versions.append(
+                {
+                    "model_id": model_id,
+                    "commit_id": commit.commit_id,
+                    "committed_at": commit.created_at,
+                    "content": text,
+                    "front_matter": _json(card.data),
+                    "card_error": card.error,
+                }
+            )
+        else:
+            batch.file_contents.append({"model_id": model_id, "commit_id": commit.commit_id, "path": path, "content": text})
+
+    def _seen(self, row: dict[str, Any], status: str) -> dict[str, Any]:
+        return {
+            "snapshot_id": self.snapshot_id,
+            "model_id": row["model_id"],
+            "sha": row.get("sha"),
+            "last_modified": row.get("last_modified"),
+            "downloads": row.get("downloads"),
+            "likes": row.get("likes"),
+            "status": status,
+        }
+
+
+def _listing(hub: Hub, scope: Scope, crawler: Crawler, errors: ModelBatch) -> Iterator[dict[str, Any]]:
+    """Model rows for the scope: from the list endpoint in bulk, or model_info per named id."""
+    if scope.model_ids:
+        for model_id in scope.model_ids:
+            try:
+                info = hub.model_info(model_id)
+            except HUB_ERRORS as exc:  # recorded with its reason
+                errors.crawl_errors.append(crawler.error_row(model_id, "info", exc))
+                continue
+            row = model_row(info, crawler.snapshot_id)
+            row["_requested_id"] = model_id
+            yield row
+        return
+    authors: Iterable[str | None] = scope.authors or (None,)
+    for author in authors:
+        kwargs: dict[str, Any] = {}
+        if author:
+            kwargs["author"] = author
+        if scope.search:
+            kwargs["search"] = scope.search
+        if scope.filters:
+            kwargs["filter"] = list(scope.filters)
+        if scope.sort:
+            kwargs["sort"] = scope.sort
+        if scope.limit:
+            kwargs["limit"] = scope.limit
+        for info in hub.list_models(**kwargs):
+            yield model_row(info, crawler.snapshot_id)
+
+
+def crawl(
+    db: str,
+    endpoint: str,
+    scope: Scope,
+    token: str | None = None,
+    concurrency: int = 4,
+    timeout: float = 30.0,
+    batch_size: int = 500,
+    flush_seconds: float = 2.0,
+    changes: str = "all",
+    progress: Callable[[str, int], None] | None = None,
+) -> CrawlResult:
+    """Crawl ``scope`` from ``endpoint`` into ``db`` as one new snapshot."""
+    if changes not in CHANGE_MODES:
+        raise HfauditError(f"--changes must be one of {', '.join(CHANGE_MODES)}, not {changes!r}", code=2)
+    configure_client(timeout)
+    before = STATS.as_dict()
+    started = time.monotonic()
+    counts = CrawlCounts()
+    with Store(db) as store:
+        snapshot_id = store.begin_snapshot(endpoint, asdict(scope), __version__)
+        hub = Hub(endpoint, token)
+        crawler = Crawler(hub, snapshot_id, changes)
+        pending = ModelBatch()
+        listed: dict[str, dict[str, Any]] = {}
+        status = "failed"
+        try:
+            try:
+                rows = list(_listing(hub, scope, crawler, pending))
+            except HUB_ERRORS as exc:  # the listing itself failed: nothing to crawl
+                failure = classify(exc)
+                raise HfauditError(f"listing models at {endpoint} failed: {failure.error_type}: {failure.message}") from exc
+            for row in rows:
+                listed[row["model_id"]] = row
+            counts.models_listed = len(listed)
+            if progress:
+                progress("listed", len(listed))
+            state = store.crawl_state(listed)
+            todo = []
+            unchanged = ModelBatch()
+            for model_id, row in listed.items():
+                row.pop("_requested_id", None)
+                st = state.get(model_id)
+                if st and st["crawled_sha"] == row["sha"] and not st["has_error"] and st["status"] == "present":
+                    unchanged.models.append(row)
+                    unchanged.model_snapshots.append(crawler._seen(row, "unchanged"))
+                    counts.models_unchanged += 1
+                elif st and st["permanent_error"] and st["sha"] == row["sha"] and not token:
+                    # Gated, disabled or missing, and nothing moved: asking again would fail the
+                    # same way. Retried when the head moves or a token is given.
+                    unchanged.models.append(dict(row, crawled_sha=st["crawled_sha"]))
+                    unchanged.model_snapshots.append(crawler._seen(row, "failed"))
+                    counts.models_failed += 1
+                else:
+                    todo.append((row, st["crawled_sha"] if st else None))
+            if progress:
+                progress("unchanged", counts.models_unchanged)
+            store.write(unchanged, snapshot_id)
+            counts.models_failed += len(pending.crawl_errors)
+            _renames_and_gone(store, scope, listed, snapshot_id, counts, pending)
+
+            def work(item: tuple[dict[str, Any], str | None]) -> ModelBatch:
+                row, crawled_sha = item
+                seen_before = row["model_id"] in state
+                known = store_reads.known_commits(row["model_id"]) if seen_before else {}
+                files = store_reads.current_files(row["model_id"]) if crawled_sha else {}
+                return crawler.fetch(row, known, files, crawled_sha)
+
+            store_reads = _LockedReads(store)
+            last_flush = time.monotonic()
+            with cf.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+                for result in pool.map(work, todo):
+                    if result.model_snapshots[0]["status"] == "failed":
+                        counts.models_failed += 1
+                    else:
+                        counts.models_crawled += 1
+                    counts.commits_added += len(result.commits)
+                    counts.file_changes_added += len(result.file_changes)
+                    pending.extend(result)
+                    if progress:
+                        progress("model", 1)
+                    # Flush every few seconds (or every batch_size models): a kill loses at most that.
+                    if len(pending) >= batch_size or time.monotonic() - last_flush > flush_seconds:
+                        store_reads.write(pending, snapshot_id)
+                        pending = ModelBatch()
+                        last_flush = time.monotonic()
+            store.write(pending, snapshot_id)
+            status = "complete"
+        finally:
+            requests = _delta(before, STATS.as_dict())
+            store.finish_snapshot(snapshot_id, status, asdict(counts), requests)
+            errors = [
+                dict(zip(["model_id", "stage", "error_type", "message"], r, strict=True))
+                for r in store.con.execute(
+                    "select model_id, stage, error_type, message from crawl_errors where snapshot_id = ? "
+                    "order by model_id, stage",
+                    [snapshot_id],
+                ).fetchall()
+            ]
+    return CrawlResult(snapshot_id, counts, requests, time.monotonic() - started, errors)
+
+
+class _LockedReads:
+    """Serialises the workers' reads and the writer's writes on the one DuckDB connection."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.lock = threading.Lock()
+
+    def known_commits(self, model_id: str) -> dict[str, int]:
+        with self.lock:
+            return self.store.known_commits(model_id)
+
+    def current_files(self, model_id: str) -> dict[str, dict[str, Any]]:
+        with self.lock:
+            return self.store.current_files(model_id)
+
+    def write(self, batch: ModelBatch, snapshot_id: int) -> None:
+        with self.lock:
+            self.store.write(batch, snapshot_id)
+
+
+def _renames_and_gone(
+    store: Store, scope: Scope, listed: dict[str, dict[str, Any]], snapshot_id: int, counts: CrawlCounts, batch: ModelBatch
+) -> None:
+    """Stored models that the listing no longer shows: renamed (same ``_id``) or gone."""
+    by_object = {row["object_id"]: mid for mid, row in listed.items() if row.get("object_id")}
+    candidates: dict[str, str | None] = {}
+    if scope.model_ids:
+        failed = {e["model_id"] for e in batch.crawl_errors if e["error_type"] == "not_found"}
+        present = store.present_models()
+        candidates = {m: present[m] for m in failed if m in present}
+        # A named id that answered under another id (a 307 to the canonical one) was renamed.
+        for mid in scope.model_ids:
+            if mid in present and mid not in listed:
+                candidates.setdefault(mid, present[mid])
+    elif scope.complete_listing:
+        for author in scope.authors or (None,):
+            candidates.update(store.present_models(author))
+        candidates = {m: o for m, o in candidates.items() if m not in listed}
+    renamed = {m: by_object[o] for m, o in candidates.items() if o and o in by_object and by_object[o] != m}
+    for old, new in sorted(renamed.items()):
+        store.mark_models([old], "renamed", snapshot_id, renamed_to=new)
+    gone = sorted(m for m in candidates if m not in renamed and m not in listed)
+    store.mark_models(gone, "gone", snapshot_id)
+    counts.models_renamed += len(renamed)
+    counts.models_gone += len(gone)
+
+
+def _delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    def sub(a: Any, b: Any) -> Any:
+        if isinstance(b, dict):
+            return {k: sub((a or {}).get(k, 0), v) for k, v in b.items() if sub((a or {}).get(k, 0), v)}
+        return round(b - (a or 0), 3) if isinstance(b, float) else b - (a or 0)
+
+    return {k: sub(before.get(k), v) for k, v in after.items()}

@@ -1,0 +1,283 @@
+"""`make bench`: the benchmarks, each printed as ratios against a baseline measured in the same run.
+
+- naming: names parsed per second against the study's regex (``hfaudit.lab.naming_bench``);
+- crawl: hfaudit against the naive crawler a user would write with ``HfApi`` (list the models, then
+  per model ``model_info``, ``list_repo_commits`` and ``list_repo_tree`` at every commit), on one
+  generated registry served by the fake Hub with 50 ms of latency per request; then an incremental
+  re-crawl of the unchanged registry, one after ``fakehub generate --evolve``, and a crawl under a
+  quota that binds.
+
+Request counts come from the fake Hub's ``/_fakehub/stats``; wall time and peak RSS from the crawl
+subprocesses (``os.wait4``). The naive crawler is sequential, as such scripts are, so it runs on a
+seeded sample of the registry and its per-model figures are scaled to the whole; the exact number of
+calls it would make on the whole registry is also computed from the registry and printed beside the
+scaled figure, as a check on the sample. Beside them, the lower bound of ``hfaudit.lab.callbound`` on
+the calls any crawler needs for the same changes (``call_lower_bound``). Results go to
+``reports/bench/crawl.json`` and ``crawl.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.request import Request, urlopen
+
+import psutil
+
+from hfaudit.fakehub.generate import write_evolved, write_registry
+from hfaudit.fakehub.registry import Registry
+from hfaudit.fakehub.server import served
+from hfaudit.lab.callbound import api_call_lower_bound, naive_calls
+
+
+def _stats(url: str, reset: bool = False) -> dict[str, Any]:
+    if reset:
+        urlopen(Request(f"{url}/_fakehub/stats/reset", method="POST"), timeout=30).read()
+        return {}
+    with urlopen(f"{url}/_fakehub/stats", timeout=30) as response:
+        return json.loads(response.read())
+
+
+def _popen_measured(cmd: list[str]) -> dict[str, Any]:
+    """Run a command; its wall time and peak RSS, sampled every 0.1 s with psutil.
+
+    (``wait4``'s ``ru_maxrss`` is useless here: on Linux a child starts with its parent's
+    high-water mark, and this process holds the whole registry.)"""
+    env = {**os.environ, "HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    watched = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, watched.memory_info().rss)
+        except psutil.Error:
+            break
+        time.sleep(0.1)
+    out_b, err_b = proc.communicate()
+    seconds = time.monotonic() - started
+    out, err = out_b.decode(), err_b.decode()
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[2:5])} failed: {(err or out).strip().splitlines()[-1:]}")
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20, 1), "last_line": out.strip().splitlines()[-1:]}
+
+
+def change_counts(changes: dict[str, Any]) -> dict[str, Any]:
+    """``fakehub generate --evolve``'s change record, summarised: how many repos each kind of change
+    touched (lists and maps of ids become their length), the squashed repo by id, other values as they are."""
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "squashed" and isinstance(value, dict):
+            out[key] = value.get("id")
+        elif isinstance(value, list | dict):
+            out[key] = len(value)
+        else:
+            out[key] = value
+    return out
+
+
+def crawl_bench(out: Path, models: int, seed: int, latency_ms: int, sample: int, concurrency: int) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    registry_path = out / "bench-registry.jsonl"
+    evolved_path = out / "bench-registry-evolved.jsonl"
+    db = out / "bench.duckdb"
+    for stale in (db, db.with_name(db.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    write_registry(registry_path, models=models, seed=seed)
+    write_evolved(registry_path, evolved_path, seed + 1)
+    registry = Registry.load(registry_path)
+    public = sorted(m.id for m in registry if not m.raw.get("private"))
+    rng = random.Random(seed)
+    sample_ids = sorted(rng.sample(public, min(sample, len(public))))
+    sample_file = out / "bench-sample.txt"
+    sample_file.write_text("\n".join(sample_ids) + "\n")
+    py = sys.executable
+    result: dict[str, Any] = {"models": models, "public_models": len(public), "seed": seed, "latency_ms": latency_ms,
+                              "concurrency": concurrency, "naive_sample": len(sample_ids)}
+    # The fewest calls any crawler could make for the same changes (hfaudit.lab.callbound), from the registry.
+    result["call_lower_bound"] = api_call_lower_bound(m.raw for m in registry)
+    crawl_cmd = [py, "-m", "hfaudit", "crawl", "--db", str(db), "--quiet", "--no-analyse", "--concurrency", str(concurrency)]
+    with served(registry_path, "--latency-ms", str(latency_ms)) as url:
+        print(f"bench: serving {models} models at {url} with {latency_ms} ms latency", flush=True)
+        # hfaudit, first crawl of the whole registry.
+        _stats(url, reset=True)
+        run = _popen_measured([*crawl_cmd, "--endpoint", url])
+        stats = _stats(url)
+        result["hfaudit"] = {**run, "requests": stats["total"], "api": stats["buckets"]["api"],
+                             "resolvers": stats["buckets"]["resolvers"], "status_429": stats["status"].get("429", 0),
+                             "routes": stats["routes"]}
+        print(f"bench: hfaudit crawled in {run['seconds']} s with {stats['total']} requests", flush=True)
+        # Incremental re-crawl of the unchanged registry.
+        _stats(url, reset=True)
+        run = _popen_measured([*crawl_cmd, "--endpoint", url])
+        stats = _stats(url)
+        result["incremental_unchanged"] = {**run, "requests": stats["total"], "routes": stats["routes"],
+                                           "budget": math.ceil(len(public) / 1000) + 5}
+        print(f"bench: unchanged re-crawl: {stats['total']} requests", flush=True)
+        # The naive baseline, sequential, on a sample.
+        _stats(url, reset=True)
+        run = _popen_measured([py, "-m", "hfaudit.lab.naive", "--endpoint", url, "--models-file", str(sample_file)])
+        stats = _stats(url)
+        per_model_calls = stats["total"] / len(sample_ids)
+        per_model_seconds = run["seconds"] / len(sample_ids)
+        predicted_sample = naive_calls(registry, sample_ids) + math.ceil(len(public) / 1000)
+        result["naive"] = {
+            **run, "requests_sample": stats["total"], "predicted_requests_sample": predicted_sample,
+            "requests_scaled": round(per_model_calls * len(public)), "requests_exact": naive_calls(registry),
+            "seconds_scaled": round(per_model_seconds * len(public), 1), "status_429": stats["status"].get("429", 0),
+            "routes": stats["routes"],
+        }
+        print(f"bench: naive on {len(sample_ids)} models: {stats['total']} requests in {run['seconds']} s", flush=True)
+    with served(evolved_path, "--latency-ms", str(latency_ms)) as url:
+        _stats(url, reset=True)
+        run = _popen_measured([*crawl_cmd, "--endpoint", url])
+        stats = _stats(url)
+        changes = json.loads((out / "bench-registry-evolved.changes.json").read_text()) if (out / "bench-registry-evolved.changes.json").exists() else {}
+        result["incremental_evolved"] = {**run, "requests": stats["total"], "routes": stats["routes"],
+                                         "registry_changes": change_counts(changes)}
+        print(f"bench: evolved re-crawl: {stats['total']} requests in {run['seconds']} s", flush=True)
+    result["quota"] = quota_bench(out, seed)
+    result["change_modes"] = modes_bench(out, seed)
+    h, n = result["hfaudit"], result["naive"]
+    result["ratios"] = {
+        "api_calls_hfaudit_over_naive": round(h["api"] / n["requests_exact"], 3),
+        "all_calls_hfaudit_over_naive": round(h["requests"] / n["requests_exact"], 3),
+        "speedup_naive_over_hfaudit": round(n["seconds_scaled"] / h["seconds"], 2),
+        "peak_rss_hfaudit_over_naive": round(h["peak_rss_mb"] / n["peak_rss_mb"], 2),
+    }
+    return result
+
+
+def quota_bench(out: Path, seed: int, models: int = 300, quota: int = 300, window: int = 10) -> dict[str, Any]:
+    """A crawl under an api quota that binds: calls per second against the quota's rate."""
+    path = out / "bench-quota-registry.jsonl"
+    db = out / "bench-quota.duckdb"
+    for stale in (db, db.with_name(db.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    write_registry(path, models=models, seed=seed + 7)
+    py = sys.executable
+    with served(path, "--quota", f"api={quota}/{window}") as url:
+        _stats(url, reset=True)
+        run = _popen_measured([py, "-m", "hfaudit", "crawl", "--db", str(db), "--quiet", "--no-analyse", "--endpoint", url])
+        stats = _stats(url)
+    rate = stats["buckets"]["api"] / run["seconds"]
+    allowed = quota / window
+    windows = math.ceil(run["seconds"] / window)
+    return {**run, "quota": f"api={quota}/{window}", "api_calls": stats["buckets"]["api"], "status_429": stats["status"].get("429", 0),
+            "windows": windows, "calls_per_second": round(rate, 2), "quota_per_second": allowed,
+            "utilisation": round(rate / allowed, 3)}
+
+
+def modes_bench(out: Path, seed: int, models: int = 300) -> dict[str, Any]:
+    """Tree calls of ``--changes all`` against ``--changes matter`` on a generated registry and, when
+    the reference data is present, on the real git histories (docs/crawler.md)."""
+    from hfaudit.fakehub.import_git import write_import
+
+    registries = {"generated": out / "bench-modes-registry.jsonl"}
+    write_registry(registries["generated"], models=models, seed=seed + 3)
+    real = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "real-data" / "hf-repo-git-histories"
+    if real.is_dir():
+        registries["real_git_histories"] = out / "bench-modes-git.jsonl"
+        write_import(real, registries["real_git_histories"])
+    py = sys.executable
+    result: dict[str, Any] = {}
+    for name, path in registries.items():
+        result[name] = {}
+        for mode in ("all", "matter"):
+            db = out / f"bench-modes-{name}-{mode}.duckdb"
+            for stale in (db, db.with_name(db.name + ".wal")):
+                stale.unlink(missing_ok=True)
+            with served(path) as url:
+                _popen_measured([py, "-m", "hfaudit", "crawl", "--db", str(db), "--quiet", "--no-analyse",
+                                 "--changes", mode, "--endpoint", url])
+                stats = _stats(url)
+            result[name][mode] = {"tree_calls": stats["routes"].get("tree", 0), "commit_calls": stats["routes"].get("commits", 0)}
+    return result
+
+
+def render(result: dict[str, Any]) -> str:
+    c = result["crawl"]
+    h, n, r = c["hfaudit"], c["naive"], c["ratios"]
+    inc, evo, q = c["incremental_unchanged"], c["incremental_evolved"], c["quota"]
+    lines = [
+        "# hfaudit benchmarks",
+        "",
+        f"Registry: {c['models']} generated models (seed {c['seed']}), {c['latency_ms']} ms latency per request, "
+        f"hfaudit with {c['concurrency']} workers; the naive crawler ran on {c['naive_sample']} sampled models and is scaled.",
+        "",
+        "| measure | hfaudit | naive | hfaudit / naive |",
+        "|---|---|---|---|",
+        f"| requests (all buckets) | {h['requests']} | {n['requests_exact']} (exact; scaled sample {n['requests_scaled']}) | {r['all_calls_hfaudit_over_naive']} |",
+        f"| API-bucket requests | {h['api']} | {n['requests_exact']} | {r['api_calls_hfaudit_over_naive']} |",
+        f"| requests per model | {h['requests'] / c['public_models']:.2f} | {n['requests_exact'] / c['public_models']:.2f} | |",
+        f"| wall time (s) | {h['seconds']} | {n['seconds_scaled']} (scaled) | {1 / r['speedup_naive_over_hfaudit']:.3f} |",
+        f"| peak RSS (MB) | {h['peak_rss_mb']} | {n['peak_rss_mb']} | {r['peak_rss_hfaudit_over_naive']} |",
+        f"| 429 answers | {h['status_429']} | {n['status_429']} | |",
+        "",
+        f"Incremental re-crawl of the unchanged registry: {inc['requests']} requests (budget {inc['budget']}), {inc['seconds']} s.",
+        f"Re-crawl after `--evolve`: {evo['requests']} requests, {evo['seconds']} s (registry changes: {evo['registry_changes']}).",
+        f"Binding quota ({q['quota']}): {q['api_calls']} API calls in {q['seconds']} s = {q['calls_per_second']}/s against "
+        f"{q['quota_per_second']}/s allowed: utilisation {q['utilisation']:.1%}, {q['status_429']} answers 429 over {q['windows']} windows.",
+    ]
+    for name, modes in c.get("change_modes", {}).items():
+        lines.append(
+            f"Tree calls on {name.replace('_', ' ')}: `--changes all` {modes['all']['tree_calls']}, "
+            f"`--changes matter` {modes['matter']['tree_calls']}."
+        )
+    lines += render_lower_bound(c.get("call_lower_bound"))
+    if "naming" in result:
+        lines += ["", "Naming: see `naming.md`."]
+    return "\n".join(lines) + "\n"
+
+
+def render_lower_bound(b: dict[str, Any] | None) -> list[str]:
+    """The lines of crawl.md on the lower bound of ``hfaudit.lab.callbound`` (none for results without it)."""
+    if not b:
+        return []
+    return [
+        "",
+        f"Lower bound on the requests any crawler needs for the same per-commit changes to paths that matter "
+        f"(`python -m hfaudit.lab.callbound`, bound 2): {b['lower_bound_trees_with_parents']} with single-revision calls, "
+        f"{b['lower_bound_compare_with_parents']} allowing `compare`, = {b['ratio_trees_with_parents_over_naive']:.3f} and "
+        f"{b['ratio_compare_with_parents_over_naive']:.3f} of the naive crawler's {b['naive_calls']} (target "
+        f"{b['target_ratio']:.3f}); it must look at {b['stabbing_revisions_with_parents']} revisions of {b['commits']} commits "
+        f"({b['commits_touching_matter']} commits touch paths that matter).",
+        f"Bound 1 (each change seen once, as if the history were known): {b['lower_bound_trees']} and "
+        f"{b['lower_bound_compare']} = {b['ratio_trees_over_naive']:.3f} and {b['ratio_compare_over_naive']:.3f} of naive "
+        f"({b['stabbing_revisions']} revisions).",
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m hfaudit.lab.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("reports/bench"))
+    parser.add_argument("--models", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--naive-sample", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--skip", action="append", default=[], choices=["naming", "crawl"])
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {}
+    if "naming" not in args.skip:
+        from hfaudit.lab.naming_bench import run_bench
+
+        result["naming"] = run_bench(args.out)
+    if "crawl" not in args.skip:
+        result["crawl"] = crawl_bench(args.out, args.models, args.seed, args.latency_ms, args.naive_sample, args.concurrency)
+        (args.out / "crawl.json").write_text(json.dumps(result["crawl"], indent=2, sort_keys=True))
+        (args.out / "crawl.md").write_text(render(result))
+        print(render(result))
+
+
+if __name__ == "__main__":
+    main()
