@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from huggingface_hub import HfApi
 
-from hfaudit.fakehub.canonical import commit_fields, derive_all, git_problem
 from hfaudit.fakehub.generate import evolve_with_changes, generate
+from hfaudit.fakehub.registry import Model, Registry, commit_fields, derive_all, git_problem, lfs_pointer
 from hfaudit.fakehub.server import start_server
-from hfaudit.fakehub.registry import Model, Registry, lfs_pointer
 from tests import fakehub_support as fs
 
 TOKEN = "hf_gitviewtesttoken"

@@ -72,8 +72,7 @@ def test_real_model_info_served_back_field_for_field(tmp_path: Path) -> None:
 
 
 def test_default_import_derives_git_ids_and_keeps_the_recorded_sha(tmp_path: Path) -> None:
-    from hfaudit.fakehub.canonical import git_problem
-    from hfaudit.fakehub.registry import read_models
+    from hfaudit.fakehub.registry import git_problem, read_models
 
     bloom_dir = tmp_path / "in"
     bloom_dir.mkdir()

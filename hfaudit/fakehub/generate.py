@@ -60,8 +60,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hfaudit.fakehub.canonical import derive_all, git_problem, remap
-from hfaudit.fakehub.registry import hub_date, write_models
+from hfaudit.fakehub.registry import derive_all, git_problem, hub_date, remap, write_models
 
 SEGMENT_TYPES = (
     "identifier",

@@ -28,8 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from hfaudit.fakehub.canonical import blob_bytes, blob_oid, checked, commit_message, email, git_seconds
-from hfaudit.fakehub.registry import Model, Registry
+from hfaudit.fakehub.registry import (
+    Model,
+    Registry,
+    blob_bytes,
+    blob_oid,
+    checked,
+    commit_message,
+    email,
+    git_seconds,
+)
 
 REPO = "hub.git"
 BUILD_REF = "refs/hfaudit-build"

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hfaudit.errors import HfauditError
-from hfaudit.fakehub.canonical import derive_all
-from hfaudit.fakehub.registry import hub_date, write_models
+from hfaudit.fakehub.registry import derive_all, hub_date, write_models
 
 LOG_SUFFIX = ".gitlog_raw.txt"
 _RAW_LINE = re.compile(r"^:(\d{6}) (\d{6}) ([0-9a-f]{40}) ([0-9a-f]{40}) ([AMDTRC])\d*\t(.+)$")

@@ -25,8 +25,7 @@ from typing import Any
 
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
-from hfaudit.fakehub.canonical import derive_all
-from hfaudit.fakehub.registry import RELATIONS, hub_date, write_models
+from hfaudit.fakehub.registry import RELATIONS, derive_all, hub_date, write_models
 
 LFS_EXTENSIONS = (
     ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".gguf", ".onnx", ".msgpack", ".tflite", ".ot",
