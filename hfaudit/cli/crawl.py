@@ -27,6 +27,18 @@ def crawl_command(
     changes: Annotated[
         str, typer.Option("--changes", help="all: diff the tree at every commit (exact; the default). matter: bisect on weights, cards, configs, tokenizers and adapters, skipping runs of commits that leave no trace on them (cheaper only for histories full of other commits; see docs/crawler.md).")
     ] = "all",
+    history: Annotated[
+        str, typer.Option("--history", help="git: each model's history from a bare partial clone; api: through the HTTP API; auto (default): git, falling back to the API per model (reasons in crawl_errors).")
+    ] = "auto",
+    git_cache: Annotated[
+        Path | None, typer.Option("--git-cache", help="Keep the bare repositories here: a moved head then costs one fetch, not a clone.")
+    ] = None,
+    git_quota: Annotated[
+        str | None, typer.Option("--git-quota", help="Pace git requests to CALLS/SECONDS (the Hub documents no git bucket).")
+    ] = None,
+    git_filter: Annotated[
+        str, typer.Option("--git-filter", help="Partial-clone filter: none (default, measured cheapest), blob:none or blob:limit=N.")
+    ] = "none",
     no_analyse: Annotated[bool, typer.Option("--no-analyse", help="Do not rebuild the analysis tables.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars; only the summary.")] = False,
 ) -> None:
@@ -57,7 +69,8 @@ def crawl_command(
     with CrawlProgress(enabled=not quiet) as progress:
         result = crawl(
             str(db), resolve_endpoint(endpoint), scope, token=resolve_token(token), concurrency=concurrency,
-            timeout=timeout, changes=changes, progress=progress.update,
+            timeout=timeout, changes=changes, progress=progress.update, history=history,
+            git_cache=str(git_cache) if git_cache else None, git_quota=git_quota, git_filter=git_filter,
         )
     print(result.summary())
     if not no_analyse:
