@@ -2,12 +2,11 @@
 
 ``GitBackend.open(model_id, head)`` clones (or, with ``--git-cache``, fetches into) a bare repository
 of the model with the ``git`` CLI, then reads everything the crawler stores from local objects with
-a handful of git processes: the commits reachable from ``head`` (``rev-list`` + ``cat-file
---batch``), the tree at every commit (one ``diff-tree --stdin`` over consecutive commits), blob sizes
-(``cat-file --batch-check``), LFS pointers and README/config texts (``cat-file --batch``), and the
-branches and tags (``for-each-ref``). The ``GitHistory`` it returns answers the crawler's questions
-(commits, tree at a revision, text of a file, refs) exactly as the API backend would, so both fill
-the same tables.
+one more git process, ``cat-file --batch-all-objects --batch``, whose commits, trees and blobs are
+parsed here: the commits reachable from ``head``, the tree at every commit, blob sizes, LFS pointers
+(``oid sha256:`` and ``size``) and README/config texts; branches and tags come from the ref files.
+The ``GitHistory`` it returns answers the crawler's questions (commits, tree at a revision, text of
+a file, refs) exactly as the API backend would, so both fill the same tables.
 
 The token is sent as ``http.extraHeader`` through ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_0``/
 ``GIT_CONFIG_VALUE_0`` in the child's environment: never in argv, a URL, a log line, the store or an
@@ -150,7 +149,9 @@ def _commit_fields(raw: bytes) -> dict[str, Any]:
     fields: dict[str, Any] = {"parents": [], "author": "", "seconds": 0}
     for line in head.decode("utf-8", "replace").split("\n"):
         key, _, value = line.partition(" ")
-        if key == "parent":
+        if key == "tree":
+            fields["tree"] = value
+        elif key == "parent":
             fields["parents"].append(value)
         elif key == "committer" or (key == "author" and not fields["seconds"]):
             name_email, _, when = value.rpartition(">")
@@ -344,110 +345,128 @@ class GitBackend:
     # ----------------------------------------------------------------------------------------- read
 
     def _read(self, repo: Path, head: str) -> GitHistory:
-        order = self._run(["rev-list", "--topo-order", "--reverse", head], repo).decode().split()
-        if not order:
-            return GitHistory([], {}, {}, self._refs(repo))
-        raw = self._batch(repo, order)
-        infos = []
-        for position, cid in enumerate(order):
-            fields = _commit_fields(raw[cid])
-            infos.append((fields["seconds"], position, cid, fields))
-        # The API's order: newest first by date, ties by position in the history.
-        infos.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        """Everything from one ``cat-file --batch-all-objects --batch``: commits, trees and blobs are
+        parsed here, so a model costs one local git process after its clone or fetch."""
+        objects = self._all_objects(repo)
+        if head not in objects:
+            raise GitFailure("git_error", f"the listed head {head[:12]} is not in the fetched history")
+        # Commits reachable from head, in topological order (parents first), then the API's order.
+        order: list[str] = []
+        seen: set[str] = set()
+        stack: list[tuple[str, bool]] = [(head, False)]
+        fields: dict[str, dict[str, Any]] = {}
+        while stack:
+            cid, expanded = stack.pop()
+            if expanded:
+                order.append(cid)
+                continue
+            if cid in seen:
+                continue
+            seen.add(cid)
+            kind, data = objects.get(cid, ("", b""))
+            if kind != "commit":
+                raise GitFailure("git_error", f"commit {cid[:12]} is missing from the fetched history")
+            fields[cid] = _commit_fields(data)
+            stack.append((cid, True))
+            stack.extend((p, False) for p in reversed(fields[cid]["parents"]) if p not in seen)
+        position = {cid: i for i, cid in enumerate(order)}
+        newest = sorted(order, key=lambda c: (fields[c]["seconds"], position[c]), reverse=True)
         commits = [
-            GitCommitInfo(commit_id=cid, authors=f["authors"],
-                          created_at=dt.datetime.fromtimestamp(seconds, dt.UTC), title=f["title"],
-                          message=f["message"], formatted_title=None, formatted_message=None)  # fmt: skip
-            for seconds, _, cid, f in infos
+            GitCommitInfo(commit_id=cid, authors=fields[cid]["authors"],
+                          created_at=dt.datetime.fromtimestamp(fields[cid]["seconds"], dt.UTC),
+                          title=fields[cid]["title"], message=fields[cid]["message"],
+                          formatted_title=None, formatted_message=None)  # fmt: skip
+            for cid in newest
         ]
-        oldest_first = [c.commit_id for c in reversed(commits)]
-        pairs = [oldest_first[0]] + [f"{cur} {prev}" for prev, cur in zip(oldest_first, oldest_first[1:], strict=False)]
-        diff = self._run(["diff-tree", "--stdin", "-r", "-z", "--no-abbrev", "--root", "--no-renames"], repo,
-                         ("\n".join(pairs) + "\n").encode())  # fmt: skip
-        changes = _parse_diff_tree(diff)
-        blobs: set[str] = {new for entries in changes.values() for _, new, _ in entries if new}
-        sizes = self._sizes(repo, blobs)
-        small = [oid for oid, size in sizes.items() if size <= POINTER_MAX]
-        tracked_paths = {(cid, path, new) for cid, entries in changes.items() for path, new, _ in entries
-                         if new and path in TRACKED_CONTENT and sizes.get(new, 0) <= TRACKED_CONTENT_MAX_BYTES}  # fmt: skip
-        contents = self._batch(repo, sorted(set(small) | {oid for _, _, oid in tracked_paths}))
+        flat: dict[str, dict[str, str]] = {}
+
+        def files(tree: str) -> dict[str, str]:
+            """path → blob oid under a tree (memoised per tree id)."""
+            if tree in flat:
+                return flat[tree]
+            kind, data = objects.get(tree, ("", b""))
+            if kind != "tree":
+                raise GitFailure("git_error", f"tree {tree[:12]} is missing from the fetched history")
+            out: dict[str, str] = {}
+            pos = 0
+            while pos < len(data):
+                space = data.index(b" ", pos)
+                nul = data.index(b"\0", space)
+                mode, name = data[pos:space], data[space + 1 : nul].decode("utf-8", "surrogateescape")
+                oid = data[nul + 1 : nul + 21].hex()
+                pos = nul + 21
+                if mode == b"40000":
+                    out.update({f"{name}/{p}": o for p, o in files(oid).items()})
+                elif mode != b"160000":  # submodules have no blob
+                    out[name] = oid
+            flat[tree] = out
+            return out
+
+        def entry(oid: str) -> dict[str, Any]:
+            kind, data = objects.get(oid, ("", b""))
+            if kind != "blob":
+                raise GitFailure("git_error", f"blob {oid[:12]} is missing after the fetch")
+            found = {"blob": oid, "sha256": None, "size": len(data), "last_commit": None}
+            if len(data) <= POINTER_MAX:
+                match = _POINTER.match(data.decode("utf-8", "replace"))
+                if match:
+                    found["sha256"], found["size"] = match.group(1), int(match.group(2))
+            return found
+
+        entries: dict[str, dict[str, Any]] = {}
         trees: dict[str, dict[str, dict[str, Any]]] = {}
-        state: dict[str, dict[str, Any]] = {}
-        for cid in oldest_first:
-            for path, new, _old in changes.get(cid, []):
-                if new is None:
-                    state.pop(path, None)
-                    continue
-                entry = {"blob": new, "sha256": None, "size": sizes[new], "last_commit": None}
-                if sizes[new] <= POINTER_MAX:
-                    match = _POINTER.match(contents[new].decode("utf-8", "replace"))
-                    if match:
-                        entry["sha256"], entry["size"] = match.group(1), int(match.group(2))
-                state[path] = entry
-            trees[cid] = dict(state)
-        texts = {(cid, path): contents[oid].decode("utf-8", errors="replace") for cid, path, oid in tracked_paths}
-        return GitHistory(commits, trees, texts, self._refs(repo))
+        texts: dict[tuple[str, str], str] = {}
+        previous: dict[str, str] = {}
+        for cid in reversed(newest):  # oldest first, as the API backend diffs them
+            current = files(fields[cid]["tree"])
+            tree = {}
+            for path, oid in current.items():
+                if oid not in entries:
+                    entries[oid] = entry(oid)
+                tree[path] = entries[oid]
+                if previous.get(path) != oid and path in TRACKED_CONTENT and len(objects[oid][1]) <= TRACKED_CONTENT_MAX_BYTES:
+                    texts[(cid, path)] = objects[oid][1].decode("utf-8", errors="replace")
+            trees[cid] = tree
+            previous = current
+        return GitHistory(commits, trees, texts, self._refs(repo, objects))
 
-    def _sizes(self, repo: Path, oids: set[str]) -> dict[str, int]:
-        if not oids:
-            return {}
-        out = self._run(["cat-file", "--batch-check"], repo, "".join(f"{o}\n" for o in sorted(oids)).encode())
-        sizes = {}
-        for line in out.decode().splitlines():
-            parts = line.split()
-            if len(parts) == 3:
-                sizes[parts[0]] = int(parts[2])
-            else:
-                raise GitFailure("git_error", f"object missing after fetch: {parts[0][:12]}")
-        return sizes
-
-    def _batch(self, repo: Path, oids: list[str]) -> dict[str, bytes]:
-        """Object contents by id, from one ``cat-file --batch``."""
-        if not oids:
-            return {}
-        data = self._run(["cat-file", "--batch"], repo, "".join(f"{o}\n" for o in oids).encode())
-        out: dict[str, bytes] = {}
+    def _all_objects(self, repo: Path) -> dict[str, tuple[str, bytes]]:
+        data = self._run(["cat-file", "--batch-all-objects", "--unordered", "--batch"], repo)
+        out: dict[str, tuple[str, bytes]] = {}
         pos = 0
         while pos < len(data):
             end = data.index(b"\n", pos)
-            header = data[pos:end].decode().split()
-            if len(header) != 3:
-                raise GitFailure("git_error", f"object missing: {header[0][:12]}")
-            size = int(header[2])
-            out[header[0]] = data[end + 1 : end + 1 + size]
-            pos = end + 1 + size + 1
+            oid, kind, size = data[pos:end].decode().split()
+            start = end + 1
+            out[oid] = (kind, data[start : start + int(size)])
+            pos = start + int(size) + 1
         return out
 
-    def _refs(self, repo: Path) -> list[tuple[str, str, str]]:
-        out = self._run(["for-each-ref", "--format=%(refname) %(objectname) %(*objectname)", "refs/heads", "refs/tags"], repo)
+    def _refs(self, repo: Path, objects: dict[str, tuple[str, bytes]]) -> list[tuple[str, str, str]]:
+        """Branches and tags from the repository's ref files (loose and packed), tags peeled."""
+        found: dict[str, str] = {}
+        packed = repo / "packed-refs"
+        if packed.exists():
+            for line in packed.read_text().splitlines():
+                if line and line[0] not in "#^":
+                    oid, name = line.split(" ", 1)
+                    found[name] = oid
+        for kind in ("heads", "tags"):
+            base = repo / "refs" / kind
+            if base.is_dir():
+                for path in base.rglob("*"):
+                    if path.is_file():
+                        text = path.read_text().strip()
+                        if not text.startswith("ref:"):
+                            found[str(path.relative_to(repo)).replace(os.sep, "/")] = text
         refs = []
-        for line in out.decode().splitlines():
-            parts = line.split()
-            name, target = parts[0], parts[-1]
+        for name, oid in sorted(found.items()):
+            while objects.get(oid, ("",))[0] == "tag":  # annotated: peel to the commit
+                oid = objects[oid][1].split(b"\n", 1)[0].split()[1].decode()
             if name.startswith("refs/heads/"):
-                refs.append(("branch", name[len("refs/heads/") :], target))
+                refs.append(("branch", name[len("refs/heads/") :], oid))
             elif name.startswith("refs/tags/"):
-                refs.append(("tag", name[len("refs/tags/") :], target))
+                refs.append(("tag", name[len("refs/tags/") :], oid))
         return refs
 
 
-def _parse_diff_tree(data: bytes) -> dict[str, list[tuple[str, str | None, str | None]]]:
-    """commit → [(path, new blob or None, old blob or None)] from ``diff-tree --stdin -r -z``."""
-    out: dict[str, list[tuple[str, str | None, str | None]]] = {}
-    tokens = data.split(b"\0")
-    current: list[tuple[str, str | None, str | None]] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token.startswith(b":"):
-            meta = token[1:].decode().split()
-            path = tokens[i + 1].decode("utf-8", "surrogateescape")
-            old, new, status = meta[2], meta[3], meta[4]
-            zero = "0" * 40
-            current.append((path, None if status == "D" or new == zero else new, None if old == zero else old))
-            i += 2
-            continue
-        if token:
-            current = out.setdefault(token.decode().strip(), [])
-        i += 1
-    return out

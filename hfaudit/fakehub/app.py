@@ -219,6 +219,10 @@ class FakeHub:
                 response.fault = fault
         response.headers.extend(limit_headers.items())
         self.stats.finish(route.name, fault if fault in SOCKET_FAULTS else response.status, fault)
+        if isinstance(response.body, bytes | bytearray):
+            self.stats.add_bytes(route.bucket, len(response.body))
+        elif (length := response.header("Content-Length")) and length.isdigit():
+            self.stats.add_bytes(route.bucket, int(length))
         return self._finish(response, request)
 
     def _finish(self, response: Response, request: Request) -> Response:

@@ -186,6 +186,7 @@ class Stats:
             self._routes: Counter[str] = Counter()
             self._status: Counter[str] = Counter()
             self._faults: Counter[str] = Counter()
+            self._bytes: Counter[str] = Counter({b: 0 for b in BUCKETS})
 
     def begin(self, bucket: str) -> int:
         """Count a request; returns its 1-based number since the last reset."""
@@ -193,6 +194,11 @@ class Stats:
             self._total += 1
             self._buckets[bucket] += 1
             return self._total
+
+    def add_bytes(self, bucket: str, count: int) -> None:
+        """Body bytes answered in ``bucket`` (as announced: a truncated body counts whole)."""
+        with self._lock:
+            self._bytes[bucket] += count
 
     def finish(self, route: str, status: int | str, fault: str | None) -> None:
         with self._lock:
@@ -209,4 +215,5 @@ class Stats:
                 "routes": dict(sorted(self._routes.items())),
                 "status": dict(sorted(self._status.items())),
                 "faults": dict(sorted(self._faults.items())),
+                "bytes": dict(self._bytes),
             }
