@@ -168,3 +168,22 @@ def test_token_is_sent_to_git_but_never_stored_or_shown(registry: Path, tmp_path
             assert TOKEN not in text, table
     assert gated and gated[0] > 0  # the token opened the gated models over git
     assert TOKEN.encode() not in db.read_bytes()
+
+
+def test_a_server_that_ignores_the_filter_is_detected(registry: Path, tmp_path: Path) -> None:
+    with start_server(registry, git_allow_filter=False) as server:
+        result = crawl(str(tmp_path / "f.duckdb"), server.url, Scope(), history="git", git_filter="blob:none")
+    with start_server(registry) as server:
+        crawl(str(tmp_path / "plain.duckdb"), server.url, Scope(), history="git")
+    assert ("*", "git", "filter_refused", True) in errors(tmp_path / "f.duckdb")
+    assert not [e for e in errors(tmp_path / "plain.duckdb") if e[2] == "filter_refused"]
+    assert dump(tmp_path / "f.duckdb") == dump(tmp_path / "plain.duckdb")
+    assert result.counts.models_crawled > 0
+
+
+def test_bad_git_options_are_one_line_errors(tmp_path: Path) -> None:
+    for option in (["--git-filter", "tree:0"], ["--git-quota", "ten"], ["--history", "svn"]):
+        done = subprocess.run([sys.executable, "-m", "hfaudit", "crawl", "--db", str(tmp_path / "x.duckdb"),
+                               "--endpoint", "http://127.0.0.1:9", *option], capture_output=True, text=True)  # fmt: skip
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -22,7 +22,7 @@ def crawl_command(
     models_file: Annotated[Path | None, typer.Option("--models-file", help="File with one model id a line.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N models from the listing.")] = None,
     sort: Annotated[str | None, typer.Option("--sort", help="created_at, downloads, likes, last_modified, trending_score.")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Concurrent workers.")] = 4,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", min=1, max=64, help="Concurrent workers (default 16 with git histories, 4 with --history api).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds per request.")] = 30.0,
     changes: Annotated[
         str, typer.Option("--changes", help="all: diff the tree at every commit (exact; the default). matter: bisect on weights, cards, configs, tokenizers and adapters, skipping runs of commits that leave no trace on them (cheaper only for histories full of other commits; see docs/crawler.md).")

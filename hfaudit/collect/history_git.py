@@ -248,7 +248,7 @@ class GitBackend:
         timeout = self.options.timeout
         config = ["-c", f"protocol.version={self.options.protocol}", "-c", "http.lowSpeedLimit=1",
                   "-c", f"http.lowSpeedTime={max(1, int(timeout))}", "-c", "http.followRedirects=true",
-                  "-c", "core.askPass="]  # fmt: skip
+                  "-c", "core.askPass=", "-c", "core.fsync=none", "-c", "gc.auto=0", "-c", "maintenance.auto=false"]  # fmt: skip
         cmd = ["git", *config, *(["-C", str(repo)] if repo else []), *args]
         for attempt in range(1, self.options.attempts + 1):
             self.limiter.take(2)

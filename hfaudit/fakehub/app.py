@@ -167,9 +167,9 @@ class FakeHub:
     def __init__(self, registry: Registry | str | Path, *, options: HubOptions | None = None,
                  git_root: str | Path | None = None):  # fmt: skip
         self.registry = registry if isinstance(registry, Registry) else Registry.load(registry)
-        # Built at server start (ServerHandle), or on the first git request in-process.
-        self.git = GitView(self.registry, git_root)
         self.options = options or HubOptions()
+        # Built at server start (ServerHandle), or on the first git request in-process.
+        self.git = GitView(self.registry, git_root, allow_filter=self.options.git_allow_filter)
         self.derived = proj.Derived(self.registry)
         self.stats = Stats()
         self.limiter = RateLimiter(self.options.quotas)

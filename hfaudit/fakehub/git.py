@@ -67,12 +67,14 @@ class BuildReport:
 class GitView:
     """One bare repository holding a registry's git view, and the CGI call that serves it."""
 
-    def __init__(self, registry: Registry, root: str | Path | None = None, *, quiet: bool = False):
+    def __init__(self, registry: Registry, root: str | Path | None = None, *, quiet: bool = False,
+                 allow_filter: bool = True):  # fmt: skip
         self.registry = registry
         self._own_root = root is None
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="fakehub-git-"))
         self.repo = self.root / REPO
         self.quiet = quiet
+        self.allow_filter = allow_filter
         self.keys: dict[str, str] = {}  # model id -> namespace key, for models with a git view
         self.problems: dict[str, str] = {}
         self.report: BuildReport | None = None
@@ -100,7 +102,7 @@ class GitView:
         report = BuildReport()
         env = _git_env()
         subprocess.run(["git", "init", "--quiet", "--bare", str(self.repo)], check=True, env=env)
-        for key, value in (("uploadpack.allowFilter", "true"), ("uploadpack.allowAnySHA1InWant", "true"),
+        for key, value in (("uploadpack.allowFilter", "true" if self.allow_filter else "false"), ("uploadpack.allowAnySHA1InWant", "true"),
                            ("http.uploadpack", "true"), ("core.logAllRefUpdates", "false"),
                            ("gc.auto", "0")):  # fmt: skip
             subprocess.run(["git", "-C", str(self.repo), "config", key, value], check=True, env=env)

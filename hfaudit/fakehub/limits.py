@@ -45,6 +45,9 @@ class HubOptions:
     # An injected 429 announces this reset (seconds), as a short burst limiter would, rather than
     # the rest of the quota window: clients must wait exactly this long, not the whole window.
     fault_429_reset_s: int = 1
+    # The git view honours partial-clone filters (uploadpack.allowFilter); False plays a server
+    # that ignores them, so clients must notice ("filtering not recognized by server").
+    git_allow_filter: bool = True
 
     def token_may_access(self, token: str | None) -> bool:
         """Whether a bearer token may see gated and private repos."""

@@ -49,6 +49,7 @@ def build_options(
     anonymous_404_as_401: bool = False,
     token_access: Iterable[str] = (),
     timeout_stall_s: float = 12.0,
+    git_allow_filter: bool = True,
 ) -> HubOptions:
     """Options from CLI-style strings or ready values (raises ``OptionError`` on bad strings)."""
     if isinstance(quotas, dict):
@@ -72,6 +73,7 @@ def build_options(
         anonymous_404_as_401=anonymous_404_as_401,
         token_access=tuple(token_access),
         timeout_stall_s=float(timeout_stall_s),
+        git_allow_filter=git_allow_filter,
     )
 
 
