@@ -76,7 +76,6 @@ class GitStats:
     fetches: int = 0
     requests: int = 0
     retries: int = 0
-    bytes_on_disk: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
@@ -173,13 +172,6 @@ def _commit_fields(raw: bytes) -> dict[str, Any]:
     title, sep, message = text.partition("\n\n")
     fields.update(title=title, message=message if sep else "", authors=authors)
     return fields
-
-
-def _author_date(raw: bytes) -> int:
-    for line in raw.partition(b"\n\n")[0].split(b"\n"):
-        if line.startswith(b"author "):
-            return int(line.rsplit(b" ", 2)[1])
-    return 0
 
 
 class GitHistory:
