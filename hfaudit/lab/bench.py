@@ -14,6 +14,13 @@ calls it would make on the whole registry is also computed from the registry and
 scaled figure, as a check on the sample. Beside them, the lower bound of ``hfaudit.lab.callbound`` on
 the calls any crawler needs for the same changes (``call_lower_bound``). Results go to
 ``reports/bench/crawl.json`` and ``crawl.md``.
+- history: ``hfaudit crawl --history git`` (with ``--git-cache``) against ``--history api`` and the
+  naive crawler on one registry in the same run: requests by bucket (api, resolvers, git), bytes
+  answered (the fake Hub's ``bytes``), wall time, peak RSS, disk (store and cache); the
+  partial-clone filters on registries of at most 1,000 models; a re-crawl after ``--evolve``
+  (``history.json``).
+- check: the issue's check, a new 300-model registry at 20 ms with default options against the
+  naive crawler on all of it (``check.json``).
 """
 
 from __future__ import annotations
