@@ -96,6 +96,10 @@ def is_weight(path: str) -> bool:
 
 
 def content_tracked(path: str, size: int | None) -> bool:
+    """Whether the crawler stores this file's text: the card at any size (cut and recorded past
+    ``cards.CARD_MAX_BYTES``), the small configs up to ``TRACKED_CONTENT_MAX_BYTES``."""
+    if path == "README.md":
+        return True
     return path in TRACKED_CONTENT and (size is None or size <= TRACKED_CONTENT_MAX_BYTES)
 
 

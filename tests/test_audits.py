@@ -15,24 +15,14 @@ import yaml
 
 from hfaudit.audit import load_audits, parse_audit, queries_dir, run_audits
 from hfaudit.errors import HfauditError
-from hfaudit.store import Store
+from hfaudit.store import Store, schema
 
 CASES = Path(__file__).parent / "audit_cases"
 AUDITS = load_audits()
 AUDIT_IDS = [a.id for a in AUDITS]
 
-# Analysis tables as their analysers define them (the columns the audits read, at least).
-ANALYSIS_DDL = {
-    "naming": "model_id varchar, owner varchar, convention varchar, version_raw varchar, version_scheme varchar, version_key varchar",
-    "version_series": "series_id varchar, model_id varchar, position integer, version_raw varchar, version_scheme varchar, version_key varchar, predecessor_id varchar, predecessor_owner_match boolean, gap boolean, regression boolean",
-    "weight_changes": "model_id varchar, commit_id varchar, committed_at timestamptz, path varchar, change_kind varchar, old_sha256 varchar, new_sha256 varchar, old_size bigint, new_size bigint, documented boolean, signals varchar[]",
-    "transparency": "model_id varchar, snapshot_id integer, card_present boolean, card_state varchar, datasets_declared boolean, datasets_mentioned boolean, license varchar",
-    "lineage_edges": "child_id varchar, parent_id varchar, relation varchar, declared_relation varchar, source varchar, confidence double, dangling boolean, dangling_reason varchar",
-    "model_lineage": "model_id varchar, parent_id varchar, declared_relation varchar, observed_relation varchar, relation_basis varchar, root_id varchar, depth integer",
-    "lineage_conflicts": "model_id varchar, parent_id varchar, kind varchar, declared varchar, observed varchar, detail varchar",
-    "semver_releases": "model_id varchar, release_kind varchar, commit_id varchar, committed_at timestamptz, version varchar, previous_model_id varchar, previous_commit_id varchar, previous_version varchar, declared_by varchar[], declared_bump varchar, required_bump varchar, reasons varchar[], under_bump boolean, over_bump boolean",
-    "semver_changes": "model_id varchar, commit_id varchar, committed_at timestamptz, position integer, reasons varchar[], paths varchar[]",
-}
+# Analysis tables exactly as the schema registry declares them (the DDL the analysers write).
+ANALYSIS_TABLES = [t.name for t in schema.TABLES_LIST if t.kind == schema.ANALYSIS]
 
 
 def load_case(name: str) -> dict[str, Any]:
@@ -52,8 +42,8 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]
 def build_db(path: Path, *cases: dict[str, Any]) -> Path:
     with Store(path) as store:
         con = store.con
-        for table, ddl in ANALYSIS_DDL.items():
-            con.execute(f"create table {table} ({ddl})")
+        for table in ANALYSIS_TABLES:
+            con.execute(schema.empty_table_ddl(table))
         for case in cases:
             for table, rows in (case.get("given") or {}).items():
                 insert(con, table, rows)

@@ -121,9 +121,23 @@ def test_fail_on_threshold(generated: tuple[Path, Path]) -> None:
 def test_check_exit_codes(generated: tuple[Path, Path]) -> None:
     registry, db = generated
     with Store(db, read_only=True) as store:
-        under = store.con.execute("select model_id from semver_releases where under_bump order by model_id limit 1").fetchone()[0]
+        # check judges the latest release: a model whose latest release is an under-bump, and one
+        # with a silent replacement and no release at all (its whole history is the release).
+        under = store.con.execute(
+            """
+            select model_id from (
+                select model_id, under_bump,
+                       row_number() over (partition by model_id order by committed_at desc nulls last, version desc) as n
+                from semver_releases
+            ) where n = 1 and under_bump order by model_id limit 1
+            """
+        ).fetchone()[0]
         silent = store.con.execute(
-            "select model_id from audit_findings where audit_id = 'weights_replaced_silently' order by model_id limit 1"
+            """
+            select model_id from audit_findings where audit_id = 'weights_replaced_silently'
+              and model_id not in (select model_id from semver_releases)
+            order by model_id limit 1
+            """
         ).fetchone()[0]
         clean = store.con.execute(
             """

@@ -66,6 +66,7 @@ def test_cycles_are_cut_and_reported_never_looped() -> None:
         (["adapter_config.json", "adapter_model.bin"], {"library": "transformers", "tags": ["peft"]}, 1, ("finetune", "library")),
         (["pytorch_lora_weights.safetensors"], {"library": "diffusers"}, 1, ("finetune", "library")),
         (["model.safetensors", "mergekit_config.yml"], None, 1, ("merge", "files")),
+        ([], {"tags": ["x"]}, 1, ("finetune", "default")),
         (["model.safetensors"], None, 2, ("finetune", "weights")),  # two bases alone are no merge
         (["model.safetensors"], {"tags": ["mergekit"]}, 2, ("merge", "parents")),
         (["model.safetensors"], None, 1, ("finetune", "weights")),
@@ -291,3 +292,25 @@ def test_cli_tree_json_graphml_and_errors(generated: tuple[Path, Path, Path], tm
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)["summary"][0]
     assert summary["paper_finetuned_by_default"] > summary["finetune_with_evidence"] / 2
+
+
+def test_a_quantization_word_beside_a_full_weights_library_is_no_quantization() -> None:
+    """The Hub goes by the files of a repository whose library it knows: a ``-GGUF`` name under
+    ``transformers`` with no quantized file and no ``gguf`` tag is listed as a fine-tune (issue 15)."""
+    tags = ("transformers", "en", "base_model:deepseek-ai/DeepSeek-R1")
+    assert observe("mradermacher/DeepSeek-R1-GGUF", Evidence((), None, tags, "transformers"), 1).relation == "finetune"
+    # Known only by its card (no library), or tagged gguf: the name still counts.
+    assert observe("mradermacher/DeepSeek-R1-GGUF", Evidence(), 1).relation == "quantized"
+    gguf = Evidence((), None, (*tags, "gguf"), "transformers")
+    assert observe("mradermacher/DeepSeek-R1-GGUF", gguf, 1).relation == "quantized"
+    assert observe("x/m-GGUF", Evidence((), None, (), "gguf"), 1).relation == "quantized"
+
+
+def test_a_merge_recipe_over_one_declared_base_is_a_finetune() -> None:
+    """The Hub lists a model as a merge only when its card declares several bases (issue 15)."""
+    files = Evidence(("model.safetensors", "mergekit_config.yml"))
+    one = observe("arcee-ai/gemma-7b-slerp", files, 1, declared=True)
+    assert (one.relation, one.basis, one.evidence_relation) == ("finetune", "parents", "merge")
+    assert observe("arcee-ai/gemma-7b-slerp", files, 2, declared=True).relation == "merge"
+    # A parent read from prose or config only: no Hub listing to follow, the recipe decides.
+    assert observe("arcee-ai/gemma-7b-slerp", files, 1, declared=False).relation == "merge"

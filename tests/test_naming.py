@@ -60,7 +60,7 @@ def test_version_keys_sort_as_versions() -> None:
         ("a/Llama-2-7b-hf", 7_000_000_000),
         ("a/TinyLlama-1.1B-x", 1_100_000_000),
         ("a/esm2_t12_35M_UR50D", 35_000_000),
-        ("a/Mixtral-8x7B-v0.1", 56_000_000_000),
+        ("a/Mixtral-8x7B-v0.1", 7_000_000_000),  # one expert; experts == 8 (test below)
         ("a/archangel_sft-kto_llama7b", 7_000_000_000),
         ("a/bert-base-uncased", None),
     ],
@@ -226,3 +226,64 @@ def test_an_out_of_date_compiled_parser_is_not_used(tmp_path: Path, monkeypatch:
         module, implementation = naming._load()
     assert module.__name__ == "hfaudit.analyse.naming.parser"
     assert implementation == "pure Python (compiled copy out of date)"
+
+
+# --- the four errors of issue 15, one test each ------------------------------------------------
+
+
+def test_it_after_a_size_is_instruct_not_italian() -> None:
+    p = parse_name("google/gemma-2-9b-it")
+    assert p.segment_pairs() == [["gemma-2", "base-model"], ["9b", "size"], ["it", "training-mechanism"]]
+    assert p.variants == ("instruct",)
+    # Italian where a language is expected, and then no ``instruct`` variant either.
+    q = parse_name("Helsinki-NLP/opus-mt-en-it")
+    assert q.segment_pairs()[-1] == ["en-it", "language"]
+    assert "instruct" not in q.variants
+
+
+def test_instruct_then_a_quantization_method_are_two_segments() -> None:
+    p = parse_name("Qwen/Qwen2.5-7B-Instruct-AWQ")
+    # A quantization method is a mechanism (as the study's labeller wrote GPTQ/AWQ), a segment of its own.
+    assert p.segment_pairs()[-2:] == [["Instruct", "training-mechanism"], ["AWQ", "training-mechanism"]]
+    assert p.convention == "{base-model}{size}{training-mechanism}{training-mechanism}"
+    assert p.quant_format == "AWQ"
+    # Other mechanisms still merge (``sft-dpo`` is one segment).
+    assert parse_name("x/foo-sft-dpo").segment_pairs() == [["foo", "identifier"], ["sft-dpo", "training-mechanism"]]
+
+
+@pytest.mark.parametrize(
+    "model_id", ["TheBloke/Llama-2-7B-GGUF", "x/Llama-2-7B-Q4_K_M-GGUF", "x/phi-3-mlx", "x/bar-onnx", "x/baz-exl2"]
+)
+def test_weight_formats_are_variants_not_training(model_id: str) -> None:
+    types = [t for _, t in parse_name(model_id).segment_pairs()]
+    assert "training-mechanism" not in types
+    assert types[-1] == "variant-type"
+
+
+def test_mixture_of_experts_size_is_per_expert() -> None:
+    p = parse_name("mistralai/Mixtral-8x7B-v0.1")
+    assert (p.experts, p.size_params) == (8, 7_000_000_000)  # not 56B: experts share layers
+    row = p.as_row()
+    assert row["experts"] == 8 and row["size_params"] == 7_000_000_000
+    dense = parse_name("meta-llama/Llama-2-7b-hf")
+    assert (dense.experts, dense.size_params) == (None, 7_000_000_000)
+
+
+@pytest.mark.parametrize(
+    ("name", "cls"),
+    [
+        ("bert-base-uncased", "I"),
+        ("Llama-2-7b-chat-hf", "IT"),
+        ("distilbert-base-uncased-finetuned-sst-2-english", "IA"),
+        ("text-to-image", "T"),
+        ("garbage-classification", "A"),
+        ("xoakkeyy", "O"),
+    ],
+)
+def test_jiang_class(name: str, cls: str) -> None:
+    assert parse_name(name).jiang_class == cls
+    assert parse_name(name).as_row()["jiang_class"] == cls
+
+
+def test_it_between_languages_stays_italian() -> None:
+    assert parse_name("Helsinki-NLP/opus-mt-it-en").segment_pairs()[-1] == ["it-en", "language"]

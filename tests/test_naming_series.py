@@ -113,3 +113,38 @@ def test_store_tables() -> None:
     learned = con.execute("select kind, term from naming_vocabulary order by kind, term").fetchall()
     assert ("model_types", "zorblax") in learned and ("base_models", "org/Quux-Nine") in learned
     con.close()
+
+
+def test_store_has_jiang_class_and_experts() -> None:
+    con = duckdb.connect()
+    con.execute("create table models (model_id varchar)")
+    con.execute("insert into models values ('mistralai/Mixtral-8x7B-v0.1'), ('x/garbage-classification')")
+    build_naming_tables(con)
+    rows = con.execute("select model_id, size_params, experts, jiang_class from naming order by model_id").fetchall()
+    assert rows == [("mistralai/Mixtral-8x7B-v0.1", 7_000_000_000, 8, "I"), ("x/garbage-classification", None, None, "A")]
+    types = dict(con.execute("select column_name, data_type from information_schema.columns where table_name = 'naming'").fetchall())
+    assert types["experts"] == "INTEGER" and types["jiang_class"] == "VARCHAR"
+    con.close()
+
+
+def test_paper_jiang_command(tmp_path: Path) -> None:
+    f = tmp_path / "ids.csv"
+    f.write_text("model_name\nbert-base-uncased\ngoogle/gemma-2-9b-it\nx/text-to-image\nx/xoakkeyy\n", encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(app, ["paper", "jiang", "--input", str(f), "--column", "model_name", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["names"] == 4
+    assert list(doc["classes"]) == ["I", "T", "IT", "A", "IA", "O"]
+    assert doc["classes"]["I"] == {"count": 2, "share": 0.5}
+    assert doc["classes"]["T"]["count"] == 1 and doc["classes"]["O"]["count"] == 1
+    table = runner.invoke(app, ["paper", "jiang", "--input", str(f), "--column", "model_name"])
+    assert table.exit_code == 0 and "50.0%" in table.output
+    import subprocess
+    import sys
+
+    bad = subprocess.run(
+        [sys.executable, "-m", "hfaudit", "paper", "jiang", "--input", str(f), "--column", "nope"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "column 'nope' not in" in bad.stderr and "Traceback" not in bad.stderr

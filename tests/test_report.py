@@ -53,7 +53,7 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_report_writes_three_files(report_dir: Path) -> None:
     assert sorted(p.name for p in report_dir.iterdir()) == ["report.html", "report.json", "report.md"]
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
-    assert data["schema"] == "hfaudit.audit.report" and data["version"] == 1
+    assert data["schema"] == "hfaudit.report" and data["version"] == 1
     assert data["totals"]["models"] == 6
     measures = {r["measure"] for r in data["paper"]}
     assert {"Naming conventions", "Base architectures", "Models with a card (%)"} <= measures

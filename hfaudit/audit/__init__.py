@@ -319,8 +319,6 @@ def build_findings_table(con: duckdb.DuckDBPyConnection, run: AuditRun | None = 
         ],
         columns=["audit_id", "severity", "title", "status", "skipped_reason", "findings"],
     ).astype({"findings": "int64"})
-    finding_types = dict.fromkeys(("audit_id", "severity", "model_id", "owner", "location", "bump", "title", "message"), "varchar")
-    replace_table(con, "audit_findings", frame, finding_types, None)  # in the order the audits ran
-    run_types = {**dict.fromkeys(("audit_id", "severity", "title", "status", "skipped_reason"), "varchar"), "findings": "integer"}
-    replace_table(con, "audit_runs", audits, run_types, "audit_id")
+    replace_table(con, "audit_findings", frame, None)  # in the order the audits ran
+    replace_table(con, "audit_runs", audits, "audit_id")
     return run

@@ -10,13 +10,15 @@ reported as missing, never guessed.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from hfaudit.errors import HfauditError
 from hfaudit.store import Store
 
 REPORT_SCHEMA_VERSION = 1
@@ -40,6 +42,7 @@ class _Q:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, authors: Sequence[str], models: Sequence[str]):
         self.con = con
+        self.scoped = bool(authors or models)
         self.tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         con.execute("create or replace temp table _scope (model_id varchar)")
         where, params = ["status = 'present'"], []
@@ -81,7 +84,52 @@ def _pct(part: Any, whole: Any) -> float | None:
     return round(100.0 * float(part or 0) / float(whole), 2) if whole else None
 
 
+# The tables ``study_measures`` reads; a scoped report shadows each with a temporary view of its scope.
+_STUDY_TABLES = ("file_changes", "commits", "weight_changes", "transparency", "naming", "models", "model_files", "card_versions")
+
+
+@contextlib.contextmanager
+def _scoped_tables(q: _Q) -> Iterator[None]:
+    """Temporary views, one per table ``study_measures`` reads, holding only the report's scope.
+
+    Unqualified names resolve to the temporary schema first, so the one implementation that
+    ``hfaudit paper releases`` runs computes the report's paper-mode figures for the scope.
+    """
+    catalog = q.one("select current_database()")
+    made = []
+    try:
+        for table in _STUDY_TABLES:
+            if table in q.tables:
+                cols = {r[0] for r in q.con.execute(f"select column_name from information_schema.columns where table_name = '{table}'").fetchall()}
+                if "model_id" in cols:
+                    q.con.execute(
+                        f'create or replace temp view {table} as select * from "{catalog}".main.{table} '
+                        "where model_id in (select model_id from _scope)"
+                    )
+                    made.append(table)
+        yield
+    finally:
+        for table in made:
+            q.con.execute(f"drop view if exists temp.main.{table}")
+
+
+def _study(q: _Q) -> dict[str, Any] | None:
+    """``study_measures`` (what ``hfaudit paper releases`` prints) for the whole store, or the scope."""
+    from hfaudit.analyse.releases.measures import study_measures
+
+    if not q.has("weight_changes"):
+        return None
+    if not q.scoped:
+        return study_measures(q.con)
+    with _scoped_tables(q):
+        return study_measures(q.con)
+
+
 def _paper_section(q: _Q) -> list[dict[str, Any]]:
+    """The paper's figures beside the same measures on this store. The paper-mode weight, card and
+    dataset shares come from ``study_measures``, the one implementation ``hfaudit paper releases``
+    uses (so the two agree on the same store); unscoped, both cover every stored model."""
+    study = _study(q)
     n = q.one("select count(*) from _scope")
     rows: list[dict[str, Any]] = [
         {"measure": "Models analysed", "paper": PAPER["models"], "paper_mode": n, "hfaudit": n, "note": "every crawled model in scope"}
@@ -98,25 +146,10 @@ def _paper_section(q: _Q) -> list[dict[str, Any]]:
             {"measure": "Minor versions (-vN.M)", "paper": PAPER["minor_versions"], "paper_mode": groups.get("minor", 0),
              "hfaudit": schemes.get("minor", 0) + schemes.get("semver", 0), "note": "hfaudit adds N.M.P"},
         ]
-    fc = q.rows(
-        """
-        select count(*) as all_changes, count(*) filter (where category = 'weights') as weight_changes
-        from file_changes join _scope using (model_id)
-        """
-    )[0]
-    silent = None
-    if q.has("weight_changes"):
-        s = q.rows(
-            """
-            select count(*) filter (where change_kind <> 'initial') as changes,
-                   count(*) filter (where change_kind <> 'initial' and not coalesce(documented, false)) as silent
-            from weight_changes join _scope using (model_id)
-            """
-        )[0]
-        silent = _pct(s["silent"], s["changes"])
+    share = (study or {}).get("weight_share", {})
     rows.append(
         {"measure": "Weight-file share of file changes (%)", "paper": PAPER["weight_change_share"],
-         "paper_mode": _pct(fc["weight_changes"], fc["all_changes"]), "hfaudit": silent,
+         "paper_mode": share.get("paper_share_pct"), "hfaudit": share.get("silent_share_pct"),
          "note": "hfaudit: share of weight changes after the first upload that no signal documents"}
     )
     bases = q.one("select count(distinct config_model_type) from models join _scope using (model_id)")
@@ -125,38 +158,12 @@ def _paper_section(q: _Q) -> list[dict[str, Any]]:
         declared_roots = q.one("select count(distinct root_id) from model_lineage join _scope using (model_id)")
     rows.append({"measure": "Base architectures", "paper": PAPER["base_architectures"], "paper_mode": bases,
                  "hfaudit": declared_roots, "note": "paper: config.model_type; hfaudit: distinct lineage roots"})
-    card = q.rows(
-        """
-        with s as (
-            select m.model_id,
-                   exists (select 1 from model_files f where f.model_id = m.model_id and f.path = 'README.md') as has_card,
-                   coalesce(json_array_length(json_extract(m.card_data, '$.datasets')), 0) > 0
-                     or json_extract_string(m.card_data, '$.datasets') is not null and json_type(json_extract(m.card_data, '$.datasets')) = 'VARCHAR' as has_data
-            from models as m join _scope using (model_id)
-        )
-        select count(*) as n, count(*) filter (where has_card) as cards, count(*) filter (where has_data) as data from s
-        """
-    )[0]
-    own_card = own_data = None
-    if q.has("transparency"):
-        t = q.rows(
-            """
-            with latest as (
-                select * from transparency join _scope using (model_id)
-                qualify row_number() over (partition by model_id order by snapshot_id desc) = 1
-            )
-            select count(*) as n,
-                   count(*) filter (where card_present and card_state not in ('none', 'empty', 'template')) as real_cards,
-                   count(*) filter (where datasets_declared) as data
-            from latest
-            """
-        )[0]
-        own_card, own_data = _pct(t["real_cards"], t["n"]), _pct(t["data"], t["n"])
+    cards = (study or {}).get("cards", {})
     rows += [
-        {"measure": "Models with a card (%)", "paper": PAPER["card_share"], "paper_mode": _pct(card["cards"], card["n"]),
-         "hfaudit": own_card, "note": "hfaudit does not count empty or template cards"},
-        {"measure": "Models declaring training data (%)", "paper": PAPER["dataset_share"], "paper_mode": _pct(card["data"], card["n"]),
-         "hfaudit": own_data, "note": "card metadata datasets"},
+        {"measure": "Models with a card (%)", "paper": PAPER["card_share"], "paper_mode": cards.get("paper_card_present_pct"),
+         "hfaudit": cards.get("hfaudit_card_filled_pct"), "note": "hfaudit does not count empty or template cards"},
+        {"measure": "Models declaring training data (%)", "paper": PAPER["dataset_share"], "paper_mode": cards.get("paper_datasets_declared_pct"),
+         "hfaudit": cards.get("hfaudit_datasets_declared_or_mentioned_pct"), "note": "paper: card metadata datasets; hfaudit: declared or mentioned"},
     ]
     if q.has("naming", "version_series"):
         pred = q.rows(
@@ -181,7 +188,7 @@ def _paper_section(q: _Q) -> list[dict[str, Any]]:
 def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), models: Sequence[str] = ()) -> dict[str, Any]:
     """Everything the report shows, as plain data (the content of ``report.json``)."""
     q = _Q(con, authors, models)
-    data: dict[str, Any] = {"schema": "hfaudit.audit.report", "version": REPORT_SCHEMA_VERSION, "scope": {"authors": list(authors), "models": list(models)}}
+    data: dict[str, Any] = {"schema": "hfaudit.report", "version": REPORT_SCHEMA_VERSION, "scope": {"authors": list(authors), "models": list(models)}}
     snapshots = q.rows("select snapshot_id, started_at, finished_at, status, endpoint from snapshots order by snapshot_id desc limit 1")
     data["snapshot"] = snapshots[0] if snapshots else None
     data["totals"] = q.rows(
@@ -199,6 +206,7 @@ def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), mo
     data["paper"] = _paper_section(q)
     if q.has("naming"):
         data["conventions"] = q.rows("select convention, count(*) as models from naming join _scope using (model_id) group by 1 order by 2 desc, 1 limit 12")
+        data["conventions_more"] = max(0, (q.one("select count(distinct convention) from naming join _scope using (model_id)") or 0) - len(data["conventions"]))
         data["version_schemes"] = q.rows("select coalesce(version_scheme, 'none') as scheme, count(*) as models from naming join _scope using (model_id) group by 1 order by 2 desc, 1")
         data["variants"] = q.rows("select coalesce(paper_variant, 'none') as variant, count(*) as models from naming join _scope using (model_id) group by 1 order by 2 desc, 1")
     if q.has("weight_changes"):
@@ -221,6 +229,9 @@ def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), mo
     )
     data["base_families"] = q.rows(
         "select coalesce(config_model_type, 'unknown') as model_type, count(*) as models from models join _scope using (model_id) group by 1 order by 2 desc, 1 limit 12"
+    )
+    data["base_families_more"] = max(
+        0, (q.one("select count(distinct coalesce(config_model_type, 'unknown')) from models join _scope using (model_id)") or 0) - len(data["base_families"])
     )
     if q.has("lineage_edges"):
         data["relations"] = q.rows(
@@ -256,57 +267,87 @@ def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), mo
             select o.owner, o.models, o.score, o.findings
             from owner_scores as o
             where o.owner in (select distinct split_part(model_id, '/', 1) from _scope)
-            order by o.score, o.findings desc, o.owner limit 25
+            order by o.score nulls last, o.findings desc, o.owner limit 25
             """
+        )
+        data["owners_more"] = max(
+            0, (q.one("select count(*) from owner_scores where owner in (select distinct split_part(model_id, '/', 1) from _scope)") or 0) - len(data["owners"])
         )
         data["scores"] = [r["score"] for r in q.rows("select score from compliance_scores join _scope using (model_id) where score is not null order by score")]
         worst = q.rows(
             """
-            select s.model_id, s.score, s.findings
+            select s.model_id, s.score, s.findings, s.reason
             from compliance_scores as s join _scope using (model_id)
-            order by s.score, s.findings desc, s.model_id limit 25
+            order by s.score nulls last, s.findings desc, s.model_id limit 25
             """
         )
+        data["models_more"] = max(0, (q.one("select count(*) from compliance_scores join _scope using (model_id)") or 0) - len(worst))
         for m in worst:
             m["findings_list"] = q.rows(
                 "select audit_id, severity, message from audit_findings where model_id = ? order by case severity when 'error' then 0 when 'warn' then 1 else 2 end, audit_id, location limit 5",
                 [m["model_id"]],
             )
+            m["findings_more"] = max(0, int(m["findings"] or 0) - len(m["findings_list"]))
             m["checks"] = q.rows("select check_name, outcome, score from compliance_checks where model_id = ? order by check_name", [m["model_id"]])
-            m["card_excerpt"] = q.one(
-                "select left(content, 400) from card_versions where model_id = ? order by committed_at desc limit 1", [m["model_id"]]
+            card = q.rows(
+                "select left(content, 400) as excerpt, length(content) - least(length(content), 400) as more "
+                "from card_versions where model_id = ? order by committed_at desc limit 1",
+                [m["model_id"]],
             )
+            m["card_excerpt"] = card[0]["excerpt"] if card else None
+            m["card_excerpt_more"] = card[0]["more"] if card else 0
         data["models"] = worst
-    data["since_previous"] = _since_previous(q)
+    data["since_previous"] = _since_previous(q, authors, models)
     data["family"] = _family(q)
     return data
 
 
-def _since_previous(q: _Q) -> dict[str, Any] | None:
-    snaps = [r[0] for r in q.con.execute("select snapshot_id from snapshots order by snapshot_id desc limit 2").fetchall()]
+def _since_previous(q: _Q, authors: Sequence[str] = (), models: Sequence[str] = ()) -> dict[str, Any] | None:
+    """The latest two snapshots compared by ``hfaudit diff``'s own code, with the counts the report shows."""
+    from hfaudit.audit.diff import COMPARABLE, snapshot_diff
+
+    snaps = [
+        r[0]
+        for r in q.con.execute(
+            "select snapshot_id from snapshots where list_contains(?, status) order by snapshot_id desc limit 2",
+            [list(COMPARABLE)],
+        ).fetchall()
+    ]
     if len(snaps) < 2:
         return None
-    new, old = snaps
-    row = q.rows(
-        """
-        with a as (select model_id, sha from model_snapshots where snapshot_id = ?),
-             b as (select model_id, sha, status from model_snapshots where snapshot_id = ?)
-        select
-            count(*) filter (where a.model_id is null) as added,
-            count(*) filter (where b.status in ('gone', 'renamed')) as gone_or_renamed,
-            count(*) filter (where a.model_id is not null and b.sha is not null and a.sha <> b.sha) as updated
-        from b full join a using (model_id)
-        """,
-        [old, new],
-    )[0]
-    row["previous_snapshot"], row["snapshot"] = old, new
-    row["commits_added"] = q.one("select count(*) from commits join _scope using (model_id) where first_snapshot = ?", [new])
-    row["rewritten"] = q.one("select count(distinct model_id) from commits join _scope using (model_id) where unreachable_since = ?", [new])
-    return row
+    scope = None
+    if authors or models:
+        # every model of the scope, whatever its status: gone and renamed ones are what changed
+        scope = [
+            r[0]
+            for r in q.con.execute(
+                "select model_id from models where list_contains(?, author) or list_contains(?, model_id)",
+                [list(authors), list(models)],
+            ).fetchall()
+        ]
+    diff = snapshot_diff(q.con, snaps[1], snaps[0], scope)
+    return {
+        "previous_snapshot": diff["from"],
+        "snapshot": diff["to"],
+        "added": len(diff["added"]),
+        "gone_or_renamed": len(diff["gone"]) + len(diff["renamed"]),
+        "updated": len(diff["head_moved"]) + len(diff["history_rewritten"]),
+        "commits_added": diff["commits_added"],
+        "rewritten": len(diff["history_rewritten"]),
+        "diff": diff,
+    }
+
+
+FAMILY_TREE_NODES = 40  # nodes the family tree draws, breadth first; the rest are counted as "+N more"
 
 
 def _family(q: _Q) -> dict[str, Any] | None:
-    """The largest family in scope as parent → children (from lineage edges, else card base models)."""
+    """The largest family in scope: the root with the most descendants, and only that family's edges.
+
+    The root is ``model_lineage.root_id`` (the top of each model's primary-parent chain) when the
+    lineage analyser ran, else a model no declared edge points to; the family is every model
+    reachable from it by lineage edges (card, tag, Hub API), counted once.
+    """
     if q.has("lineage_edges"):
         edges = q.con.execute(
             "select distinct parent_id, child_id from lineage_edges where source in ('card', 'tag', 'hub_api') order by 1, 2"
@@ -316,37 +357,100 @@ def _family(q: _Q) -> dict[str, Any] | None:
             "select distinct unnest(card_base_models) as parent_id, model_id from models where card_base_models is not null order by 1, 2"
         ).fetchall()
     children: dict[str, list[str]] = {}
-    parents: set[str] = set()
     for p, c in edges:
-        children.setdefault(p, []).append(c)
-        parents.add(c)
-    in_scope = {r[0] for r in q.con.execute("select model_id from _scope").fetchall()}
-    roots = [p for p in children if p not in parents]
-
-    def size(n: str, seen: set[str]) -> int:
-        if n in seen:
-            return 0
-        seen.add(n)
-        return 1 + sum(size(c, seen) for c in children.get(n, []))
-
-    scored = [(size(r, set()), r) for r in roots if r in in_scope or any(c in in_scope for c in children[r])]
-    if not scored:
+        if p != c:
+            children.setdefault(p, []).append(c)
+    if not children:
         return None
-    _, root = max(scored)
-    return {"root": root, "children": {k: sorted(v) for k, v in children.items()}}
+    in_scope = {r[0] for r in q.con.execute("select model_id from _scope").fetchall()}
+    if q.has("model_lineage"):
+        roots = [r[0] for r in q.con.execute("select distinct root_id from model_lineage where root_id is not null").fetchall()]
+    else:
+        has_parent = {c for cs in children.values() for c in cs}
+        roots = [p for p in children if p not in has_parent]
+
+    def family(root: str) -> list[tuple[str, int]]:
+        """(node, depth) breadth first from ``root``, each node once."""
+        order, seen, frontier = [(root, 0)], {root}, [root]
+        depth = 0
+        while frontier:
+            depth += 1
+            nxt = []
+            for node in frontier:
+                for child in sorted(children.get(node, ())):
+                    if child not in seen:
+                        seen.add(child)
+                        order.append((child, depth))
+                        nxt.append(child)
+            frontier = nxt
+        return order
+
+    best: tuple[int, str] | None = None
+    for root in sorted(set(roots)):
+        if root not in children:
+            continue
+        members = family(root)
+        if not any(m in in_scope for m, _ in members):
+            continue
+        key = (len(members) - 1, root)
+        if best is None or key[0] > best[0]:
+            best = key
+    if best is None:
+        return None
+    descendants, root = best
+    members = family(root)
+    shown = members[: FAMILY_TREE_NODES]
+    shown_ids = {m for m, _ in shown}
+    kids = {m: sorted(c for c in children.get(m, ()) if c in shown_ids) for m, _ in shown}
+    hidden = {m: sum(1 for c in children.get(m, ()) if c not in shown_ids) for m, _ in shown}
+    return {
+        "root": root,
+        "descendants": descendants,
+        "depth": max(d for _, d in members),
+        "shown": len(shown) - 1,
+        "more": descendants - (len(shown) - 1),
+        "children": {m: c for m, c in kids.items() if c},
+        "hidden_children": {m: n for m, n in hidden.items() if n},
+    }
+
+
+REPORT_FILES = ("report.md", "report.html", "report.json")
 
 
 def write_report(db: str | Path, out: str | Path, authors: Sequence[str] = (), models: Sequence[str] = ()) -> list[Path]:
-    """Write ``report.md``, ``report.html`` and ``report.json`` into ``out``; returns their paths."""
+    """Write ``report.md``, ``report.html`` and ``report.json`` into ``out``; returns their paths.
+
+    The three files are written into a temporary folder beside ``out`` and then renamed into place
+    one right after the other, so a kill while rendering leaves the previous report whole (never a new
+    ``report.md`` beside an old ``report.html``). ``out`` must be a folder or not exist yet.
+    """
+    import shutil
+    import tempfile
+
     from hfaudit.present.report.html import render_html
     from hfaudit.present.report.markdown import render_markdown
 
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise HfauditError(f"--out {folder} is a file, not a folder", code=2)
     with Store(db, read_only=True) as store:
         data = build_report(store.con, authors, models)
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / "report.md", folder / "report.html", folder / "report.json"]
-    paths[0].write_text(render_markdown(data), encoding="utf-8")
-    paths[1].write_text(render_html(data), encoding="utf-8")
-    paths[2].write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    return paths
+    if not data["totals"]["models"]:
+        scope = " ".join([*(f"--author {a}" for a in authors), *(f"--model {m}" for m in models)])
+        raise HfauditError(f"the scope ({scope}) holds no models in {db}" if scope else f"{db} holds no models: run 'hfaudit crawl' first", code=2)
+    texts = [render_markdown(data), render_html(data), json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
+    except OSError as exc:
+        raise HfauditError(f"cannot write the report into {folder}: {exc.strerror}", code=2) from exc
+    try:
+        for name, text in zip(REPORT_FILES, texts, strict=True):
+            (tmp / name).write_text(text, encoding="utf-8")
+        for name in REPORT_FILES:
+            (tmp / name).replace(folder / name)
+    except OSError as exc:
+        raise HfauditError(f"cannot write the report into {folder}: {exc.strerror}", code=2) from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [folder / name for name in REPORT_FILES]

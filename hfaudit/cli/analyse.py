@@ -14,10 +14,18 @@ def analyse_command(db: DbOption = Path("hfaudit.duckdb")) -> None:
 
     Example: hfaudit analyse --db hfaudit.duckdb
     """
+    import sys
+
     from hfaudit.audit.pipeline import analyse
 
     for line in analyse(str(db)):
         print(line)
+    from hfaudit.store import Store
+
+    with Store(db, read_only=True) as store:
+        row = store.con.execute("select count(*) from models").fetchone()
+        if not row or not row[0]:
+            print(f"hfaudit: note: {db} holds no models: the analysis tables are empty", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,8 +18,11 @@ def audit_command(
     fmt: Annotated[str, typer.Option("--format", help="table, json or sarif.")] = "table",
     fail_on: FailOnOption = "error",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="table: show at most N findings after the summary (0: all).")] = 100,
 ) -> None:
     """Run the audits in queries/ over --db.
+
+    The table format prints a summary (audit, severity, count), then the findings, most severe first.
 
     Example: hfaudit audit --db hfaudit.duckdb --format sarif --fail-on warn -o findings.sarif
     """
@@ -33,11 +36,19 @@ def audit_command(
         raise HfauditError(f"--fail-on must be info, warn or error, not {fail_on!r}", code=2)
     audits = load_audits(select=select, overrides=load_config())
     with Store(db, read_only=True) as store:
+        row = store.con.execute("select count(*) from models").fetchone()
+        if not row or not row[0]:
+            raise HfauditError(f"{db} holds no models: nothing to audit (run 'hfaudit crawl' first)", code=2)
         run = run_audits(store.con, audits)
         endpoint = store.latest_endpoint() or DEFAULT_ENDPOINT
-    text = render(run, fmt, endpoint=endpoint)
+    text = render(run, fmt, endpoint=endpoint, limit=limit)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        if not output.parent.is_dir():
+            raise HfauditError(f"-o {output}: folder {output.parent} does not exist", code=2)
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise HfauditError(f"cannot write {output}: {exc.strerror}", code=2) from exc
     else:
         sys.stdout.write(text)
     if run.at_or_above(fail_on):

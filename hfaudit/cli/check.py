@@ -13,7 +13,10 @@ from hfaudit.cli.options import (
     DbOption,
     EndpointOption,
     FailOnOption,
+    TokenFileOption,
     TokenOption,
+    TokenStdinOption,
+    check_model_id,
     resolve_endpoint,
     resolve_token,
 )
@@ -27,12 +30,17 @@ def check_command(
     rev_to: Annotated[str | None, typer.Option("--to", help="Newer revision: tag, branch or commit.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="text, json or sarif.")] = "text",
     fail_on: FailOnOption = "error",
+    history: Annotated[bool, typer.Option("--history", help="Also list the findings outside the judged release (they do not change the verdict).")] = False,
     endpoint: EndpointOption = None,
     token: TokenOption = None,
+    token_file: TokenFileOption = None,
+    token_stdin: TokenStdinOption = False,
 ) -> None:
     """Semver check of one model's latest release: exit 0 compliant, 1 violations, 2 could not check.
 
-    Reads --db when it holds the model, else crawls the model from the Hub (--endpoint) first.
+    Judges the latest release (or exactly --from..--to), with one verdict; findings sorted by
+    severity, then release. Reads --db when it holds the model, else crawls the model (and its series
+    siblings under the same owner) from the Hub (--endpoint) first.
 
     Example: hfaudit check acme/tiny-llama-v2 --from v2.0 --to v2.1 --format json
     """
@@ -41,10 +49,11 @@ def check_command(
 
     if fmt not in ("text", "json", "sarif"):
         raise HfauditError(f"--format must be text, json or sarif, not {fmt!r}", code=2)
+    check_model_id(model)
     try:
         result = check_model(
-            model, db=db, endpoint=resolve_endpoint(endpoint), token=resolve_token(token),
-            rev_from=rev_from, rev_to=rev_to, fail_on=fail_on,
+            model, db=db, endpoint=resolve_endpoint(endpoint), token=resolve_token(token, token_file, token_stdin),
+            rev_from=rev_from, rev_to=rev_to, fail_on=fail_on, history=history,
         )
     except HfauditError as exc:
         raise HfauditError(str(exc), code=2) from exc

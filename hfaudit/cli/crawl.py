@@ -7,14 +7,25 @@ from typing import Annotated
 
 import typer
 
-from hfaudit.cli.options import DbOption, EndpointOption, TokenOption, resolve_endpoint, resolve_token
-from hfaudit.errors import HfauditError
+from hfaudit.cli.options import (
+    DbOption,
+    EndpointOption,
+    TokenFileOption,
+    TokenOption,
+    TokenStdinOption,
+    check_model_id,
+    resolve_endpoint,
+    resolve_token,
+)
+from hfaudit.errors import EXIT_NOTHING, HfauditError
 
 
 def crawl_command(
     db: DbOption = Path("hfaudit.duckdb"),
     endpoint: EndpointOption = None,
     token: TokenOption = None,
+    token_file: TokenFileOption = None,
+    token_stdin: TokenStdinOption = False,
     author: Annotated[list[str] | None, typer.Option("--author", help="Owner to crawl (repeatable).")] = None,
     search: Annotated[str | None, typer.Option("--search", help="Substring of model ids.")] = None,
     filter_: Annotated[list[str] | None, typer.Option("--filter", help="Tag filter (repeatable, ANDed).")] = None,
@@ -44,6 +55,9 @@ def crawl_command(
 ) -> None:
     """Crawl a scope of the Hub into --db as one snapshot.
 
+    Exit 0 when every model in scope was stored, 3 when some failed (snapshot partial; the summary
+    names them), 4 when none could be stored (snapshot failed), 2 on bad input.
+
     Example: hfaudit crawl --author meta-llama --db llama.duckdb
     """
     from hfaudit.collect.crawl import Scope, crawl
@@ -55,9 +69,12 @@ def crawl_command(
             ids += [line.strip() for line in models_file.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
         except OSError as exc:
             raise HfauditError(f"cannot read --models-file {models_file}: {exc.strerror}", code=2) from exc
+        except UnicodeDecodeError as exc:
+            raise HfauditError(f"--models-file {models_file} is not UTF-8 text (byte {exc.start})", code=2) from exc
+        if not ids:
+            raise HfauditError(f"--models-file {models_file} holds no model ids (an empty scope would crawl every model)", code=2)
     for mid in ids:
-        if mid.count("/") != 1 or mid.startswith("/") or mid.endswith("/"):
-            raise HfauditError(f"not a model id (owner/name): {mid!r}", code=2)
+        check_model_id(mid)
     scope = Scope(
         authors=tuple(author or ()),
         search=search,
@@ -66,19 +83,25 @@ def crawl_command(
         limit=limit,
         sort=sort,
     )
+    url = resolve_endpoint(endpoint)
+    secret = resolve_token(token, token_file, token_stdin)
     with CrawlProgress(enabled=not quiet) as progress:
         result = crawl(
-            str(db), resolve_endpoint(endpoint), scope, token=resolve_token(token), concurrency=concurrency,
+            str(db), url, scope, token=secret, concurrency=concurrency,
             timeout=timeout, changes=changes, progress=progress.update, history=history,
             git_cache=str(git_cache) if git_cache else None, git_quota=git_quota, git_filter=git_filter,
         )
     print(result.summary())
+    if result.status == "failed":
+        why = result.failures() or f"the scope lists no models at {url}"
+        raise HfauditError(f"nothing crawled (snapshot {result.snapshot_id} failed): {why}", code=EXIT_NOTHING)
     if not no_analyse:
         from hfaudit.audit.pipeline import analyse
 
         for line in analyse(str(db)):
             if not quiet:
                 print(line)
+    raise typer.Exit(result.exit_code)
 
 
 def register(app: typer.Typer) -> None:

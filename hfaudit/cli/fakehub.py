@@ -15,7 +15,7 @@ app = typer.Typer(help="Serve, generate and import fake Hub registries.", no_arg
 @app.command("serve")
 def serve_command(
     registry: Annotated[Path, typer.Option("--registry", help="Registry file (JSON Lines) to serve.")],
-    port: Annotated[int, typer.Option("--port", help="Port; 0 picks a free one.")] = 0,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port; 0 picks a free one.")] = 0,
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
     latency_ms: Annotated[
         float, typer.Option("--latency-ms", help="Delay added to every counted request.")

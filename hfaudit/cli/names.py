@@ -29,6 +29,8 @@ NAMES_COLUMNS = [
     "quant_format",
     "family",
     "variants",
+    "experts",
+    "jiang_class",
 ]
 
 
@@ -72,7 +74,7 @@ def names_command(
             )
         return
     _print_table(
-        ["model_id", "convention", "segments", "version", "scheme", "size", "quant", "family"],
+        ["model_id", "convention", "segments", "version", "scheme", "size", "quant", "family", "jiang"],
         [
             [
                 str(r["model_id"]),
@@ -80,13 +82,20 @@ def names_command(
                 _segments_text(r["segments"]),  # type: ignore[arg-type]
                 str(r["version_raw"] or ""),
                 str(r["version_scheme"]),
-                "" if r["size_params"] is None else f"{r['size_params']:,}",
+                _size_text(r["size_params"], r["experts"]),  # type: ignore[arg-type]
                 str(r["quant_format"] or ""),
                 str(r["family"] or ""),
+                str(r["jiang_class"]),
             ]
             for r in rows
         ],
     )
+
+
+def _size_text(size: int | None, experts: int | None) -> str:
+    if size is None:
+        return ""
+    return f"{experts}x{size:,}" if experts else f"{size:,}"
 
 
 def _print_table(header: list[str], rows: list[list[str]]) -> None:

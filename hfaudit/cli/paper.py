@@ -3,6 +3,7 @@
 Examples::
 
     hfaudit paper naming --input all_NLP_with_quantization.csv --column model_name --format json
+    hfaudit paper jiang --input all_NLP_with_quantization.csv --column model_name
     hfaudit paper releases --db hfaudit.duckdb --format table
     hfaudit paper lineage --db hub.duckdb
 """
@@ -145,6 +146,27 @@ def paper_releases_command(
         typer.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip())
 
 
+def paper_jiang_command(
+    input_: InputOption,
+    column: ColumnOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="json or table.")] = "table",
+) -> None:
+    """Jiang et al.'s naming classes (I, T, IT, A, IA, O) over an id list: count and share of each.
+
+    Example: hfaudit paper jiang --input all_NLP_with_quantization.csv --column model_name --format json
+    """
+    from hfaudit.analyse.naming.paper import jiang_shares
+
+    _check_format(fmt, ("json", "table"))
+    doc = jiang_shares(read_ids(input_, column))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    classes = cast(dict[str, dict[str, float]], doc["classes"])
+    rows = [[c, f"{int(v['count']):,}", f"{100 * v['share']:.1f}%"] for c, v in classes.items()]
+    _print_table(["jiang class", "names", "share"], rows)
+
+
 def paper_lineage_command(
     db: DbOption = Path("hfaudit.duckdb"),
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
@@ -175,5 +197,6 @@ def paper_lineage_command(
 def register(app: typer.Typer) -> None:
     paper_app = paper_group(app)
     paper_app.command("naming")(paper_naming_command)
+    paper_app.command("jiang")(paper_jiang_command)
     paper_app.command("releases")(paper_releases_command)
     paper_app.command("lineage")(paper_lineage_command)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hfaudit import __version__
-from hfaudit.cards import as_list, parse_card
+from hfaudit.cards import CARD_MAX_BYTES, METADATA_JSON_MAX_BYTES, as_list, cut_card, parse_card
 from hfaudit.collect.history_git import (
     GIT_STATS,
     GitBackend,
@@ -32,8 +32,8 @@ from hfaudit.collect.history_git import (
     check_filter,
     parse_git_quota,
 )
-from hfaudit.collect.hub import HUB_ERRORS, STATS, Hub, classify, configure_client
-from hfaudit.errors import HfauditError
+from hfaudit.collect.hub import HUB_ERRORS, STATS, Hub, ListingError, classify, configure_client
+from hfaudit.errors import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, HfauditError
 from hfaudit.files import MATTERING, category, content_tracked
 from hfaudit.store import ModelBatch, Store
 
@@ -42,6 +42,10 @@ HISTORY_MODES = ("auto", "git", "api")
 # Default workers. A git worker mostly waits on its git processes and makes 2 requests a model, so
 # more of them pay (300 models at 20 ms: 49 s with 4, 37 s with 16; docs/crawler.md).
 API_WORKERS, GIT_WORKERS = 4, 16
+# What fetch records per model instead of crashing: the Hub's errors, and a record of a shape the
+# crawler cannot read (a TypeError from ``"authors": null`` is ``bad_response``, not a traceback).
+MODEL_ERRORS: tuple[type[BaseException], ...] = (*HUB_ERRORS, TypeError, AttributeError)
+SHOWN_FAILURES = 10  # failed models named in the summary, then "+N more"
 # File categories whose changes the crawler must find at every commit (see find_changes).
 
 
@@ -82,11 +86,27 @@ class CrawlResult:
     seconds: float
     errors: list[dict[str, Any]] = field(default_factory=list)
     history: str = "api"
+    status: str = "complete"
+
+    @property
+    def exit_code(self) -> int:
+        """0 complete, ``EXIT_PARTIAL`` when some models failed, ``EXIT_NOTHING`` when none was stored."""
+        return {"complete": EXIT_OK, "partial": EXIT_PARTIAL}.get(self.status, EXIT_NOTHING)
+
+    def failures(self) -> str:
+        """The failed models with their first reason, ``SHOWN_FAILURES`` of them then "+N more"."""
+        first: dict[str, str] = {}
+        for e in self.errors:
+            if e["stage"] != "card":
+                first.setdefault(e["model_id"], f"{e['error_type']}: {e['message']}"[:120])
+        shown = [f"{m} ({why})" for m, why in list(first.items())[:SHOWN_FAILURES]]
+        more = len(first) - len(shown)
+        return "; ".join(shown) + (f"; +{more} more" if more > 0 else "")
 
     def summary(self) -> str:
         c = self.counts
         r = self.requests
-        return (
+        head = (
             f"Snapshot {self.snapshot_id}: listed {c.models_listed} models; crawled {c.models_crawled}, "
             f"unchanged {c.models_unchanged}, failed {c.models_failed}, gone {c.models_gone}, "
             f"renamed {c.models_renamed}; stored {c.commits_added} new commits and {c.file_changes_added} "
@@ -99,6 +119,8 @@ class CrawlResult:
                + ", ".join(f"{k} {v}" for k, v in sorted(fb.items())) if (fb := r.get("git", {}).get("fallbacks")) else "")
             + ")."
         )
+        failed = self.failures()
+        return f"{head}\nStatus: {self.status}." + (f" Failed: {failed}" if failed else "")
 
 
 def needs_base_models(tags: Iterable[str] | None) -> bool:
@@ -118,6 +140,15 @@ def model_row(info: Any, snapshot_id: int) -> dict[str, Any]:
     """The ``models`` row for a ModelInfo (crawl state left to the caller)."""
     card = info.card_data.to_dict() if getattr(info, "card_data", None) is not None else None
     config = info.config if isinstance(getattr(info, "config", None), dict) else None
+    notes = []
+    card_json, config_json = _json(card), _json(config)
+    for name, text in (("cardData", card_json), ("config", config_json)):
+        if text is not None and len(text) > METADATA_JSON_MAX_BYTES:
+            notes.append(("card_refused", f"{name} from the Hub is {len(text):,} bytes of JSON, over the {METADATA_JSON_MAX_BYTES:,}-byte limit: not stored"))
+    if card_json is not None and len(card_json) > METADATA_JSON_MAX_BYTES:
+        card, card_json = None, None
+    if config_json is not None and len(config_json) > METADATA_JSON_MAX_BYTES:
+        config, config_json = None, None
     return {
         "model_id": info.id,
         "object_id": getattr(info, "_id", None) or info.__dict__.get("_id"),
@@ -133,8 +164,8 @@ def model_row(info: Any, snapshot_id: int) -> dict[str, Any]:
         "pipeline_tag": info.pipeline_tag,
         "library_name": info.library_name,
         "tags": list(info.tags or []),
-        "card_data": _json(card),
-        "config": _json(config),
+        "card_data": card_json,
+        "config": config_json,
         "card_base_models": as_list((card or {}).get("base_model")) or None,
         "card_base_model_relation": (card or {}).get("base_model_relation"),
         "config_model_type": (config or {}).get("model_type"),
@@ -144,6 +175,7 @@ def model_row(info: Any, snapshot_id: int) -> dict[str, Any]:
         "last_snapshot": snapshot_id,
         "crawled_sha": None,
         "crawled_snapshot": None,
+        "_notes": notes,  # not a column: recorded as the model's card errors by fetch
     }
 
 
@@ -232,6 +264,7 @@ class Crawler:
             "message": failure.message,
             "occurred_at": _now(),
             "resolved_snapshot": None,
+            "field": getattr(exc, "field", None),
         }
 
     def _git_history(self, row: dict[str, Any]) -> tuple[Any, dict[str, Any] | None, GitFailure | None]:
@@ -337,7 +370,7 @@ class Crawler:
             if needs_base_models(row.get("tags")):
                 stage = "info"
                 batch.model_base_models.extend(self._base_models(model_id))
-        except HUB_ERRORS as exc:  # every failure is recorded with its reason
+        except MODEL_ERRORS as exc:  # every failure is recorded with its reason
             failed = ModelBatch()
             failed.models.append(dict(row))
             failed.model_snapshots.append(self._seen(row, "failed"))
@@ -350,16 +383,28 @@ class Crawler:
         if fallback is not None:
             batch.crawl_errors.append(fallback)
         # Card errors are data about the model, recorded after the open errors were resolved.
+        for error_type, message in row.get("_notes") or ():
+            batch.crawl_errors.append(
+                {
+                    "snapshot_id": self.snapshot_id, "model_id": model_id, "stage": "card", "error_type": error_type,
+                    "status_code": None, "message": message, "occurred_at": _now(), "resolved_snapshot": None,
+                }
+            )
         for card in batch.card_versions:
+            notes = []
             if card["card_error"]:
+                notes.append(("card_refused" if card.get("_refused") else "card_unparseable", card["card_error"]))
+            if card.get("_full_bytes"):
+                notes.append(("card_truncated", f"README.md is {card['_full_bytes']:,} bytes: stored the first {CARD_MAX_BYTES:,}"))
+            for error_type, message in notes:
                 batch.crawl_errors.append(
                     {
                         "snapshot_id": self.snapshot_id,
                         "model_id": model_id,
                         "stage": "card",
-                        "error_type": "card_unparseable",
+                        "error_type": error_type,
                         "status_code": None,
-                        "message": f"{card['commit_id'][:12]}: {card['card_error']}",
+                        "message": f"{card['commit_id'][:12]}: {message}",
                         "occurred_at": _now(),
                         "resolved_snapshot": None,
                     }
@@ -460,15 +505,24 @@ class Crawler:
 
     def _content(self, batch: ModelBatch, model_id: str, commit: Any, path: str, text: str) -> None:
         if path == "README.md":
-            card = parse_card(text)
+            card = parse_card(text)  # the whole card: its metadata comes first and is bounded itself
+            stored, full_bytes = cut_card(text)
+            front_matter, error, refused = _json(card.data), card.error, card.refused
+            if front_matter is not None and len(front_matter) > METADATA_JSON_MAX_BYTES:
+                front_matter, refused = None, True
+                error = f"card metadata refused: {len(_json(card.data) or ''):,} bytes of JSON, over the {METADATA_JSON_MAX_BYTES:,}-byte limit"
             batch.card_versions.append(
                 {
                     "model_id": model_id,
                     "commit_id": commit.commit_id,
                     "committed_at": commit.created_at,
-                    "content": text,
-                    "front_matter": _json(card.data),
-                    "card_error": card.error,
+                    "content": stored,
+                    "front_matter": front_matter,
+                    "card_error": error,
+                    "content_bytes": len(text.encode("utf-8")),
+                    "card_truncated": bool(full_bytes),
+                    "_refused": refused,  # not a column: what the crawl error records
+                    "_full_bytes": full_bytes,
                 }
             )
         else:
@@ -492,10 +546,10 @@ def _listing(hub: Hub, scope: Scope, crawler: Crawler, errors: ModelBatch) -> It
         for model_id in scope.model_ids:
             try:
                 info = hub.model_info(model_id)
-            except HUB_ERRORS as exc:  # recorded with its reason
+                row = model_row(info, crawler.snapshot_id)
+            except MODEL_ERRORS as exc:  # recorded with its reason
                 errors.crawl_errors.append(crawler.error_row(model_id, "info", exc))
                 continue
-            row = model_row(info, crawler.snapshot_id)
             row["_requested_id"] = model_id
             yield row
         return
@@ -513,7 +567,25 @@ def _listing(hub: Hub, scope: Scope, crawler: Crawler, errors: ModelBatch) -> It
         if scope.limit:
             kwargs["limit"] = scope.limit
         for info in hub.list_models(**kwargs):
-            yield model_row(info, crawler.snapshot_id)
+            if isinstance(info, ListingError):
+                errors.crawl_errors.append(crawler.error_row(info.model_id, "list", info.error))
+                continue
+            try:
+                yield model_row(info, crawler.snapshot_id)
+            except MODEL_ERRORS as exc:  # a listed record of an unexpected shape
+                errors.crawl_errors.append(crawler.error_row(str(getattr(info, "id", None) or "?"), "list", exc))
+
+
+def list_ids(endpoint: str, author: str, token: str | None = None, timeout: float = 30.0) -> list[str]:
+    """The ids of ``author``'s models, from the list endpoint alone (no history); ``HfauditError``
+    when the listing fails."""
+    configure_client(timeout)
+    hub = Hub(endpoint, token)
+    try:
+        return [info.model_id if isinstance(info, ListingError) else info.id for info in hub.list_models(author=author)]
+    except HUB_ERRORS as exc:
+        failure = classify(exc)
+        raise HfauditError(f"listing {author}'s models failed: {failure.error_type}: {failure.message}") from exc
 
 
 def crawl(
@@ -536,6 +608,11 @@ def crawl(
 
     ``history``: ``git`` reads each model's history from a bare partial clone (``history_git``),
     ``api`` through the HTTP API, ``auto`` (the default) git with a fallback to the API per model.
+
+    The snapshot ends ``complete`` (every model in scope stored), ``partial`` (some failed; the
+    result names them), ``failed`` (none stored, or the listing failed) or ``interrupted`` (Ctrl-C;
+    a run killed outright stays ``running`` until the next crawl marks it ``interrupted``). A store
+    that this call created and that holds no model afterwards is removed again.
     """
     if changes not in CHANGE_MODES:
         raise HfauditError(f"--changes must be one of {', '.join(CHANGE_MODES)}, not {changes!r}", code=2)
@@ -546,11 +623,39 @@ def crawl(
                              quota=parse_git_quota(git_quota), timeout=timeout)  # fmt: skip
     except ValueError as exc:
         raise HfauditError(str(exc), code=2) from None
+    created = not Path(db).exists()
+    outcome = {"status": "failed"}
+    try:
+        return _crawl(db, endpoint, scope, token, concurrency, timeout, batch_size, flush_seconds, changes, progress,
+                      outcome, history, options)  # fmt: skip
+    finally:
+        if outcome["status"] == "failed" and created:
+            _remove_store(Path(db))
+
+
+def _crawl(
+    db: str,
+    endpoint: str,
+    scope: Scope,
+    token: str | None,
+    concurrency: int | None,
+    timeout: float,
+    batch_size: int,
+    flush_seconds: float,
+    changes: str,
+    progress: Callable[[str, int], None] | None,
+    outcome: dict[str, str],
+    history: str = "api",
+    options: GitOptions | None = None,
+) -> CrawlResult:
+    """The crawl itself; its final status also goes into ``outcome`` (read even when it raises)."""
+    options = options or GitOptions()
     configure_client(timeout)
     before = STATS.as_dict()
     git_before = GIT_STATS.as_dict()
     started = time.monotonic()
     counts = CrawlCounts()
+    status = "failed"
     with Store(db) as store:
         snapshot_id = store.begin_snapshot(endpoint, asdict(scope), __version__)
         hub = Hub(endpoint, token)
@@ -558,13 +663,14 @@ def crawl(
         crawler = Crawler(hub, snapshot_id, changes, history, git)
         pending = ModelBatch()
         listed: dict[str, dict[str, Any]] = {}
-        status = "failed"
         try:
             try:
                 rows = list(_listing(hub, scope, crawler, pending))
             except HUB_ERRORS as exc:  # the listing itself failed: nothing to crawl
                 failure = classify(exc)
-                raise HfauditError(f"listing models at {endpoint} failed: {failure.error_type}: {failure.message}") from exc
+                raise HfauditError(
+                    f"listing models at {endpoint} failed: {failure.error_type}: {failure.message}", code=EXIT_NOTHING
+                ) from exc
             for row in rows:
                 listed[row["model_id"]] = row
             counts.models_listed = len(listed)
@@ -624,27 +730,45 @@ def crawl(
                 pending.crawl_errors.append({
                     "snapshot_id": snapshot_id, "model_id": "*", "stage": "git", "error_type": "filter_refused",
                     "status_code": None, "occurred_at": _now(), "resolved_snapshot": snapshot_id,
-                    "message": f"the server ignored --git-filter {git_filter} (filtering not recognized by server): "
+                    "message": f"the server ignored --git-filter {options.filter} (filtering not recognized by server): "
                                "full clones were made",
                 })  # fmt: skip
             store.write(pending, snapshot_id)
-            status = "complete"
+            stored = counts.models_crawled + counts.models_unchanged
+            if not stored and not counts.models_gone:
+                status = "failed"  # nothing in scope could be stored (or the scope lists nothing)
+            else:
+                status = "partial" if counts.models_failed else "complete"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
         finally:
+            outcome["status"] = status
             requests = _delta(before, STATS.as_dict())
             git_delta = _delta(git_before, GIT_STATS.as_dict())
             requests["git"] = git_delta
             requests.setdefault("buckets", {})["git"] = git_delta.get("requests", 0)
             requests["total"] = requests.get("total", 0) + git_delta.get("requests", 0)
             store.finish_snapshot(snapshot_id, status, asdict(counts), requests)
+            # This snapshot's errors, and the open ones of models skipped as failing for good.
             errors = [
-                dict(zip(["model_id", "stage", "error_type", "message"], r, strict=True))
+                dict(zip(["model_id", "stage", "error_type", "message", "field"], r, strict=True))
                 for r in store.con.execute(
-                    "select model_id, stage, error_type, message from crawl_errors where snapshot_id = ? "
+                    "select model_id, stage, error_type, message, field from crawl_errors where snapshot_id = ? "
+                    "or (resolved_snapshot is null and stage <> 'card' and model_id in "
+                    "(select model_id from model_snapshots where snapshot_id = ? and status = 'failed')) "
                     "order by model_id, stage",
-                    [snapshot_id],
+                    [snapshot_id, snapshot_id],
                 ).fetchall()
             ]
-    return CrawlResult(snapshot_id, counts, requests, time.monotonic() - started, errors, history)
+    return CrawlResult(snapshot_id, counts, requests, time.monotonic() - started, errors, history=history, status=status)
+
+
+def _remove_store(path: Path) -> None:
+    """A store this crawl created and filled with nothing: removed, so a failed crawl leaves no
+    empty database that a later command would take for a crawled one."""
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
 
 class _LockedReads:

@@ -30,15 +30,46 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.hf_api import ExpandModelProperty_T
 from huggingface_hub.utils import (
+    HFValidationError,
     build_hf_headers,
     hf_raise_for_status,
     httpx,
     parse_datetime,
     parse_ratelimit_headers,
+    validate_repo_id,
 )
 from huggingface_hub.utils._http import hf_request_event_hook
 
+# A tool told where its Hub is sends nothing anywhere else: huggingface_hub's telemetry and its agent
+# detection (``build_hf_headers`` fetches ``https://huggingface.co/api/agent-harnesses`` to name the
+# harness in the user agent) are off for every call hfaudit makes, whatever the environment says.
+huggingface_hub.constants.HF_HUB_DISABLE_TELEMETRY = True
+
 T = TypeVar("T")
+
+
+class BadResponse(ValueError):
+    """The Hub answered, but a record cannot be parsed (recorded as ``bad_response`` with the field)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def parse_field(record: dict[str, Any], name: str, convert: Callable[[Any], T], what: str) -> T:
+    """``convert(record[name])``, or ``BadResponse`` naming ``what`` and the field."""
+    try:
+        return convert(record[name])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        value = record.get(name) if isinstance(record, dict) else None
+        raise BadResponse(f"{what}: field {name!r} cannot be parsed ({type(exc).__name__}: {value!r:.60})", field=name) from exc
+
+
+def repo_path(model_id: str) -> str:
+    """``model_id`` validated (huggingface_hub's rules: no ``..``, ``--``, or stray ``/``) and
+    percent-encoded for a URL path; ``HFValidationError`` (a ``ValueError``) when it is not an id."""
+    validate_repo_id(model_id)
+    return quote(model_id, safe="/")
 
 # Properties the crawler asks the list endpoint for (baseModels/childrenModelCount are info-only).
 LIST_EXPAND: list[ExpandModelProperty_T] = [
@@ -200,7 +231,11 @@ def classify(exc: BaseException) -> CallFailure:
     if response is not None:
         status = getattr(response, "status_code", None)
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, GatedRepoError):
+    if isinstance(exc, BadResponse):
+        kind = "bad_response"
+    elif isinstance(exc, HFValidationError):
+        kind = "invalid_id"
+    elif isinstance(exc, GatedRepoError):
         kind = "gated"
     elif isinstance(exc, DisabledRepoError):
         kind = "disabled"
@@ -225,6 +260,9 @@ def classify(exc: BaseException) -> CallFailure:
         kind = "timeout"
     elif isinstance(exc, httpx.TransportError):
         kind = "network"
+    elif isinstance(exc, (TypeError, AttributeError, KeyError, ValueError)):
+        kind = "bad_response"  # a record of an unexpected shape; the message names what broke
+        message = f"{type(exc).__name__}: {message}"
     else:
         kind = type(exc).__name__
     return CallFailure(kind, status, message[:500])
@@ -285,8 +323,9 @@ class Hub:
         filter: list[str] | None = None,  # noqa: A002 - the Hub's parameter name
         sort: str | None = None,
         limit: int | None = None,
-    ) -> Iterator[ModelInfo]:
-        """The listing, 1,000 a page, as ``ModelInfo`` records, paged under ``with_retry`` like
+    ) -> Iterator[ModelInfo | ListingError]:
+        """The listing, 1,000 a page, as ``ModelInfo`` records (``ListingError`` for one that cannot
+        be parsed), paged under ``with_retry`` like
         every other call (huggingface_hub's own list paging has a second backoff of its own)."""
         params: list[tuple[str, Any]] = [("expand", e) for e in LIST_EXPAND]
         if author:
@@ -299,15 +338,38 @@ class Hub:
         params.append(("limit", min(limit, 1000) if limit else 1000))
         seen = 0
         for page in self._pages(f"{self.endpoint}/api/models", params):
+            if not isinstance(page, list):
+                raise BadResponse(f"model listing: a page is a {type(page).__name__}, not a list")
             for item in page:
-                item.setdefault("siblings", None)
-                yield ModelInfo(**item)
+                try:
+                    item.setdefault("siblings", None)
+                    yield ModelInfo(**item)
+                except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                    model_id = item.get("id") if isinstance(item, dict) else None
+                    yield ListingError(str(model_id or "?"), BadResponse(f"listing record: {type(exc).__name__}: {str(exc)[:200]}"))
                 seen += 1
                 if limit and seen >= limit:
                     return
 
     def model_info(self, model_id: str) -> Any:
+        repo_path(model_id)
         return with_retry(lambda: self.api.model_info(model_id, expand=LIST_EXPAND))
+
+    def model_info_at(self, model_id: str, revision: str | None, expand: list[ExpandModelProperty_T]) -> Any:
+        """Model info at ``revision`` (None: the default branch) with exactly ``expand``; a renamed id
+        answers 307 and the client follows it, so ``info.id`` is then the new id."""
+        return with_retry(lambda: self.api.model_info(model_id, revision=revision, expand=expand))
+
+    def list_pages(self, author: str, expand: list[ExpandModelProperty_T]) -> Iterator[list[ModelInfo]]:
+        """One author's listing, a page (1,000 models, one request) at a time, so that the caller can
+        stop paging as soon as it has what it needs."""
+        params: list[tuple[str, Any]] = [("expand", e) for e in expand] + [("author", author), ("limit", 1000)]
+        for page in self._pages(f"{self.endpoint}/api/models", params):
+            infos = []
+            for item in page:
+                item.setdefault("siblings", None)
+                infos.append(ModelInfo(**item))
+            yield infos
 
     def _pages(self, url: str, params: dict[str, Any] | list[tuple[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         """Follow ``Link: rel="next"`` pages through huggingface_hub's session, each page under
@@ -331,41 +393,28 @@ class Hub:
     def commits(self, model_id: str, revision: str) -> list[GitCommitInfo]:
         """Every commit reachable from ``revision``, newest first, 1,000 a page (the client's own
         ``list_repo_commits`` takes the default 50)."""
-        url = f"{self.endpoint}/api/models/{model_id}/commits/{quote(revision, safe='')}"
-        return [
-            GitCommitInfo(
-                commit_id=item["id"],
-                authors=[a["user"] for a in item["authors"]],
-                created_at=parse_datetime(item["date"]),
-                title=item["title"],
-                message=item["message"],
-                formatted_title=None,
-                formatted_message=None,
-            )
-            for page in self._pages(url, {"limit": COMMITS_PAGE})
-            for item in page
-        ]
+        url = f"{self.endpoint}/api/models/{repo_path(model_id)}/commits/{quote(revision, safe='')}"
+        return [_commit(item) for page in self._pages(url, {"limit": COMMITS_PAGE}) for item in _records(page, "commits")]
 
     def tree(self, model_id: str, revision: str, expand: bool = False) -> list[RepoFile | RepoFolder]:
-        url = f"{self.endpoint}/api/models/{model_id}/tree/{quote(revision, safe='')}"
+        url = f"{self.endpoint}/api/models/{repo_path(model_id)}/tree/{quote(revision, safe='')}"
         params = {"recursive": "true", "expand": "true" if expand else "false"}
-        return [
-            RepoFile(**item) if item.get("type") == "file" else RepoFolder(**item)
-            for page in self._pages(url, params)
-            for item in page
-        ]
+        return [_tree_entry(item) for page in self._pages(url, params) for item in _records(page, "tree")]
 
     def base_models(self, model_id: str) -> dict[str, Any] | None:
         """``baseModels`` of model info, as the wire sends it (``{relation, models: [{_id, id}]}``)."""
+        repo_path(model_id)
         info = with_retry(lambda: self.api.model_info(model_id, expand=["baseModels"]))
         base = getattr(info, "base_models", None)
         return base if isinstance(base, dict) else None
 
     def refs(self, model_id: str) -> Any:
+        repo_path(model_id)
         return with_retry(lambda: self.api.list_repo_refs(model_id))
 
     def download_text(self, model_id: str, path: str, revision: str) -> str:
         """A small file's text, through the resolvers bucket (``/resolve/``), not the API bucket."""
+        repo_path(model_id)
         url = hf_hub_url(model_id, path, revision=revision, endpoint=self.endpoint)
         headers = {"authorization": f"Bearer {self._token}"} if self._token else {}
 
@@ -375,3 +424,50 @@ class Hub:
             return response.content.decode("utf-8", errors="replace")
 
         return with_retry(fetch)
+
+
+@dataclass(frozen=True)
+class ListingError:
+    """A listing record that could not be parsed: the listing goes on, the model is recorded failed."""
+
+    model_id: str
+    error: BaseException
+
+
+def _records(page: Any, what: str) -> list[dict[str, Any]]:
+    if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
+        raise BadResponse(f"{what} page: not a list of records")
+    return page
+
+
+def _commit(item: dict[str, Any]) -> GitCommitInfo:
+    """One commit record of ``/commits``, each field checked (``"authors": null`` is a bad response)."""
+    what = f"commit {str(item.get('id'))[:12]}"
+    return GitCommitInfo(
+        commit_id=parse_field(item, "id", _text, what),
+        authors=parse_field(item, "authors", lambda v: [_text(a["user"]) for a in v], what),
+        created_at=parse_field(item, "date", parse_datetime, what),
+        title=parse_field(item, "title", _optional_text, what),
+        message=parse_field(item, "message", _optional_text, what),
+        formatted_title=None,
+        formatted_message=None,
+    )
+
+
+def _tree_entry(item: dict[str, Any]) -> RepoFile | RepoFolder:
+    what = f"tree entry {str(item.get('path'))[:80]!r}"
+    parse_field(item, "path", _text, what)
+    try:
+        return RepoFile(**item) if item.get("type") == "file" else RepoFolder(**item)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise BadResponse(f"{what}: {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _optional_text(value: Any) -> str:
+    return "" if value is None else _text(value)

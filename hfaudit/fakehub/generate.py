@@ -1835,7 +1835,7 @@ class RepoBuilder:
     def _upload_title(self, weights: list[tuple[str, int]]) -> str:
         rng = self.rng
         spec = self.spec
-        return _weighted(
+        return str(_weighted(
             rng,
             (
                 ("Upload folder using huggingface_hub", 40),
@@ -1851,7 +1851,7 @@ class RepoBuilder:
                 ),
                 ("Release " + (spec.version_raw or "v1"), 3 if spec.version_raw else 0.1),
             ),
-        )
+        ))
 
     def _version_text(self) -> str:
         assert self.version is not None

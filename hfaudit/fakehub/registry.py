@@ -263,6 +263,9 @@ class Registry:
         return cls(read_models(path))
 
 
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def read_models(path: str | Path) -> Iterator[Model]:
     path = Path(path)
     try:
@@ -289,6 +292,18 @@ def read_models(path: str | Path) -> Iterator[Model]:
                     derive_line(raw)
                 except ValueError as exc:
                     raise RegistryError(f"{path}:{number}: commits without 'id' cannot be derived: {exc}") from None
+            # What would load but break every listing later: parents that name no commit, and text
+            # that cannot be sent as UTF-8 (a lone surrogate escape such as "\ud800").
+            ids = {c["id"] for c in commits}
+            for commit in commits:
+                unknown = [p for p in commit.get("parents") or [] if p not in ids]
+                if unknown:
+                    raise RegistryError(f"{path}:{number}: {raw['id']}: commit {str(commit['id'])[:12]} names unknown parent {str(unknown[0])[:12]}")
+            if _SURROGATE.search(line):
+                try:
+                    json.dumps(raw, ensure_ascii=False).encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise RegistryError(f"{path}:{number}: {raw['id']}: text with a lone surrogate (not UTF-8): {exc.reason}") from exc
             yield Model(raw)
 
 

@@ -1,0 +1,1 @@
+"""Research code: benchmarks, lower bounds and evaluators (``python -m hfaudit.lab.<module>``)."""

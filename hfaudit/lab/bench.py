@@ -50,7 +50,8 @@ def _stats(url: str, reset: bool = False) -> dict[str, Any]:
         urlopen(Request(f"{url}/_fakehub/stats/reset", method="POST"), timeout=30).read()
         return {}
     with urlopen(f"{url}/_fakehub/stats", timeout=30) as response:
-        return json.loads(response.read())
+        stats: dict[str, Any] = json.loads(response.read())
+        return stats
 
 
 def _popen_measured(cmd: list[str]) -> dict[str, Any]:

@@ -15,11 +15,8 @@ import json
 from importlib import resources
 from typing import Any
 
-import pandas as pd
-
 import hfaudit
 from hfaudit.audit import Audit, AuditRun, Finding
-from hfaudit.present.table import render_frame
 
 JSON_SCHEMA_ID = "hfaudit.findings"
 JSON_SCHEMA_VERSION = 1
@@ -30,7 +27,7 @@ FORMATS = ("table", "json", "sarif")
 
 def findings_schema() -> dict[str, Any]:
     """The JSON Schema of the ``json`` format."""
-    text = resources.files("hfaudit.audit").joinpath("findings.schema.json").read_text(encoding="utf-8")
+    text = resources.files("hfaudit.present").joinpath("findings.schema.json").read_text(encoding="utf-8")
     return dict(json.loads(text))
 
 
@@ -142,20 +139,38 @@ def to_sarif(run: AuditRun, endpoint: str = "https://huggingface.co") -> dict[st
     }
 
 
-def to_table(run: AuditRun) -> str:
-    frame = pd.DataFrame(
-        [(f.severity, f.audit_id, f.model_id, f.location, f.message) for f in run.findings],
-        columns=["severity", "audit", "model", "location", "message"],
-    )
-    text = render_frame(frame, "table") if len(frame) else "no findings\n"
+def to_table(run: AuditRun, limit: int | None = None) -> str:
+    """A summary (audit, severity, count; most severe first), then the findings sorted by severity,
+    audit, model and location, every id in full; at most ``limit`` of them, then "+N more"."""
+    from collections import Counter
+
+    from hfaudit.present.table import render_rows
+
+    rank = {"error": 0, "warn": 1, "info": 2}
+    if not run.findings:
+        text = f"no findings ({len(run.audits) - len(run.skipped)} audits ran)\n"
+    else:
+        counts = Counter((f.audit_id, f.severity) for f in run.findings)
+        summary = sorted(counts.items(), key=lambda kv: (rank.get(kv[0][1], 3), -kv[1], kv[0][0]))
+        text = render_rows(["audit", "severity", "count"], [(a, sev, n) for (a, sev), n in summary], "table")
+        text += f"{len(run.findings)} findings in {len(counts)} audits\n\n"
+        ordered = sorted(run.findings, key=lambda f: (rank.get(f.severity, 3), f.audit_id, f.model_id, f.location or ""))
+        shown = ordered[:limit] if limit else ordered
+        text += render_rows(
+            ["severity", "audit", "model", "location", "message"],
+            [(f.severity, f.audit_id, f.model_id, f.location, f.message) for f in shown],
+            "table",
+        )
+        if len(shown) < len(ordered):
+            text += f"+{len(ordered) - len(shown)} more (see --limit, or --format json)\n"
     if run.skipped:
         text += "".join(f"skipped {a}: {why}\n" for a, why in sorted(run.skipped.items()))
     return text
 
 
-def render(run: AuditRun, fmt: str, endpoint: str = "https://huggingface.co") -> str:
+def render(run: AuditRun, fmt: str, endpoint: str = "https://huggingface.co", limit: int | None = None) -> str:
     if fmt == "json":
         return json.dumps(to_json(run), indent=2, ensure_ascii=False, default=str) + "\n"
     if fmt == "sarif":
         return json.dumps(to_sarif(run, endpoint), indent=2, ensure_ascii=False, default=str) + "\n"
-    return to_table(run)
+    return to_table(run, limit)

@@ -23,7 +23,7 @@ def _plain(value: Any) -> Any:
 
 def render_frame(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
-        return frame.to_csv(index=False)
+        return str(frame.to_csv(index=False))
     if fmt == "json":
         records = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
         return json.dumps(records, indent=2, default=str) + "\n"
@@ -35,3 +35,39 @@ def render_frame(frame: pd.DataFrame, fmt: str) -> str:
     buffer = io.StringIO()
     Console(file=buffer, width=160, no_color=True).print(table)
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """A value as text in full: integers stay integers, nothing is cut."""
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return repr(value)  # a float column stays visibly a float (1.0), an integer column is never one
+    return value if isinstance(value, str) else json.dumps(value, default=str) if isinstance(value, (list, dict)) else str(value)
+
+
+def render_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
+    """Rows from a DuckDB cursor (Python values, so an integer is never turned into a float) as an
+    aligned text table with every value in full, CSV, or JSON."""
+    if fmt == "json":
+        records = [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+        return json.dumps(records, indent=2, default=str) + "\n"
+    if fmt == "csv":
+        import csv
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_cell(v) for v in row] for row in rows])
+        return buffer.getvalue()
+    cells = [[" ".join(_cell(v).splitlines()) for v in row] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(_plain(row[i]), (int, float)) or row[i] is None for row in rows) and bool(rows) for i in range(len(columns))]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)).rstrip()
+
+    out = [line(list(columns)), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in cells]
+    return "\n".join(out) + "\n"

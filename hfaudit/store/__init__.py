@@ -9,6 +9,8 @@ so a killed crawl resumes with no loss and no duplicates.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,184 +21,15 @@ import pandas as pd
 import pyarrow as pa
 
 from hfaudit.errors import HfauditError
+from hfaudit.store import schema
+from hfaudit.store.schema import SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-create table if not exists meta (
-    key varchar primary key,
-    value varchar
-);
-create table if not exists snapshots (
-    snapshot_id integer primary key,
-    started_at timestamptz not null,
-    finished_at timestamptz,
-    status varchar not null,            -- running | complete | failed
-    endpoint varchar not null,
-    scope json not null,
-    models_listed integer,
-    models_crawled integer,
-    models_unchanged integer,
-    models_failed integer,
-    models_gone integer,
-    commits_added integer,
-    file_changes_added integer,
-    requests json,                      -- client-side counts: total, per bucket, per status
-    hfaudit_version varchar
-);
-create table if not exists models (
-    model_id varchar primary key,
-    object_id varchar,
-    author varchar,
-    sha varchar,                        -- head commit as last listed
-    created_at timestamptz,
-    last_modified timestamptz,
-    private boolean,
-    gated varchar,                      -- 'false' | 'auto' | 'manual'
-    disabled boolean,
-    downloads bigint,
-    likes bigint,
-    pipeline_tag varchar,
-    library_name varchar,
-    tags varchar[],
-    card_data json,
-    config json,
-    card_base_models varchar[],
-    card_base_model_relation varchar,
-    config_model_type varchar,
-    status varchar not null,            -- present | gone | renamed
-    renamed_to varchar,
-    first_snapshot integer,
-    last_snapshot integer,
-    crawled_sha varchar,                -- head whose history is fully stored (crawl state)
-    crawled_snapshot integer
-);
-create table if not exists model_snapshots (
-    snapshot_id integer not null,
-    model_id varchar not null,
-    sha varchar,
-    last_modified timestamptz,
-    downloads bigint,
-    likes bigint,
-    status varchar not null,            -- crawled | unchanged | failed | gone | renamed
-    primary key (snapshot_id, model_id)
-);
-create table if not exists commits (
-    model_id varchar not null,
-    commit_id varchar not null,
-    committed_at timestamptz,
-    title varchar,
-    message varchar,
-    authors varchar[],
-    position integer,                   -- 0 = oldest reachable commit when first stored
-    first_snapshot integer,
-    unreachable_since integer,          -- snapshot in which history no longer reached it
-    primary key (model_id, commit_id)
-);
-create table if not exists file_changes (
-    model_id varchar not null,
-    commit_id varchar not null,
-    path varchar not null,
-    change_kind varchar not null,       -- added | modified | deleted
-    category varchar not null,          -- see hfaudit.files.category
-    old_blob varchar,
-    new_blob varchar,
-    old_sha256 varchar,
-    new_sha256 varchar,
-    old_size bigint,
-    new_size bigint,
-    is_lfs boolean,
-    primary key (model_id, commit_id, path)
-);
-create table if not exists model_files (
-    model_id varchar not null,
-    path varchar not null,
-    blob varchar,
-    sha256 varchar,
-    size bigint,
-    category varchar,
-    primary key (model_id, path)
-);
-create table if not exists card_versions (
-    model_id varchar not null,
-    commit_id varchar not null,
-    committed_at timestamptz,
-    content varchar,
-    front_matter json,
-    card_error varchar,
-    primary key (model_id, commit_id)
-);
-create table if not exists file_contents (
-    model_id varchar not null,
-    commit_id varchar not null,
-    path varchar not null,
-    content varchar,
-    primary key (model_id, commit_id, path)
-);
-create table if not exists refs (
-    snapshot_id integer not null,
-    model_id varchar not null,
-    ref_type varchar not null,          -- branch | tag
-    name varchar not null,
-    target_commit varchar,
-    primary key (snapshot_id, model_id, ref_type, name)
-);
-create table if not exists model_base_models (
-    snapshot_id integer not null,
-    model_id varchar not null,
-    position integer not null,          -- order in baseModels.models
-    parent_id varchar not null,         -- canonical id, as the Hub resolved it
-    parent_object_id varchar,           -- the parent's _id
-    relation varchar,                   -- baseModels.relation (null when the Hub knows none)
-    primary key (snapshot_id, model_id, position)
-);
-create table if not exists crawl_errors (
-    snapshot_id integer not null,
-    model_id varchar not null,
-    stage varchar not null,             -- list | info | commits | tree | refs | content | card
-    error_type varchar not null,        -- gated | private | disabled | not_found | rate_limited | server_error | timeout | network | card_unparseable | ...
-    status_code integer,
-    message varchar,
-    occurred_at timestamptz,
-    resolved_snapshot integer           -- set when a later run succeeds for this model
-);
-"""
-
-# The order of columns of every table written in bulk (frames are reindexed to these).
-COLUMNS: dict[str, list[str]] = {
-    "commits": [
-        "model_id", "commit_id", "committed_at", "title", "message", "authors", "position",
-        "first_snapshot", "unreachable_since",
-    ],
-    "file_changes": [
-        "model_id", "commit_id", "path", "change_kind", "category", "old_blob", "new_blob",
-        "old_sha256", "new_sha256", "old_size", "new_size", "is_lfs",
-    ],
-    "model_files": ["model_id", "path", "blob", "sha256", "size", "category"],
-    "card_versions": ["model_id", "commit_id", "committed_at", "content", "front_matter", "card_error"],
-    "file_contents": ["model_id", "commit_id", "path", "content"],
-    "model_base_models": ["snapshot_id", "model_id", "position", "parent_id", "parent_object_id", "relation"],
-    "refs": ["snapshot_id", "model_id", "ref_type", "name", "target_commit"],
-    "crawl_errors": [
-        "snapshot_id", "model_id", "stage", "error_type", "status_code", "message", "occurred_at",
-        "resolved_snapshot",
-    ],
-    "model_snapshots": ["snapshot_id", "model_id", "sha", "last_modified", "downloads", "likes", "status"],
-    "models": [
-        "model_id", "object_id", "author", "sha", "created_at", "last_modified", "private", "gated",
-        "disabled", "downloads", "likes", "pipeline_tag", "library_name", "tags", "card_data", "config",
-        "card_base_models", "card_base_model_relation", "config_model_type", "status", "renamed_to",
-        "first_snapshot", "last_snapshot", "crawled_sha", "crawled_snapshot",
-    ],
-}
-
-
+# The crawl tables' DDL, their column order (frames are reindexed to it) and the keys that make a
+# write an upsert all come from the one declaration in ``hfaudit.store.schema``.
+SCHEMA = schema.crawl_ddl()
+COLUMNS: dict[str, list[str]] = {t.name: t.column_names for t in schema.TABLES_LIST if t.kind == schema.CRAWL}
 PRIMARY_KEYS: dict[str, list[str]] = {
-    "model_snapshots": ["snapshot_id", "model_id"],
-    "commits": ["model_id", "commit_id"],
-    "file_changes": ["model_id", "commit_id", "path"],
-    "card_versions": ["model_id", "commit_id"],
-    "file_contents": ["model_id", "commit_id", "path"],
+    t.name: list(t.key) for t in schema.TABLES_LIST if t.kind == schema.CRAWL and t.key
 }
 
 
@@ -245,6 +78,8 @@ class Store:
             raise HfauditError(f"no database at {self.path}: run 'hfaudit crawl' first", code=2)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        if read_only:
+            _migrate_before_reading(self.path)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
@@ -263,20 +98,36 @@ class Store:
 
     # ------------------------------------------------------------------------------------ schema
     def migrate(self) -> None:
+        """Create the crawl tables of a new store, or bring an older store up to ``SCHEMA_VERSION``
+        (once, in one transaction, saying so in one line on stderr); refuse a newer one."""
         self.con.execute("begin")
-        self.con.execute(SCHEMA)
-        row = self.con.execute("select value from meta where key = 'schema_version'").fetchone()
-        if row is None:
-            self.con.execute("insert into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        elif int(row[0]) > SCHEMA_VERSION:
+        try:
+            found = _schema_version(self.con)
+            if found is not None and found > SCHEMA_VERSION:
+                raise HfauditError(
+                    f"database {self.path} has schema {found}, newer than this hfaudit ({SCHEMA_VERSION}): upgrade hfaudit",
+                    code=2,
+                )
+            self.con.execute(SCHEMA)
+            added = _add_missing_columns(self.con)
+            if found is None:
+                self.con.execute("insert or replace into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            elif found < SCHEMA_VERSION:
+                self.con.execute("update meta set value = ? where key = 'schema_version'", [str(SCHEMA_VERSION)])
+                print(
+                    f"hfaudit: migrated {self.path} from schema {found} to {SCHEMA_VERSION} ({added} columns added)",
+                    file=sys.stderr,
+                )
+            self.con.execute("commit")
+        except BaseException:
             self.con.execute("rollback")
-            raise HfauditError(
-                f"database {self.path} has schema {row[0]}, newer than this hfaudit ({SCHEMA_VERSION})", code=2
-            )
-        self.con.execute("commit")
+            raise
 
     # --------------------------------------------------------------------------------- snapshots
     def begin_snapshot(self, endpoint: str, scope: dict[str, Any], version: str) -> int:
+        """A new ``running`` snapshot. One still ``running`` was killed mid-run (a crawl holds the
+        store's write lock, so no other can be under way): it is marked ``interrupted`` first."""
+        self.con.execute("update snapshots set status = 'interrupted' where status = 'running'")
         row = self.con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchone()
         snapshot_id = int(row[0]) if row else 1
         self.con.execute(
@@ -324,7 +175,7 @@ class Store:
                     select model_id,
                            bool_and(error_type in ('gated', 'disabled', 'not_found', 'unauthorized')) as permanent
                     from crawl_errors
-                    where resolved_snapshot is null and error_type <> 'card_unparseable'
+                    where resolved_snapshot is null and stage <> 'card'
                     group by model_id
                 )
                 select m.model_id, m.crawled_sha, m.status, m.object_id, (e.model_id is not null) as has_error,
@@ -467,23 +318,98 @@ class Store:
             raise
 
 
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version a store records, or None for a store with no ``meta`` table yet."""
+    has_meta = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'main' and table_name = 'meta'"
+    ).fetchone()
+    if not has_meta or not has_meta[0]:
+        return None
+    row = con.execute("select value from meta where key = 'schema_version'").fetchone()
+    if row is None:
+        return None
+    try:
+        return int(row[0])
+    except (TypeError, ValueError):
+        raise HfauditError(f"meta.schema_version is not a number: {row[0]!r}", code=2) from None
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> int:
+    """Add every declared column a crawl table lacks (the additive part of every migration)."""
+    have = {
+        (t, c)
+        for t, c in con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'main'"
+        ).fetchall()
+    }
+    added = 0
+    for table in schema.TABLES_LIST:
+        if table.kind != schema.CRAWL:
+            continue
+        for col in table.columns:
+            if (table.name, col.name) not in have:
+                con.execute(f"alter table {table.name} add column {col.name} {col.type}")
+                added += 1
+    return added
+
+
+def _migrate_before_reading(path: Path) -> None:
+    """A read-only command on a store written by an older hfaudit migrates it first (once); a store
+    that cannot be written is read as it is only when it is current."""
+    if not path.exists():
+        return
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return  # the caller's own connect reports it
+    try:
+        found = _schema_version(con)
+    finally:
+        con.close()
+    if found is not None and found > SCHEMA_VERSION:
+        raise HfauditError(
+            f"database {path} has schema {found}, newer than this hfaudit ({SCHEMA_VERSION}): upgrade hfaudit", code=2
+        )
+    if found is not None and found < SCHEMA_VERSION:
+        if not os.access(path, os.W_OK):
+            raise HfauditError(
+                f"database {path} has schema {found} and is read-only: copy it somewhere writable to migrate it", code=2
+            )
+        Store(path).close()
+
+
 def replace_table(
     con: duckdb.DuckDBPyConnection,
     table: str,
     frame: pd.DataFrame,
-    types: dict[str, str],
     order_by: str | None,
 ) -> None:
-    """(Re)create an analysis table from a frame in bulk, each column cast to its declared type, in
-    a fixed order (``order_by``; ``None`` keeps the frame's): the one way analysers write their tables."""
+    """(Re)create an analysis table from a frame in bulk, with the columns and types that
+    ``hfaudit.store.schema`` declares for it, in a fixed order (``order_by``; ``None`` keeps the
+    frame's): the one way analysers write their tables from frames."""
     view = f"_incoming_{table}"
-    columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in types.items())
+    columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in schema.types(table).items())
     order = f" order by {order_by}" if order_by else ""
     con.register(view, frame)
     try:
         con.execute(f"create or replace table {table} as select {columns} from {view}{order}")
     finally:
         con.unregister(view)
+
+
+def create_table_as(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    query: str,
+    order_by: str,
+    params: Sequence[Any] | None = None,
+) -> None:
+    """(Re)create an analysis table from a query, each column cast to the type that
+    ``hfaudit.store.schema`` declares, in the declared column order, rows in ``order_by``."""
+    columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in schema.types(table).items())
+    con.execute(
+        f"create or replace table {table} as select {columns} from ({query}) as _q order by {order_by}", params or []
+    )
 
 
 def json_value(value: Any) -> Any:

@@ -40,37 +40,12 @@ from hfaudit.analyse.lineage.edges import (
 )
 from hfaudit.analyse.lineage.graph import LineageGraph
 from hfaudit.analyse.lineage.relations import Evidence, declared_relation, observe
+from hfaudit.store import schema
 
 __all__ = ["TABLES", "LineageTables", "build_lineage_tables", "compute_lineage"]
 
-TABLES: dict[str, str] = {
-    "lineage_evidence": """
-        child_id varchar not null, parent_ref varchar not null, parent_id varchar not null,
-        resolved_via varchar, source varchar not null, declared_relation varchar,
-        confidence double, position integer
-    """,
-    "lineage_edges": """
-        child_id varchar not null, parent_id varchar not null, relation varchar,
-        declared_relation varchar, source varchar not null, confidence double, sources varchar[],
-        in_graph boolean, is_primary boolean, dangling boolean, dangling_reason varchar,
-        resolved_via varchar
-    """,
-    "model_lineage": """
-        model_id varchar not null, parent_id varchar, relation_to_parent varchar,
-        declared_relation varchar, observed_relation varchar, relation_basis varchar,
-        relation_confidence double, relation_evidence varchar, root_id varchar not null,
-        depth integer not null, n_parents integer, descendants integer, root_dangling boolean,
-        cycle_cut boolean
-    """,
-    "lineage_conflicts": """
-        model_id varchar not null, parent_id varchar, kind varchar not null, declared varchar,
-        observed varchar, detail varchar
-    """,
-    "lineage_paper": """
-        model_id varchar not null, paper_base varchar not null, paper_label varchar not null,
-        paper_variant varchar not null, relation varchar, relation_basis varchar
-    """,
-}
+# The lineage tables (columns and types declared in hfaudit.store.schema), in the order they are written.
+TABLES: tuple[str, ...] = ("lineage_evidence", "lineage_edges", "model_lineage", "lineage_conflicts", "lineage_paper")
 ORDER: dict[str, list[str]] = {
     "lineage_evidence": ["child_id", "source", "position", "parent_ref"],
     "lineage_edges": ["child_id", "parent_id"],
@@ -133,6 +108,7 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
     # One edge per (child, parent): its best source, every source and a combined confidence.
     edges: list[dict[str, Any]] = []
     graph_parents: dict[str, list[str]] = {}
+    parents_declared: set[str] = set()  # children whose graph parents are the card's declaration
     declared_by_child: dict[str, str | None] = {}
     by_child: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for claim in claims.to_dict("records"):
@@ -156,6 +132,8 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
         per_parent.sort(key=lambda p: p[:4])
         parents = [p[3] for p in per_parent if p[0] == best_tier]
         graph_parents[child] = parents
+        if best_tier == 0:
+            parents_declared.add(child)
         declared_by_child[child] = declared_relation(
             [r["declared_relation"] for source in ("card", "hub_api", "tag") for r in rows if r["source"] == source]
         )
@@ -212,7 +190,7 @@ def compute_lineage(con: duckdb.DuckDBPyConnection) -> LineageTables:
         if parents:
             config = {**_config(cfg_of.get(mid)), **parsed.get(mid, {})}
             evidence_of = Evidence(tuple(files.get(mid, [])), config, tuple(tags_of.get(mid, [])), library_of.get(mid))
-            observed = observe(mid, evidence_of, len(parents))
+            observed = observe(mid, evidence_of, len(parents), declared=mid in parents_declared)
             declared = declared_by_child.get(mid)
             relation = declared or observed.relation
             row.update({
@@ -258,12 +236,12 @@ def _conflict(model: str, parent: str | None, kind: str, declared: str | None, o
 
 def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
     """Replace each lineage table with its frame, in bulk, columns in the documented order."""
-    for name, ddl in TABLES.items():
-        con.execute(f"create or replace table {name} ({ddl})")
+    for name in TABLES:
+        con.execute(schema.table(name).ddl(replace=True))
         frame = tables.get(name)
         if frame is None or frame.empty:
             continue
-        columns = [c.split()[0] for c in " ".join(ddl.split()).split(", ")]
+        columns = schema.columns(name)
         frame = frame.reindex(columns=columns).sort_values(ORDER[name], kind="stable")
         con.register("_lineage_frame", frame)
         try:

@@ -388,7 +388,7 @@ class Resolver:
         if parent.lower() in self.not_found:
             return "not_found"
         if status is not None and status != "renamed":
-            return status
+            return str(status)
         return "not_crawled"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,20 +135,24 @@ def render_tree(view: LineageView) -> Tree:
     for title, links, key in (("ancestors", view.parents, "parent_id"), ("descendants", view.children, "child_id")):
         branch = tree.add(title)
         seen = {focus}
-        stack: list[tuple[Tree, str]] = [(branch, focus)]
+        # Depth first in the order the tree prints (each subtree before the next sibling), so a node
+        # met again is marked "already shown" only below the place where it is shown.
+        stack: list[tuple[Tree, Iterator[dict[str, Any]]]] = [(branch, iter(sorted(links.get(focus, []), key=lambda e: e[key])))]
         count = 0
         while stack:
-            parent_branch, node = stack.pop()
-            for edge in sorted(links.get(node, []), key=lambda e: e[key]):
-                nxt = edge[key]
-                relation = edge["relation"]
-                if nxt in seen:
-                    parent_branch.add(escape(f"{nxt} (already shown: cycle or shared ancestor)"))
-                    continue
-                seen.add(nxt)
-                count += 1
-                sub = parent_branch.add(_label(nxt, view.nodes.get(nxt, {}), relation))
-                stack.append((sub, nxt))
+            parent_branch, edges = stack[-1]
+            edge = next(edges, None)
+            if edge is None:
+                stack.pop()
+                continue
+            nxt = edge[key]
+            if nxt in seen:
+                parent_branch.add(escape(f"{nxt} (already shown above: cycle or shared ancestor)"))
+                continue
+            seen.add(nxt)
+            count += 1
+            sub = parent_branch.add(_label(nxt, view.nodes.get(nxt, {}), edge["relation"]))
+            stack.append((sub, iter(sorted(links.get(nxt, []), key=lambda e: e[key]))))
         if count == 0:
             branch.add("(none)")
     return tree

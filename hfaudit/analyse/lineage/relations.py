@@ -11,11 +11,15 @@ what the card's ``base_model_relation``, the Hub's ``base_model:<relation>:`` ta
    adapter weights with no full weights) under any other library, or none, are what the Hub lists as
    a fine-tune (``library``): the relation follows the Hub, and ``files`` keeps ``adapter`` so the
    disagreement is reported;
-3. files: a mergekit config → merge;
+3. files: a mergekit config → merge, unless the card declares exactly one base: the Hub lists a
+   model as a merge only when it declares several, so that one is a fine-tune (``files`` keeps
+   ``merge`` and the disagreement is recorded). Parents found only in prose, config or the name do
+   not count as declared (the Hub would list no relation at all);
 4. several parents with a merge tag (``merge``, ``mergekit``) or a merge word in the name → merge (the
    Hub itself lists many two-base cards without either as fine-tunes);
-5. with no weight file at all (a repository known only by its card), quantization, adapter (unless a
-   library other than peft is given) or merge words in the name;
+5. with no weight file at all (a repository known only by its card), quantization, adapter or merge
+   words in the name: adapter only when no library other than peft is given, quantized only when no
+   full-weights library is given (``transformers`` with no ``gguf`` tag: the Hub goes by files there);
 6. otherwise ``finetune``: with full weights that is a reading of the files (``weights``); with
    nothing to read it is only a default (``default``), as the study's every unmarked model was.
 
@@ -183,8 +187,9 @@ def is_peft(evidence: Evidence) -> bool:
     return any(str(t).lower() == "peft" for t in evidence.tags)
 
 
-def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
-    """The relation the evidence shows for a model with ``n_parents`` distinct graph parents."""
+def observe(model_id: str, evidence: Evidence, n_parents: int, declared: bool = False) -> Observed:
+    """The relation the evidence shows for a model with ``n_parents`` distinct graph parents
+    (``declared``: those parents are what its card declares, not read from prose, config or name)."""
     signs = file_signs(evidence)
     if "quantized" in signs:
         return Observed("quantized", "files", signs["quantized"])
@@ -192,7 +197,7 @@ def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
         if "adapter" in signs:
             return Observed("adapter", "files", f"{signs['adapter']}, library peft")
         return Observed("adapter", "library", f"library {evidence.library or 'tag peft'}")
-    if "merge" in signs:
+    if "merge" in signs and not (declared and n_parents == 1):
         return Observed("merge", "files", signs["merge"])
     if "adapter" in signs:
         library = f"library {evidence.library}" if evidence.library else "no library"
@@ -202,9 +207,15 @@ def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
     merge_tag = next((t for t in evidence.tags if str(t).lower() in ("merge", "mergekit")), None)
     if n_parents > 1 and (merge_tag or name_merge_sign(model_id)):
         return Observed("merge", "parents", f"{n_parents} parents, {merge_tag or name_merge_sign(model_id)!r}")
+    if "merge" in signs:
+        # A merge recipe whose card declares one base: the Hub calls a model a merge only when it
+        # declares several bases, and lists this one as a fine-tune; ``files`` keeps ``merge``.
+        return Observed(
+            "finetune", "parents", f"{signs['merge']} but the card declares one base: the Hub lists it as a fine-tune", "merge"
+        )
     if not any(is_weight(p) for p in evidence.paths):
         sign = name_quant_sign(model_id)
-        if sign:
+        if sign and not _library_says_weights(evidence):
             return Observed("quantized", "name", f"name token {sign!r}")
         sign = name_adapter_sign(model_id)
         if sign and not evidence.library:  # a library other than peft: the Hub says finetune
@@ -214,6 +225,19 @@ def observe(model_id: str, evidence: Evidence, n_parents: int) -> Observed:
             return Observed("merge", "name", f"name token {sign!r}")
         return Observed("finetune", "default", "no files and no sign in the name")
     return Observed("finetune", "weights", "full weights, no quantization, adapter or merge sign")
+
+
+_QUANT_LIBRARIES = frozenset({"gguf", "mlx", "exllamav2", "ctranslate2", "llama.cpp", "openvino", "onnx"})
+
+
+def _library_says_weights(evidence: Evidence) -> bool:
+    """A library that loads full-precision weights (``transformers``, ``diffusers``) with no quantization
+    tag: the Hub reads such a repository's files, not its name, and with no quantized file it lists it as
+    a fine-tune (``mradermacher/DeepSeek-R1-GGUF`` before its files arrived)."""
+    library = (evidence.library or "").strip().lower()
+    if not library or library in _QUANT_LIBRARIES:
+        return False
+    return not any(str(t).lower() in _QUANT_LIBRARIES or str(t).lower() == "gguf" for t in evidence.tags)
 
 
 def declared_relation(values: Iterable[str | None]) -> str | None:

@@ -49,12 +49,14 @@ if TYPE_CHECKING:
         FILLER as FILLER,
     )
     from hfaudit.analyse.naming.parser import (
+        JIANG_CLASSES,
         SEGMENT_TYPES,
         VERSION_SCHEMES,
         ParsedName,
         Segment,
         Vocabulary,
         default_vocabulary,
+        jiang_class,
         parse_name,
         parse_names,
         split_version,
@@ -72,12 +74,14 @@ else:
 
 __all__ = [
     "IMPLEMENTATION",
+    "JIANG_CLASSES",
     "SEGMENT_TYPES",
     "VERSION_SCHEMES",
     "ParsedName",
     "Segment",
     "Vocabulary",
     "default_vocabulary",
+    "jiang_class",
     "parse_name",
     "parse_names",
     "split_version",

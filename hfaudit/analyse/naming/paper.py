@@ -147,3 +147,22 @@ def hfaudit_measures(model_ids: Iterable[str]) -> dict[str, object]:
         "quant_formats": dict(quant.most_common()),
         "variants": dict(variants.most_common()),
     }
+
+
+def jiang_shares(ids: list[str]) -> dict[str, object]:
+    """Jiang et al.'s class of each id, counted: ``{"names": n, "classes": {class: {count, share}}}``.
+
+    Shares are of all names, in the study's class order (I, T, IT, A, IA, O), every class listed.
+    """
+    from collections import Counter
+
+    from hfaudit.analyse.naming import JIANG_CLASSES, parse_names
+
+    counts = Counter(p.jiang_class for p in parse_names(ids))
+    n = len(ids)
+    return {
+        "names": n,
+        "classes": {
+            c: {"count": counts[c], "share": round(counts[c] / n, 4) if n else 0.0} for c in JIANG_CLASSES
+        },
+    }

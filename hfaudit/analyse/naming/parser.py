@@ -47,11 +47,13 @@ from pathlib import Path
 
 __all__ = [
     "SEGMENT_TYPES",
+    "JIANG_CLASSES",
     "VERSION_SCHEMES",
     "ParsedName",
     "Segment",
     "Vocabulary",
     "default_vocabulary",
+    "jiang_class",
     "parse_name",
     "parse_names",
     "split_version",
@@ -72,6 +74,9 @@ SEGMENT_TYPES: tuple[str, ...] = (
     "creation-date",
 )
 VERSION_SCHEMES: tuple[str, ...] = ("major", "minor", "semver", "numeric", "date", "none")
+JIANG_CLASSES: tuple[str, ...] = ("I", "T", "IT", "A", "IA", "O")
+"""Jiang et al.'s naming classes: implementation only, task, implementation and task, application,
+implementation and application, none of these."""
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -121,6 +126,12 @@ class ParsedName:
     family: str | None
     stem: str = field(default="")
     """The name without its version segment, lowercased and normalised: the key of a version series."""
+    experts: int | None = None
+    """The number of experts of a mixture of experts written ``NxM`` (``Mixtral-8x7B``: 8); then
+    ``size_params`` is the size of one expert as written (7B), not N×M: experts share their attention
+    and embedding layers, so the total (46.7B for Mixtral-8x7B) is not in the name."""
+    jiang_class: str = "O"
+    """Jiang et al.'s naming class of the name: I, T, IT, A, IA or O (:func:`jiang_class`)."""
 
     def segment_pairs(self) -> list[list[str]]:
         """``[[text, type], …]`` of the segments, without making ``Segment`` objects."""
@@ -139,6 +150,8 @@ class ParsedName:
             "version_scheme": self.version_scheme,
             "version_key": self.version_key,
             "size_params": self.size_params,
+            "experts": self.experts,
+            "jiang_class": self.jiang_class,
             "quant_format": self.quant_format,
             "variants": list(self.variants),
             "family": self.family,
@@ -199,6 +212,7 @@ class Vocabulary:
         self._token_cache: dict[str, tuple] = {}  # lowercased token -> ``_token_entry``
         self._chunk_cache: dict[str, tuple] = {}  # chunk of a name -> ``_chunk_entry``
         self._alias_cache: dict[str, str | None] = {}  # chunk of a name -> ``_chunk_alias``
+        self._jiang_cache: dict[str, int] = {}  # chunk of a name -> ``_jiang_bits``
         self._phrase_pairs: set[tuple[str, str]] = set()  # the first two tokens of every phrase
         self._phrase_seconds: set[str] = set()  # the second token of every phrase
         for filename, seg_type in _FILES:
@@ -234,6 +248,7 @@ class Vocabulary:
         self._token_cache.clear()
         self._chunk_cache.clear()
         self._alias_cache.clear()
+        self._jiang_cache.clear()
 
     def extend(
         self,
@@ -460,8 +475,8 @@ def _key(nums: list[str]) -> str:
 def _size_of(tok: str, kind: str) -> int | None:
     try:
         if kind == "moe":
-            n, rest = tok.split("x", 1)
-            return int(int(n) * float(rest[:-1]) * _SCALE[rest[-1]])
+            rest = tok.split("x", 1)[1]  # one expert's size: ``8x7b`` is 7B (``ParsedName.experts``)
+            return int(float(rest[:-1]) * _SCALE[rest[-1]])
         return int(float(tok[:-1]) * _SCALE[tok[-1]])
     except (ValueError, KeyError):
         return None
@@ -564,6 +579,10 @@ def _classify(
     low: str, vocab: Vocabulary, position: int, count: int, prev_type: str | None
 ) -> tuple[str, str | None]:
     """The segment type of one lowercased token and its shape kind (for sizes and versions)."""
+    if low == "it" and prev_type in _IT_AFTER:
+        # ``gemma-2-9b-it``: instruction-tuned after a model, size or version (checked before the
+        # language list, where ``it`` is Italian: ``opus-mt-en-it``).
+        return "training-mechanism", None
     t = vocab.words.get(low)
     if t is not None:
         if t == "language" and len(low) == 2 and position == 0 and count > 1:
@@ -571,12 +590,11 @@ def _classify(
             return "identifier", None
         if t == "training-mechanism" and low in _HYPER_WORDS:
             return t, "hyperword"
+        if t == "training-mechanism" and low in _QUANT_METHODS:
+            return t, _QMETHOD
         return t, None
     if low == "it":
-        # ``gemma-2b-it``: instruction-tuned after a model or size; Italian elsewhere.
-        if prev_type in ("size", "base-model", "version", "identifier"):
-            return "training-mechanism", None
-        return "language", None
+        return "language", None  # Italian anywhere else
     kind = _shape(low)
     if kind is None:
         return "identifier", None
@@ -707,7 +725,7 @@ def _typed_general(
                 if pre == "date":
                     toks.append((text, low, "creation-date"))
                 elif pre == "gguf" and ("_" in text or "gguf" in name.lower()):
-                    toks.append((text, low, "training-mechanism*"))
+                    toks.append((text, low, "variant-type*"))
                 elif pre == "gguf":
                     for part in text.split("_"):
                         toks.append((part, part.lower(), None))
@@ -754,9 +772,9 @@ def _typed_general(
             else:
                 prev, kind = _classify(low, v, pos, count, prev)
                 typed.append([text, low, prev, kind, _FACT_ALL])
-        elif forced == "training-mechanism*":
-            typed.append([text, low, "training-mechanism", "gguf", _FACT_ALL])
-            prev = "training-mechanism"
+        elif forced == "variant-type*":
+            typed.append([text, low, "variant-type", "gguf", _FACT_ALL])
+            prev = "variant-type"
         else:
             typed.append([text, low, forced, None, _fact_code(low, forced, None, v.families)])
             prev = forced
@@ -970,6 +988,125 @@ def _may_have_phrase(ces: list[tuple], v: Vocabulary) -> bool:
     return False
 
 
+# --- Jiang et al.'s classes -------------------------------------------------------------------
+
+# Words of a task (what the model does, as a pipeline tag would say it), matched inside a chunk's
+# lowercased text: ``classifier``, ``ObjectDetection``, ``img2txt``, ``asr``.
+_JIANG_TASK_RE = re.compile(
+    r"classif|detect|segment|generat|caption|recogni|translat|summar|question|answer|(?<![a-z])v?qa"
+    r"|(?<![a-z])(?:asr|tts|stt|ocr|ner|nli|vad|sr|mt|pos)(?![a-z])|encoder|embedding|diariz|estimat"
+    r"|similarity|zero-?shot|search|retriev|(?<![a-z])chat(?![a-z])|chatbot|conversation|dialog"
+    r"|2(?:text|txt|img|image|video|vid|speech|tags|words|sql)|(?:img|image|text|speech|video)2"
+    r"|parsing|tagg|extraction|inpaint|upscal|denois|resolution|transcri|synthes|completion|fill-?mask"
+    r"|masked|rerank|regression|depth|panoptic|tracking|instance|semantic|alignment|encod|prompts"
+)
+# Words of an application (a domain, a subject or a language the model is for).
+_JIANG_APP_RE = re.compile(
+    r"sentiment|emotion|legal|(?<![a-z])law|medic|clinic|(?<![a-z])bio|financ|(?<![a-z])news|music|lyric"
+    r"|covid|twitter|tweet|(?<![a-z])code|pokemon|anime|(?<![a-z])art(?![a-z])|face|food|celebrit|gender"
+    r"|(?<![a-z])age(?![a-z])|accent|nsfw|invoice|table|document|chart|sketch|hate|toxic|spam|fake|sarcas"
+    r"|humou?r|emoji|recipe|math|poem|poet|story|game|chess|product|review|movie|resume|email"
+    r"|(?<![a-z])sql|python|java|absa|genre|animal|disease|cancer|radiolog|x-?ray|patent|scien|stock"
+    r"|crypto|weather|traffic|plant|(?<![a-z])car(?![a-z])|sport|fashion|cloth"
+)
+# Words that say neither: modalities and generic words that go with a task (``image-classification``
+# is a task, ``garbage-classification`` an application).
+_JIANG_NEUTRAL = frozenset(
+    "image text video audio speech voice sound vision visual photo picture scene sentence object obj "
+    "semantic speaker img doc question answer answering language multimodal multilingual generator "
+    "classifier detector recognizer translator summarizer encoder decoder tagger parser segmenter "
+    "improved finetuned fine tuned pipeline endpoint demo test sample model models base large small "
+    "tiny random the and for with from zero shot few general simple custom new best final train "
+    "training data".split()
+)
+_JIANG_WORD_RE = re.compile(r"[a-z]{3,}")
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_J_ARCH, _J_TASK, _J_APP, _J_OTHER = 1, 2, 4, 8
+_JIANG_IMPL_TYPES = frozenset({"base-model", "training-mechanism", "variant-type", "dataset"})
+"""Segment types that name the implementation unit: the training data is part of it for Jiang et al.
+(``hubert-large-ls960-ft`` is I), as are the architecture, size, training and reuse method."""
+
+
+def _read_architectures() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    path = DATA_DIR / "architectures.txt"
+    words = sorted(_read_list(path) if path.exists() else ["bert"], key=lambda w: (-len(w), w))
+    alt = "|".join(re.escape(w.strip().lower()) for w in words)
+    inside = "|".join(re.escape(w.strip().lower()) for w in words if len(w.strip()) >= 4)
+    # Short names only as whole words (``vit-base``, ``t5_small``); longer ones also inside a word
+    # (``BioLinkBERT``, ``speecht5``).
+    return re.compile(f"(?<![a-z])(?:{alt})(?![a-z])"), re.compile(inside)
+
+
+_ARCH_WORD_RE, _ARCH_INSIDE_RE = _read_architectures()
+
+
+def _jiang_bits(chunk: str, v: Vocabulary) -> int:
+    """What one chunk of a name says for Jiang et al.'s classes (``_J_*`` bits), cached per vocabulary:
+    an architecture, a task word, an application word, or another word (neither task nor neutral)."""
+    low = chunk.lower()
+    split = _CAMEL_RE.sub("-", chunk).lower()
+    bits = 0
+    if _ARCH_WORD_RE.search(split) or _ARCH_INSIDE_RE.search(low):
+        bits = _J_ARCH
+    if _JIANG_TASK_RE.search(split):
+        bits |= _J_TASK
+    if _JIANG_APP_RE.search(split):
+        bits |= _J_APP
+    for w in _JIANG_WORD_RE.findall(split):
+        if w not in _JIANG_NEUTRAL and not _JIANG_TASK_RE.search(w):
+            bits |= _J_OTHER
+            break
+    cache = v._jiang_cache
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    cache[chunk] = bits
+    return bits
+
+
+def jiang_class(
+    chunks: Iterable[str], seg_types: Iterable[str], family: str | None, size_params: int | None, v: Vocabulary
+) -> str:
+    """Jiang et al.'s class of a name from its chunks and segment types (docs/naming.md, "Jiang").
+
+    *Implementation*: a base-model, training-mechanism, variant-type or dataset segment, a family, a
+    parameter count, or an architecture word (``data/architectures.txt``). *Task*: a task segment or task word.
+    *Application*: a language segment or an application word, or a task qualified by another word
+    with no implementation beside it (``garbage-classification``). Application wins over task, as in
+    the study's prompt: A/IA, else T/IT, else I, else O.
+    """
+    bits = 0
+    jcache = v._jiang_cache
+    prev = ""
+    for c in chunks:
+        b = jcache.get(c)
+        if b is None:
+            b = _jiang_bits(c, v)
+        if prev == "to" and c.lower() in _TO_TASKS:
+            b |= _J_TASK  # ``text-to-image``, ``speech_to_text``
+        bits |= b
+        prev = c.lower()
+    impl = bool(bits & _J_ARCH) or family is not None or size_params is not None
+    task = bool(bits & _J_TASK)
+    app = bool(bits & _J_APP)
+    for t in seg_types:
+        if t in _JIANG_IMPL_TYPES:
+            impl = True
+        elif t == "task":
+            task = True
+        elif t == "language":
+            app = True
+    if not app and task and not impl and bits & _J_OTHER:
+        app = True
+    if app:
+        return "IA" if impl else "A"
+    if task:
+        return "IT" if impl else "T"
+    return "I" if impl else "O"
+
+
+_TO_TASKS = frozenset({"image", "text", "speech", "video", "sql", "vision", "audio", "img", "txt", "3d"})
+
+
 def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     """Parse one ``owner/name`` (or a bare name) into segments, version, size, quantization, family."""
     v = vocab if vocab is not None else default_vocabulary()
@@ -1023,6 +1160,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     last_type = None
     version_raw = version_scheme = version_key = None
     size_params: int | None = None
+    experts: int | None = None
     quant_container: str | None = None
     quant_detail: str | None = None
     variants: list[str] = []
@@ -1031,12 +1169,13 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     families = v.families
     for text, low, seg_type, kind, fact in typed:
         if seg_type is not None:
-            if seg_type == last_type:
+            if seg_type == last_type and kind != _QMETHOD:
                 seg_texts[-1] = seg_texts[-1] + "-" + text
             else:
                 seg_texts.append(text)
                 seg_types.append(seg_type)
-                last_type = seg_type
+                # A quantization method is a segment of its own (``Instruct-AWQ``: two segments).
+                last_type = seg_type if kind != _QMETHOD else _QMETHOD
         if not fact:
             continue  # nothing below applies to this token (``_fact_code``)
         if fact & _F_VERSION:
@@ -1050,6 +1189,8 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                     version_raw, (version_scheme, version_key) = text, sv
         if fact & _F_SIZE and (kind == "size" or kind == "moe") and size_params is None:
             size_params = _size_cached(low, kind)
+            if kind == "moe":
+                experts = int(low.split("x", 1)[0])
         if fact & _F_QUANT:
             if low in _QUANT_CONTAINERS and quant_container is None:
                 quant_container = _QUANT_CONTAINERS[low]
@@ -1062,7 +1203,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                 quant_container = quant_container or "GGUF"
         if fact & _F_VARIANT:
             var = _VARIANT_OF.get(low)
-            if var is not None and var not in variants:
+            if var is not None and var not in variants and (low != "it" or seg_type == "training-mechanism"):
                 variants.append(var)
         if fact & _F_BASE and seg_type == "base-model" and base_family is None:
             base_family = families.get(low) or families.get(low.split("-")[0])
@@ -1114,6 +1255,8 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
             "version_scheme": version_scheme or "none",
             "version_key": version_key,
             "size_params": size_params,
+            "experts": experts,
+            "jiang_class": jiang_class(chunks, seg_types, family, size_params, v),
             "quant_format": quant,
             "variants": tuple(variants),
             "family": family,
@@ -1308,3 +1451,11 @@ def _resolve_free(live: list[list]) -> None:
 
 
 _IDENT_CONTEXT = frozenset({"base-model", "size", "language", "version"})
+_IT_AFTER = frozenset({"size", "base-model", "version"})
+_QUANT_METHODS = frozenset({"gptq", "awq", "hqq", "aqlm"})
+"""Post-training quantization methods: training-mechanism, as the study's labeller wrote them, but never
+merged with a neighbouring training mechanism (``Instruct-AWQ`` is two segments). Weight formats and
+runtimes (GGUF, GGML, EXL2, MLX, ONNX, bnb) are variant-type."""
+_QMETHOD = "qmethod"
+"""Kind of a quantization-method token (``_QUANT_METHODS``)."""
+"""Types of the segment before an ``it`` that make it *instruct* (``gemma-2-9b-it``), not Italian."""

@@ -23,19 +23,9 @@ from typing import Any, cast
 import pandas as pd
 
 from hfaudit.analyse.naming import ParsedName, Vocabulary, parse_names
+from hfaudit.store import schema
 
-SERIES_COLUMNS = [
-    "series_id",
-    "model_id",
-    "position",
-    "version_raw",
-    "version_scheme",
-    "version_key",
-    "predecessor_id",
-    "predecessor_owner_match",
-    "gap",
-    "regression",
-]
+SERIES_COLUMNS = schema.columns("version_series")
 
 
 def _key_parts(key: str | None) -> tuple[int, ...]:

@@ -23,25 +23,9 @@ import pandas as pd
 from hfaudit.analyse.naming import Vocabulary, parse_names
 from hfaudit.analyse.naming.paper import paper_variant, paper_version, paper_version_group
 from hfaudit.analyse.naming.series import SERIES_COLUMNS, build_series
-from hfaudit.store import replace_table
+from hfaudit.store import replace_table, schema
 
-NAMING_COLUMNS = [
-    "model_id",
-    "owner",
-    "convention",
-    "segments",
-    "version_raw",
-    "version_scheme",
-    "version_key",
-    "size_params",
-    "quant_format",
-    "family",
-    "variants",
-    "stem",
-    "paper_version",
-    "paper_version_group",
-    "paper_variant",
-]
+NAMING_COLUMNS = schema.columns("naming")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -106,10 +90,12 @@ def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.Da
                 "version_scheme": p.version_scheme,
                 "version_key": p.version_key,
                 "size_params": p.size_params,
+                "experts": p.experts,
                 "quant_format": p.quant_format,
                 "family": p.family,
                 "variants": list(p.variants),
                 "stem": p.stem,
+                "jiang_class": p.jiang_class,
                 "paper_version": pv,
                 "paper_version_group": paper_version_group(pv),
                 "paper_variant": paper_variant(model_id),
@@ -117,6 +103,7 @@ def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.Da
         )
     frame = pd.DataFrame(rows, columns=NAMING_COLUMNS)
     frame["size_params"] = frame["size_params"].astype("Int64")
+    frame["experts"] = frame["experts"].astype("Int64")
     return frame
 
 
@@ -137,10 +124,6 @@ def build_naming_tables(con: duckdb.DuckDBPyConnection) -> None:
     if series.empty:
         series = pd.DataFrame({c: pd.Series(dtype="object") for c in SERIES_COLUMNS})
         series = series.astype({"position": "int64", "gap": "bool", "regression": "bool"})
-    naming_types = {c: "varchar" for c in NAMING_COLUMNS}
-    naming_types.update(size_params="bigint", variants="varchar[]")
-    replace_table(con, "naming", naming, naming_types, "model_id")
-    series_types = {c: "varchar" for c in SERIES_COLUMNS}
-    series_types.update(position="integer", predecessor_owner_match="boolean", gap="boolean", regression="boolean")
-    replace_table(con, "version_series", series, series_types, "series_id, position")
-    replace_table(con, "naming_vocabulary", learned, {"kind": "varchar", "term": "varchar"}, "kind, term")
+    replace_table(con, "naming", naming, "model_id")
+    replace_table(con, "version_series", series, "series_id, position")
+    replace_table(con, "naming_vocabulary", learned, "kind, term")

@@ -19,28 +19,9 @@ from hfaudit.analyse.releases.events import CommitInfo, FileChange, WeightEvent,
 from hfaudit.analyse.releases.paper import extension, paper_category
 from hfaudit.analyse.releases.signals import ModelContext, ReadmeChange, Window, attach_signals
 from hfaudit.cards import parse_card
-from hfaudit.store import replace_table
+from hfaudit.store import replace_table, schema
 
-WEIGHT_CHANGE_TYPES = {
-    "model_id": "varchar",
-    "commit_id": "varchar",
-    "committed_at": "timestamptz",
-    "position": "integer",
-    "path": "varchar",
-    "change_kind": "varchar",
-    "old_sha256": "varchar",
-    "new_sha256": "varchar",
-    "old_size": "bigint",
-    "new_size": "bigint",
-    "documented": "boolean",
-    "signals": "varchar[]",
-    "from_path": "varchar",
-    "title": "varchar",
-    "extension": "varchar",
-    "paper_category": "varchar",
-}
-"""The columns of table ``weight_changes``, in order, with their types."""
-WEIGHT_CHANGE_COLUMNS = list(WEIGHT_CHANGE_TYPES)
+WEIGHT_CHANGE_COLUMNS = schema.columns("weight_changes")
 
 COMMITS_QUERY = """
 select model_id, commit_id, position, committed_at, coalesce(title, '') as title,
@@ -183,7 +164,6 @@ def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None =
         con,
         "weight_changes",
         frame,
-        WEIGHT_CHANGE_TYPES,
         "model_id, position, path",
     )
     return len(frame)

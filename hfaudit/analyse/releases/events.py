@@ -116,7 +116,7 @@ def _minutes(a: Any, b: Any) -> float:
         return float("inf")
     delta = b - a
     seconds = delta.total_seconds() if hasattr(delta, "total_seconds") else float(delta) / 1e9
-    return abs(seconds) / 60
+    return float(abs(seconds) / 60)
 
 
 def classify(commits: Sequence[CommitInfo], changes: Iterable[FileChange]) -> list[WeightEvent]:

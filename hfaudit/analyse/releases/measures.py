@@ -28,14 +28,11 @@ from hfaudit.analyse.releases.paper import STUDY, category_shares, repeat_weight
 from hfaudit.analyse.releases.stats import fisher_exact
 from hfaudit.cards import LFS_POINTER
 from hfaudit.files import MATTERING
-from hfaudit.store import replace_table
+from hfaudit.store import replace_table, schema
 
 _MATTERING = ", ".join(f"'{c}'" for c in sorted(MATTERING))
 PAIR_FLAGS = ("base_changed", "weights_changed", "pointers_changed", "readme_changed", "card_changed")
-PAIR_COLUMNS = [
-    "model_id", "predecessor_id", "series_id", "version_scheme", "paper_version_group", *PAIR_FLAGS,
-    "card_similarity", "weights_sha_changed", "declared_base_changed",
-]
+PAIR_COLUMNS = schema.columns("version_pair_changes")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 PAIRS_QUERY = """
@@ -144,12 +141,7 @@ def version_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def build_version_pairs(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)create table ``version_pair_changes``; returns its row count."""
     frame = version_pairs(con)
-    types = {
-        **dict.fromkeys(("model_id", "predecessor_id", "series_id", "version_scheme", "paper_version_group"), "varchar"),
-        **dict.fromkeys((*PAIR_FLAGS, "weights_sha_changed", "declared_base_changed"), "boolean"),
-        "card_similarity": "double",
-    }
-    replace_table(con, "version_pair_changes", frame, types, "model_id")
+    replace_table(con, "version_pair_changes", frame, "model_id")
     return len(frame)
 
 

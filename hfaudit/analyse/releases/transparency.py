@@ -18,15 +18,10 @@ import pandas as pd
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from hfaudit.cards import as_list
-from hfaudit.store import replace_table
+from hfaudit.store import replace_table, schema
 
 CARD_STATES = ("none", "empty", "template", "unparseable", "metadata", "plain")
-TRANSPARENCY_COLUMNS = [
-    "model_id", "snapshot_id", "head_commit", "readme_commit", "card_present", "card_state",
-    "card_length", "has_metadata", "card_error", "license", "license_declared", "datasets",
-    "datasets_declared", "datasets_mentioned", "base_models", "base_model_declared",
-    "eval_results_declared", "new_version",
-]
+TRANSPARENCY_COLUMNS = schema.columns("transparency")
 # The placeholder the Hub's model-card template (and the Trainer's card) leaves in unfilled fields.
 _MORE_INFO = re.compile(r"more information needed", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -166,26 +161,6 @@ def build_transparency(con: duckdb.DuckDBPyConnection) -> int:
         con,
         "transparency",
         frame,
-        {
-            "model_id": "varchar",
-            "snapshot_id": "integer",
-            "head_commit": "varchar",
-            "readme_commit": "varchar",
-            "card_present": "boolean",
-            "card_state": "varchar",
-            "card_length": "integer",
-            "has_metadata": "boolean",
-            "card_error": "varchar",
-            "license": "varchar",
-            "license_declared": "boolean",
-            "datasets": "varchar[]",
-            "datasets_declared": "boolean",
-            "datasets_mentioned": "boolean",
-            "base_models": "varchar[]",
-            "base_model_declared": "boolean",
-            "eval_results_declared": "boolean",
-            "new_version": "varchar",
-        },
         "model_id, snapshot_id",
     )
     return len(frame)

@@ -13,16 +13,24 @@ from hfaudit.analyse.semver.history import (
     BUMP_RANK,
     REASON_BUMP,
     build_release_frames,
+    changelog_versions,
+    commit_reasons,
     declared_bump,
     parse_version,
     required_bump,
 )
+from hfaudit.analyse.semver.history import _card_fields as card_fields
+from hfaudit.analyse.semver.history import _Commit as CommitFacts
 from hfaudit.store import replace_table
 
 __all__ = [
     "BUMP_RANK",
     "REASON_BUMP",
+    "CommitFacts",
     "build_semver_tables",
+    "card_fields",
+    "changelog_versions",
+    "commit_reasons",
     "declared_bump",
     "parse_version",
     "required_bump",
@@ -36,36 +44,12 @@ def build_semver_tables(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         con,
         "semver_changes",
         changes,
-        {
-            "model_id": "varchar",
-            "commit_id": "varchar",
-            "committed_at": "timestamptz",
-            "position": "integer",
-            "reasons": "varchar[]",
-            "paths": "varchar[]",
-        },
         "model_id, committed_at, commit_id",
     )
     replace_table(
         con,
         "semver_releases",
         releases,
-        {
-            "model_id": "varchar",
-            "release_kind": "varchar",
-            "commit_id": "varchar",
-            "committed_at": "timestamptz",
-            "version": "varchar",
-            "previous_model_id": "varchar",
-            "previous_commit_id": "varchar",
-            "previous_version": "varchar",
-            "declared_by": "varchar[]",
-            "declared_bump": "varchar",
-            "required_bump": "varchar",
-            "reasons": "varchar[]",
-            "under_bump": "boolean",
-            "over_bump": "boolean",
-        },
         "model_id, committed_at, version",
     )
     n_changes = con.execute("select count(*) from semver_changes").fetchone()

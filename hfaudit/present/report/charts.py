@@ -80,34 +80,61 @@ def line(points: Sequence[tuple[str, float]], title: str, width: int = 560) -> s
     return _svg(width, height, "".join(parts), title)
 
 
-def tree(root: str, children: Mapping[str, Sequence[str]], title: str, max_nodes: int = 40, width: int = 640) -> str:
-    """A family tree drawn as an indented outline with connectors, from ``root`` down."""
-    order: list[tuple[str, int]] = []
+def tree(
+    root: str,
+    children: Mapping[str, Sequence[str]],
+    title: str,
+    hidden: Mapping[str, int] | None = None,
+    width: int = 640,
+) -> str:
+    """A family tree as an indented outline with connectors, from ``root`` down, each node once.
+
+    ``hidden`` counts, per node, the children left out of the drawing: they show as "+N more"
+    under it. A legend names the colour of each depth.
+    """
+    hidden = hidden or {}
+    order: list[tuple[str, int, bool]] = []  # (label, depth, is a "+N more" line)
     seen: set[str] = set()
 
     def walk(node: str, depth: int) -> None:
-        if node in seen or len(order) >= max_nodes:
+        if node in seen:
             return
         seen.add(node)
-        order.append((node, depth))
+        order.append((node, depth, False))
         for child in sorted(children.get(node, ())):
             walk(child, depth + 1)
+        if hidden.get(node):
+            order.append((f"+{hidden[node]} more", depth + 1, True))
 
     walk(root, 0)
     row = 18
     parts = []
     position: dict[str, tuple[float, float]] = {}
-    for i, (node, depth) in enumerate(order):
-        x, y = 10 + depth * 22, i * row + 14
+    depths = sorted({d for _, d, more in order if not more})
+    legend_h = 20
+    for i, (node, depth, more) in enumerate(order):
+        x, y = 10 + depth * 22, i * row + 14 + legend_h
+        if more:
+            parts.append(f'<text x="{x + 12}" y="{y}" font-size="11" fill="#666">{escape(node)}</text>')
+            continue
         position[node] = (x, y)
         parts.append(f'<circle cx="{x + 4}" cy="{y - 4}" r="4" fill="{PALETTE[depth % len(PALETTE)]}"/>')
         parts.append(f'<text x="{x + 12}" y="{y}" font-size="12">{escape(node)}</text>')
-    for node, _ in order:
+    for node, _, more in order:
+        if more:
+            continue
         for child in children.get(node, ()):
             if child in position and node in position:
                 (px, py), (cx, cy) = position[node], position[child]
                 parts.append(f'<path d="M{px + 4},{py} V{cy - 4} H{cx}" fill="none" stroke="#999"/>')
-    return _svg(width, len(order) * row + 8, "".join(parts), title)
+    legend = []
+    x = 10
+    for depth in depths[:6]:
+        label = "root" if depth == 0 else "direct derivatives" if depth == 1 else f"depth {depth}"
+        legend.append(f'<circle cx="{x + 4}" cy="10" r="4" fill="{PALETTE[depth % len(PALETTE)]}"/>')
+        legend.append(f'<text x="{x + 12}" y="14" font-size="11">{escape(label)}</text>')
+        x += 24 + 7 * len(label)
+    return _svg(width, len(order) * row + 8 + legend_h, "".join(legend) + "".join(parts), title)
 
 
 def _fmt(value: float) -> str:

@@ -37,7 +37,8 @@ def build_charts(data: dict[str, Any]) -> dict[str, Markup]:
         out["trend"] = charts.line([(r["month"], r["weight_file_changes"]) for r in data["weight_trend"]], "Weight-file changes per month")
     if data.get("family"):
         fam = data["family"]
-        out["family"] = charts.tree(fam["root"], fam["children"], f"Lineage of {fam['root']}")
+        title = f"Lineage of {fam['root']}: {fam['shown']} of {fam['descendants']} descendants shown, breadth first"
+        out["family"] = charts.tree(fam["root"], fam["children"], title, hidden=fam.get("hidden_children"))
     return {k: Markup(v) for k, v in out.items() if v}  # noqa: S704 - built with html.escape in charts
 
 

@@ -43,12 +43,16 @@ def render_markdown(data: dict[str, Any]) -> str:
         out.append("## Naming and versions\n")
         out.append(table(data["conventions"], ["convention", "models"]))
         out.append("\n" + table(data["version_schemes"], ["scheme", "models"]))
+        if data.get("conventions_more"):
+            out.append(f"\n+{data['conventions_more']:,} more conventions\n")
         out.append("\n" + table(data["variants"], ["variant", "models"], ["modification (paper keywords)", "models"]))
     if "weight_changes" in data:
         out.append("## Weight changes\n")
         out.append(table(data["weight_changes"], ["change_kind", "changes", "documented", "silent_pct"], ["kind", "changes", "documented", "silent %"]))
     out.append("## Base families\n")
     out.append(table(data["base_families"], ["model_type", "models"]))
+    if data.get("base_families_more"):
+        out.append(f"\n+{data['base_families_more']:,} more model types\n")
     if "relations" in data:
         out.append("\n" + table(data["relations"], ["relation", "edges"]))
     if "releases" in data:
@@ -61,11 +65,26 @@ def render_markdown(data: dict[str, Any]) -> str:
         out.append(table(data["audits"], ["audit_id", "severity", "status", "findings", "title"]))
         out.append("\n### Owners (lowest scores first)\n\n")
         out.append(table(data["owners"], ["owner", "models", "score", "findings"]))
+        if data.get("owners_more"):
+            out.append(f"\n+{data['owners_more']:,} more owners\n")
         out.append("\n### Models (lowest scores first)\n\n")
         for m in data["models"]:
-            out.append(f"#### {cell(m['model_id'])}: score {cell(m['score'])}\n\n")
+            score = f"score {cell(m['score'])}" if m["score"] is not None else cell(m.get("reason"))
+            out.append(f"#### {cell(m['model_id'])}: {score}\n\n")
             out.append(table(m["findings_list"], ["severity", "audit_id", "message"]))
+            if m.get("findings_more"):
+                out.append(f"\n+{m['findings_more']:,} more findings\n")
             out.append("\n")
+        if data.get("models_more"):
+            out.append(f"+{data['models_more']:,} more models\n")
+    fam = data.get("family")
+    if fam:
+        out.append("## The largest family\n")
+        more = f" (+{fam['more']:,} more)" if fam["more"] else ""
+        out.append(
+            f"{cell(fam['root'])}: {fam['descendants']:,} descendants, {fam['depth']} levels deep; the tree in report.html "
+            f"shows {fam['shown']:,} of them, breadth first{more}.\n"
+        )
     since = data.get("since_previous")
     out.append("## Since the previous snapshot\n")
     if since:
@@ -74,6 +93,10 @@ def render_markdown(data: dict[str, Any]) -> str:
             f"{since['updated']} updated, {since['gone_or_renamed']} gone or renamed, {since['commits_added']} commits added, "
             f"{since['rewritten']} histories rewritten.\n"
         )
+        if since.get("diff"):
+            from hfaudit.present.dependents import diff_markdown
+
+            out.append(diff_markdown(since["diff"], "###", limit=100))
     else:
         out.append("Only one snapshot: nothing to compare.\n")
     out.append("\nCharts are in report.html.\n")
