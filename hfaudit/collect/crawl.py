@@ -287,7 +287,7 @@ class Crawler:
             return self.api_history, {
                 "snapshot_id": self.snapshot_id, "model_id": model_id, "stage": "git", "error_type": exc.reason,
                 "status_code": exc.status, "message": f"fell back to the API: {exc.message}"[:500],
-                "occurred_at": _now(), "resolved_snapshot": self.snapshot_id,
+                "occurred_at": _now(), "resolved_snapshot": self.snapshot_id, "field": None,
             }, None  # fmt: skip
 
     def fetch(self, row: dict[str, Any], known: dict[str, int], files: dict[str, dict[str, Any]], crawled_sha: str | None) -> ModelBatch:
@@ -302,7 +302,7 @@ class Crawler:
             failed.crawl_errors.append({
                 "snapshot_id": self.snapshot_id, "model_id": model_id, "stage": "git",
                 "error_type": git_failure.reason, "status_code": git_failure.status,
-                "message": git_failure.message[:500], "occurred_at": _now(), "resolved_snapshot": None,
+                "message": git_failure.message[:500], "occurred_at": _now(), "resolved_snapshot": None, "field": None,
             })  # fmt: skip
             return failed
         stage = "commits"
@@ -729,7 +729,7 @@ def _crawl(
             if git is not None and git.filter_refused:
                 pending.crawl_errors.append({
                     "snapshot_id": snapshot_id, "model_id": "*", "stage": "git", "error_type": "filter_refused",
-                    "status_code": None, "occurred_at": _now(), "resolved_snapshot": snapshot_id,
+                    "status_code": None, "occurred_at": _now(), "resolved_snapshot": snapshot_id, "field": None,
                     "message": f"the server ignored --git-filter {options.filter} (filtering not recognized by server): "
                                "full clones were made",
                 })  # fmt: skip
