@@ -278,7 +278,7 @@ class Crawler:
             if exc.reason == "git_denied" and (row.get("disabled") or _gated(row.get("gated")) != "false"):
                 # The listing says why: the API would refuse the same way, so there is nothing to fall back to.
                 kind = "disabled" if row.get("disabled") else "gated"
-                return None, None, GitFailure(kind, exc.message, exc.status)
+                return None, None, GitFailure(kind, f"the model is {kind}; git was refused: {exc.message}", exc.status)
             with GIT_STATS.lock:
                 GIT_STATS.reasons[exc.reason] += 1
             if self.history == "git":
