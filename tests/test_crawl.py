@@ -56,7 +56,7 @@ def test_crawl_stores_exactly_the_registry(small: Path, tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
     registry = Registry.load(small)
     with start_server(small, port=0) as server:
-        result = crawl(str(db), server.url, Scope(), concurrency=2, changes="all")
+        result = crawl(str(db), server.url, Scope(), concurrency=2, changes="all", history="api")
     assert result.counts.models_listed == 5
     with Store(db, read_only=True) as store:
         con = store.con
@@ -160,7 +160,7 @@ def test_next_snapshot_records_new_commits_rewrites_renames_and_vanished(small: 
 def test_named_models_and_missing_ones(small: Path, tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
     with start_server(small, port=0) as server:
-        result = crawl(str(db), server.url, Scope(model_ids=("acme/tiny-llama", "nobody/nothing")))
+        result = crawl(str(db), server.url, Scope(model_ids=("acme/tiny-llama", "nobody/nothing")), history="api")
     assert result.counts.models_listed == 1
     assert [(e["model_id"], e["stage"], e["error_type"]) for e in result.errors] == [("nobody/nothing", "info", "not_found")]
 

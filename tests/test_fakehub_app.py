@@ -358,7 +358,7 @@ def test_fault_schedule_and_stats() -> None:
     assert statuses[3].status == 429 and re.match(r'"api";r=0;', statuses[3].header("RateLimit") or "")
     get(hub, "/_fakehub/stats")
     stats = get(hub, "/_fakehub/stats").json()
-    assert stats["total"] == 5 and stats["buckets"] == {"api": 5, "resolvers": 0}
+    assert stats["total"] == 5 and stats["buckets"] == {"api": 5, "resolvers": 0, "git": 0}
     assert stats["routes"] == {"model_info": 5}
     assert stats["status"] == {"200": 2, "429": 1, "503": 1, "reset": 1}
     assert hub.handle("POST", "/_fakehub/stats/reset", [], {}).status == 200

@@ -45,7 +45,7 @@ def test_real_model_info_served_back_field_for_field(tmp_path: Path) -> None:
     bloom_dir = tmp_path / "in"
     bloom_dir.mkdir()
     (bloom_dir / BLOOM).write_bytes((fs.TREES / BLOOM).read_bytes())
-    assert import_trees(bloom_dir, out) >= len(rows)
+    assert import_trees(bloom_dir, out, keep_ids=True) >= len(rows)
     compared = 0
     with use_fakehub(FakeHub(out)):
         api = HfApi(endpoint=FAKE_ENDPOINT, token=False)
@@ -69,6 +69,26 @@ def test_real_model_info_served_back_field_for_field(tmp_path: Path) -> None:
         counts = api.model_info("bigscience/bloom", expand=["childrenModelCount"]).children_model_count
     assert compared == len(rows)
     assert counts == {"adapter": 0, "merge": 2, "quantized": 2, "finetune": 2}
+
+
+def test_default_import_derives_git_ids_and_keeps_the_recorded_sha(tmp_path: Path) -> None:
+    from hfaudit.fakehub.registry import git_problem, read_models
+
+    bloom_dir = tmp_path / "in"
+    bloom_dir.mkdir()
+    (bloom_dir / BLOOM).write_bytes((fs.TREES / BLOOM).read_bytes())
+    out = tmp_path / "trees.jsonl"
+    import_trees(bloom_dir, out)
+    recorded = {json.loads(r["metadata"])["id"]: json.loads(r["metadata"])["sha"] for r in bloom_rows()}
+    models = {m.id: m for m in read_models(out)}
+    for mid, sha in recorded.items():
+        model = models[mid]
+        assert git_problem(model.raw) is None
+        assert model.head != sha and model.commits[-1]["upstream_id"] == sha
+    kept = tmp_path / "kept.jsonl"
+    import_trees(bloom_dir, kept, keep_ids=True)
+    assert {m.id: m.head for m in read_models(kept) if m.id in recorded} == recorded
+    assert all(git_problem(m.raw) is not None for m in read_models(kept) if m.id in recorded)
 
 
 def test_list_only_children_get_minimal_cards_and_strip_relations() -> None:

@@ -33,11 +33,23 @@ def crawl_command(
     models_file: Annotated[Path | None, typer.Option("--models-file", help="File with one model id a line.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N models from the listing.")] = None,
     sort: Annotated[str | None, typer.Option("--sort", help="created_at, downloads, likes, last_modified, trending_score.")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Concurrent workers.")] = 4,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", min=1, max=64, help="Concurrent workers (default 16 with git histories, 4 with --history api).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds per request.")] = 30.0,
     changes: Annotated[
         str, typer.Option("--changes", help="all: diff the tree at every commit (exact; the default). matter: bisect on weights, cards, configs, tokenizers and adapters, skipping runs of commits that leave no trace on them (cheaper only for histories full of other commits; see docs/crawler.md).")
     ] = "all",
+    history: Annotated[
+        str, typer.Option("--history", help="git: each model's history from a bare partial clone; api: through the HTTP API; auto (default): git, falling back to the API per model (reasons in crawl_errors).")
+    ] = "auto",
+    git_cache: Annotated[
+        Path | None, typer.Option("--git-cache", help="Keep the bare repositories here: a moved head then costs one fetch, not a clone.")
+    ] = None,
+    git_quota: Annotated[
+        str | None, typer.Option("--git-quota", help="Pace git requests to CALLS/SECONDS (the Hub documents no git bucket).")
+    ] = None,
+    git_filter: Annotated[
+        str, typer.Option("--git-filter", help="Partial-clone filter: none (default, measured cheapest), blob:none or blob:limit=N.")
+    ] = "none",
     no_analyse: Annotated[bool, typer.Option("--no-analyse", help="Do not rebuild the analysis tables.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars; only the summary.")] = False,
 ) -> None:
@@ -75,7 +87,8 @@ def crawl_command(
     with CrawlProgress(enabled=not quiet) as progress:
         result = crawl(
             str(db), url, scope, token=secret, concurrency=concurrency,
-            timeout=timeout, changes=changes, progress=progress.update,
+            timeout=timeout, changes=changes, progress=progress.update, history=history,
+            git_cache=str(git_cache) if git_cache else None, git_quota=git_quota, git_filter=git_filter,
         )
     print(result.summary())
     if result.status == "failed":

@@ -131,6 +131,9 @@ def import_git_command(
         Path, typer.Argument(help="Folder of git histories (hf-repo-git-histories layout).")
     ],
     out: Annotated[Path, typer.Option("--out", help="Registry file to write.")],
+    keep_ids: Annotated[
+        bool, typer.Option("--keep-ids", help="Keep the real commit ids and blob oids (API only, no git view).")
+    ] = False,
 ) -> None:
     """Turn real git histories (owner__name.gitlog_raw.txt and companions) into a registry.
 
@@ -140,7 +143,7 @@ def import_git_command(
     from hfaudit.fakehub.import_git import write_import
 
     try:
-        models, commits = write_import(directory, out)
+        models, commits = write_import(directory, out, keep_ids=keep_ids)
     except OSError as exc:
         raise HfauditError(f"cannot import {directory}: {exc.strerror or exc}", code=2) from None
     typer.echo(f"wrote {models} models, {commits} commits to {out}")
@@ -156,6 +159,9 @@ def import_trees_command(
         bool,
         typer.Option("--strip-relations", help="Drop base_model_relation and base_model:<relation>: tags."),
     ] = False,
+    keep_ids: Annotated[
+        bool, typer.Option("--keep-ids", help="Keep the recorded head shas (API only, no git view).")
+    ] = False,
 ) -> None:
     """Turn real model trees into a registry.
 
@@ -165,7 +171,7 @@ def import_trees_command(
     from hfaudit.fakehub.import_trees import ImportError_, import_trees
 
     try:
-        count = import_trees(directory, out, strip_relations=strip_relations)
+        count = import_trees(directory, out, strip_relations=strip_relations, keep_ids=keep_ids)
     except ImportError_ as exc:
         raise HfauditError(str(exc), code=2) from None
     typer.echo(f"wrote {count} models to {out}")

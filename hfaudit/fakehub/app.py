@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from hfaudit.fakehub import projections as proj
+from hfaudit.fakehub.git import GitView, parse_service
 from hfaudit.fakehub.limits import SOCKET_FAULTS, FaultInjector, HubOptions, RateLimiter, Stats
 from hfaudit.fakehub.registry import FileState, Model, Registry, hub_date
 
@@ -163,9 +164,12 @@ def _int_param(query: Query, name: str, default: int, maximum: int, minimum: int
 class FakeHub:
     """A registry served with the Hub's routes, projections, errors, quotas and faults."""
 
-    def __init__(self, registry: Registry | str | Path, *, options: HubOptions | None = None):
+    def __init__(self, registry: Registry | str | Path, *, options: HubOptions | None = None,
+                 git_root: str | Path | None = None):  # fmt: skip
         self.registry = registry if isinstance(registry, Registry) else Registry.load(registry)
         self.options = options or HubOptions()
+        # Built at server start (ServerHandle), or on the first git request in-process.
+        self.git = GitView(self.registry, git_root, allow_filter=self.options.git_allow_filter)
         self.derived = proj.Derived(self.registry)
         self.stats = Stats()
         self.limiter = RateLimiter(self.options.quotas)
@@ -215,6 +219,10 @@ class FakeHub:
                 response.fault = fault
         response.headers.extend(limit_headers.items())
         self.stats.finish(route.name, fault if fault in SOCKET_FAULTS else response.status, fault)
+        if isinstance(response.body, bytes | bytearray):
+            self.stats.add_bytes(route.bucket, len(response.body))
+        elif (length := response.header("Content-Length")) and length.isdigit():
+            self.stats.add_bytes(route.bucket, int(length))
         return self._finish(response, request)
 
     def _finish(self, response: Response, request: Request) -> Response:
@@ -257,6 +265,9 @@ class FakeHub:
         not_found = Route(
             "not_found", "api", lambda r: error(404, "Sorry, we can't find the page you are looking for.")
         )
+        git_route = self._git_route(request, segs)
+        if git_route is not None:
+            return git_route
         if segs[:2] == ["api", "models"]:
             rest = segs[2:]
             if not rest or rest == [""]:
@@ -281,6 +292,46 @@ class FakeHub:
         if segs[:1] == ["api"]:
             return not_found
         return Route("not_found", "resolvers" if "resolve" in segs else "api", not_found.run)
+
+    # ------------------------------------------------------------------------------------ git view
+
+    def _git_route(self, request: Request, segs: list[str]) -> Route | None:
+        """``/{id}[.git]/info/refs?service=git-upload-pack`` and ``POST /{id}[.git]/git-upload-pack``."""
+        if len(segs) < 3 or segs[0] == "api":
+            return None
+        service = parse_service(segs[2:])
+        if service is None:
+            return None
+        name = "git_info_refs" if service == "info/refs" else "git_upload_pack"
+        if (service == "info/refs") != (request.method in ("GET", "HEAD")):
+            return Route(name, "git", lambda r: error(405, "Method Not Allowed"))
+        if service == "info/refs" and request.query.get("service") != "git-upload-pack":
+            return Route(name, "git", lambda r: error(403, "Only git-upload-pack is served (read-only)."))
+        suffix = ".git" if segs[1].endswith(".git") else ""
+        repo_id = f"{unquote(segs[0])}/{unquote(segs[1][: len(segs[1]) - len(suffix)])}"
+
+        def run(req: Request) -> Response:
+            model, moved = self.registry.lookup(repo_id)
+            if model is None:
+                return self._repo_not_found(req)
+            if moved:
+                location = f"/{quote(model.id)}{suffix}/{service}"
+                if req.query.pairs:
+                    location += "?" + req.query.encoded()
+                return Response(307, [("Location", location), ("Content-Type", TEXT)],
+                                f"Temporary Redirect. Redirecting to {location}".encode())  # fmt: skip
+            denied = self._access(req, model, content=True)
+            if denied is not None:
+                if denied.status == 401:
+                    denied.headers.append(("WWW-Authenticate", 'Basic realm="Authentication required"'))
+                return denied
+            if not self.git.has(model):
+                return error(404, f"Repository {model.id} has no git view on this fake Hub (its ids are not "
+                                  "git ids; see docs/registry-format.md)", "GitViewUnavailable")  # fmt: skip
+            status, headers, body = self.git.serve(model, req.method, service, req.query.encoded(), req.headers, req.body)
+            return Response(status, headers, body)
+
+        return Route(name, "git", run)
 
     def _split_id(self, rest: list[str]) -> tuple[str, list[str]]:
         """Split raw segments into (repo id, raw sub-resource segments), allowing legacy 1-segment ids."""

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hfaudit.errors import HfauditError
-from hfaudit.fakehub.registry import hub_date, write_models
+from hfaudit.fakehub.registry import derive_all, hub_date, write_models
 
 LOG_SUFFIX = ".gitlog_raw.txt"
 _RAW_LINE = re.compile(r"^:(\d{6}) (\d{6}) ([0-9a-f]{40}) ([0-9a-f]{40}) ([AMDTRC])\d*\t(.+)$")
@@ -220,8 +220,15 @@ def import_git(directory: str | Path) -> Iterator[dict[str, Any]]:
         yield import_repo(directory, prefix, events)
 
 
-def write_import(directory: str | Path, out: str | Path) -> tuple[int, int]:
-    """Write the registry for ``directory`` to ``out``; returns (models, commits)."""
+def write_import(directory: str | Path, out: str | Path, *, keep_ids: bool = False) -> tuple[int, int]:
+    """Write the registry for ``directory`` to ``out``; returns (models, commits).
+
+    By default the ids are derived (registry format 2: the fake Hub can serve the history over git)
+    and the real ones kept as ``upstream_id`` / ``upstream_oid``; ``keep_ids`` keeps the real ids
+    (the fake Hub then serves these models on the API only).
+    """
     lines = list(import_git(directory))
+    if not keep_ids:
+        lines, _ = derive_all(lines, keep_upstream=True)
     write_models(out, lines)
     return len(lines), sum(len(line["commits"]) for line in lines)

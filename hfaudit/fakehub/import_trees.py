@@ -25,7 +25,7 @@ from typing import Any
 
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
-from hfaudit.fakehub.registry import RELATIONS, hub_date, write_models
+from hfaudit.fakehub.registry import RELATIONS, derive_all, hub_date, write_models
 
 LFS_EXTENSIONS = (
     ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".gguf", ".onnx", ".msgpack", ".tflite", ".ot",
@@ -262,9 +262,17 @@ def build_registry(rows: list[dict[str, str]], *, strip_relations: bool = False)
     return lines
 
 
-def import_trees(directory: str | Path, out: str | Path, *, strip_relations: bool = False) -> int:
-    """Read every CSV in ``directory`` and write the registry to ``out``; returns the model count."""
+def import_trees(
+    directory: str | Path, out: str | Path, *, strip_relations: bool = False, keep_ids: bool = False
+) -> int:
+    """Read every CSV in ``directory`` and write the registry to ``out``; returns the model count.
+
+    Commit ids and blob oids are derived (registry format 2), the recorded head sha kept as
+    ``upstream_id``; ``keep_ids`` keeps the recorded ids instead (those models are API-only).
+    """
     lines = build_registry(read_rows(Path(directory)), strip_relations=strip_relations)
+    if not keep_ids:
+        lines, _ = derive_all(lines, keep_upstream=True)
     try:
         return write_models(out, lines)
     except OSError as exc:

@@ -15,11 +15,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-BUCKETS = ("api", "resolvers")
+BUCKETS = ("api", "resolvers", "git")
 FAULT_KINDS = ("429", "500", "502", "503", "504", "reset", "timeout", "truncate")
 # Faults the HTTP layer must perform itself (the handler cannot express them as a status code).
 SOCKET_FAULTS = ("reset", "timeout", "truncate")
-DEFAULT_QUOTAS: dict[str, tuple[int, float]] = {"api": (1_000_000, 300.0), "resolvers": (1_000_000, 300.0)}
+DEFAULT_QUOTAS: dict[str, tuple[int, float]] = {
+    "api": (1_000_000, 300.0),
+    "resolvers": (1_000_000, 300.0),
+    "git": (1_000_000, 300.0),
+}
 
 
 class OptionError(ValueError):
@@ -41,6 +45,9 @@ class HubOptions:
     # An injected 429 announces this reset (seconds), as a short burst limiter would, rather than
     # the rest of the quota window: clients must wait exactly this long, not the whole window.
     fault_429_reset_s: int = 1
+    # The git view honours partial-clone filters (uploadpack.allowFilter); False plays a server
+    # that ignores them, so clients must notice ("filtering not recognized by server").
+    git_allow_filter: bool = True
 
     def token_may_access(self, token: str | None) -> bool:
         """Whether a bearer token may see gated and private repos."""
@@ -182,6 +189,7 @@ class Stats:
             self._routes: Counter[str] = Counter()
             self._status: Counter[str] = Counter()
             self._faults: Counter[str] = Counter()
+            self._bytes: Counter[str] = Counter({b: 0 for b in BUCKETS})
 
     def begin(self, bucket: str) -> int:
         """Count a request; returns its 1-based number since the last reset."""
@@ -189,6 +197,11 @@ class Stats:
             self._total += 1
             self._buckets[bucket] += 1
             return self._total
+
+    def add_bytes(self, bucket: str, count: int) -> None:
+        """Body bytes answered in ``bucket`` (as announced: a truncated body counts whole)."""
+        with self._lock:
+            self._bytes[bucket] += count
 
     def finish(self, route: str, status: int | str, fault: str | None) -> None:
         with self._lock:
@@ -205,4 +218,5 @@ class Stats:
                 "routes": dict(sorted(self._routes.items())),
                 "status": dict(sorted(self._status.items())),
                 "faults": dict(sorted(self._faults.items())),
+                "bytes": dict(self._bytes),
             }

@@ -49,6 +49,7 @@ def build_options(
     anonymous_404_as_401: bool = False,
     token_access: Iterable[str] = (),
     timeout_stall_s: float = 12.0,
+    git_allow_filter: bool = True,
 ) -> HubOptions:
     """Options from CLI-style strings or ready values (raises ``OptionError`` on bad strings)."""
     if isinstance(quotas, dict):
@@ -72,6 +73,7 @@ def build_options(
         anonymous_404_as_401=anonymous_404_as_401,
         token_access=tuple(token_access),
         timeout_stall_s=float(timeout_stall_s),
+        git_allow_filter=git_allow_filter,
     )
 
 
@@ -91,8 +93,11 @@ class _Handler(BaseHTTPRequestHandler):
         raw_path, _, raw_query = self.path.partition("?")
         if raw_path.startswith(("http://", "https://")):
             raw_path = "/" + raw_path.split("/", 3)[3] if raw_path.count("/") >= 3 else "/"
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            body = self._read_chunked()  # git sends large upload-pack requests chunked
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
         response = self.hub.handle(
             self.command,
             raw_path,
@@ -129,6 +134,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _read_chunked(self) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
 
     def _reset(self) -> None:
         """Drop the connection with a TCP RST. The socket's file objects are closed first: while
@@ -167,6 +183,7 @@ class ServerHandle:
         self._thread: threading.Thread | None = None
 
     def start(self) -> ServerHandle:
+        self.hub.git.ensure_built()  # the git view is built before the first request is accepted
         self._thread = threading.Thread(target=self._server.serve_forever, name="fakehub", daemon=True)
         self._thread.start()
         return self
@@ -183,6 +200,7 @@ class ServerHandle:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.hub.git.close()
 
     def __enter__(self) -> ServerHandle:
         return self
@@ -222,6 +240,11 @@ def serve_forever(
 ) -> None:
     """Serve until SIGTERM/SIGINT; the first line on stdout is the URL."""
     handle = ServerHandle(_make_hub(registry_or_path, options, kwargs), host, port)
+    handle.hub.git.ensure_built()
+    report = handle.hub.git.report
+    if report is not None:
+        print(f"fakehub: git view: {report.models} models, {report.commits} commits, {report.blobs} blobs "
+              f"built in {report.seconds:.1f} s ({report.skipped} API-only)", file=sys.stderr, flush=True)  # fmt: skip
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:

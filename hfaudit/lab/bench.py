@@ -14,6 +14,13 @@ calls it would make on the whole registry is also computed from the registry and
 scaled figure, as a check on the sample. Beside them, the lower bound of ``hfaudit.lab.callbound`` on
 the calls any crawler needs for the same changes (``call_lower_bound``). Results go to
 ``reports/bench/crawl.json`` and ``crawl.md``.
+- history: ``hfaudit crawl --history git`` (with ``--git-cache``) against ``--history api`` and the
+  naive crawler on one registry in the same run: requests by bucket (api, resolvers, git), bytes
+  answered (the fake Hub's ``bytes``), wall time, peak RSS, disk (store and cache); the
+  partial-clone filters on registries of at most 1,000 models; a re-crawl after ``--evolve``
+  (``history.json``).
+- check: the issue's check, a new 300-model registry at 20 ms with default options against the
+  naive crawler on all of it (``check.json``).
 """
 
 from __future__ import annotations
@@ -204,7 +211,140 @@ def modes_bench(out: Path, seed: int, models: int = 300) -> dict[str, Any]:
     return result
 
 
+def _disk(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
+
+
+def _fresh(*paths: Path) -> None:
+    for path in paths:
+        for stale in (path, path.with_name(path.name + ".wal")):
+            if stale.is_dir():
+                import shutil
+
+                shutil.rmtree(stale)
+            else:
+                stale.unlink(missing_ok=True)
+
+
+def _measured_crawl(url: str, cmd: list[str], db: Path, cache: Path | None = None) -> dict[str, Any]:
+    _stats(url, reset=True)
+    run = _popen_measured([*cmd, "--db", str(db), "--endpoint", url])
+    stats = _stats(url)
+    return {**run, "requests": stats["total"], **{b: stats["buckets"].get(b, 0) for b in ("api", "resolvers", "git")},
+            "bytes": sum(stats.get("bytes", {}).values()), "bytes_by_bucket": stats.get("bytes", {}),
+            "status_429": stats["status"].get("429", 0), "disk_db": _disk(db), "disk_cache": _disk(cache) if cache else 0}
+
+
+def history_bench(out: Path, models: int, seed: int, latency_ms: int, sample: int, concurrency: int,
+                  filters: tuple[str, ...] = ("blob:none", "blob:limit=64k")) -> dict[str, Any]:  # fmt: skip
+    """hfaudit --history git against --history api and the naive crawler, same registry, same run.
+
+    Also: the partial-clone filters (``--git-filter``) measured against none, and an incremental
+    re-crawl after ``--evolve`` with ``--git-cache``."""
+    out.mkdir(parents=True, exist_ok=True)
+    registry_path = out / f"history-registry-{models}.jsonl"
+    evolved_path = out / f"history-registry-{models}-evolved.jsonl"
+    write_registry(registry_path, models=models, seed=seed)
+    write_evolved(registry_path, evolved_path, seed + 1)
+    registry = Registry.load(registry_path)
+    public = sorted(m.id for m in registry if not m.raw.get("private"))
+    sample_ids = sorted(random.Random(seed).sample(public, min(sample, len(public))))
+    sample_file = out / "history-sample.txt"
+    sample_file.write_text("\n".join(sample_ids) + "\n")
+    py = sys.executable
+    base = [py, "-m", "hfaudit", "crawl", "--quiet", "--no-analyse", "--concurrency", str(concurrency)]
+    cache = out / "history-git-cache"
+    dbs = {name: out / f"history-{name}.duckdb" for name in ("git", "api", "evolved")}
+    _fresh(cache, *dbs.values())
+    result: dict[str, Any] = {"models": models, "public_models": len(public), "seed": seed, "latency_ms": latency_ms,
+                              "concurrency": concurrency, "naive_sample": len(sample_ids),
+                              "commits": sum(len(m.commits) for m in registry)}  # fmt: skip
+    with served(registry_path, "--latency-ms", str(latency_ms)) as url:
+        print(f"bench history: serving {models} models at {url} with {latency_ms} ms latency", flush=True)
+        result["git"] = _measured_crawl(url, [*base, "--history", "git", "--git-cache", str(cache)], dbs["git"], cache)
+        print(f"bench history: git {result['git']['seconds']} s, {result['git']['requests']} requests", flush=True)
+        result["api"] = _measured_crawl(url, [*base, "--history", "api"], dbs["api"])
+        print(f"bench history: api {result['api']['seconds']} s, {result['api']['requests']} requests", flush=True)
+        _stats(url, reset=True)
+        run = _popen_measured([py, "-m", "hfaudit.lab.naive", "--endpoint", url, "--models-file", str(sample_file)])
+        stats = _stats(url)
+        scale = len(public) / len(sample_ids)
+        result["naive"] = {**run, "requests_sample": stats["total"], "requests_exact": naive_calls(registry),
+                           "api": naive_calls(registry), "resolvers": 0, "git": 0,
+                           "bytes_scaled": round(sum(stats.get("bytes", {}).values()) * scale),
+                           "seconds_scaled": round(run["seconds"] * scale, 1), "disk_db": 0, "disk_cache": 0}  # fmt: skip
+        print(f"bench history: naive {run['seconds']} s on {len(sample_ids)} models", flush=True)
+        result["filters"] = {}
+        # The filter comparison is a separate crawl each: measured on small registries only (it
+        # would add two full git crawls to the 10,000-model bench; docs/crawler.md has the figures).
+        for name in filters if models <= 1000 else ():
+            db = out / "history-filter.duckdb"
+            _fresh(db)
+            result["filters"][name] = _measured_crawl(url, [*base, "--history", "git", "--git-filter", name], db)
+    with served(evolved_path, "--latency-ms", str(latency_ms)) as url:
+        import shutil
+
+        shutil.copy(dbs["git"], dbs["evolved"])
+        result["git_evolved"] = _measured_crawl(url, [*base, "--history", "git", "--git-cache", str(cache)],
+                                                dbs["evolved"], cache)  # fmt: skip
+    result["cache_bytes_per_model"] = round(result["git"]["disk_cache"] / max(1, len(public)))
+    return result
+
+
+def check_bench(out: Path, models: int = 300, seed: int = 12, latency_ms: int = 20) -> dict[str, Any]:
+    """The issue's check: a new registry, default crawl options, against the naive crawler on all of it."""
+    path = out / f"check-registry-{models}.jsonl"
+    write_registry(path, models=models, seed=seed)
+    db = out / "check.duckdb"
+    _fresh(db)
+    py = sys.executable
+    with served(path, "--latency-ms", str(latency_ms)) as url:
+        hf = _measured_crawl(url, [py, "-m", "hfaudit", "crawl", "--quiet", "--no-analyse"], db)
+        _stats(url, reset=True)
+        run = _popen_measured([py, "-m", "hfaudit.lab.naive", "--endpoint", url])
+        stats = _stats(url)
+    naive = {**run, "requests": stats["total"], "api": stats["buckets"]["api"]}
+    return {"models": models, "seed": seed, "latency_ms": latency_ms, "hfaudit": hf, "naive": naive,
+            "all_ratio": round(hf["requests"] / naive["requests"], 3), "api_ratio": round(hf["api"] / naive["api"], 3),
+            "speedup": round(naive["seconds"] / hf["seconds"], 2)}  # fmt: skip
+
+
+def render_history(h: dict[str, Any]) -> list[str]:
+    rows = [("hfaudit --history git", h["git"]), ("hfaudit --history api", h["api"]), ("naive (scaled)", h["naive"])]
+    lines = ["", f"## History: {h['models']} models, {h['commits']} commits, {h['latency_ms']} ms latency, "
+             f"{h['concurrency']} workers (naive: sequential, {h['naive_sample']} sampled models, scaled)", "",
+             "| crawler | requests | api | resolvers | git | bytes received | wall (s) | peak RSS (MB) | disk (MB) |",
+             "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for name, r in rows:
+        requests = r.get("requests", r.get("requests_exact"))
+        seconds = r.get("seconds_scaled", r["seconds"])
+        data = r.get("bytes_scaled", r.get("bytes", 0))
+        disk = (r.get("disk_db", 0) + r.get("disk_cache", 0)) / 2**20
+        lines.append(f"| {name} | {requests} | {r['api']} | {r['resolvers']} | {r['git']} | {data / 2**20:.1f} MB | "
+                     f"{seconds} | {r['peak_rss_mb']} | {disk:.1f} |")  # fmt: skip
+    for name, r in h.get("filters", {}).items():
+        lines.append(f"| git, `--git-filter {name}` | {r['requests']} | {r['api']} | {r['resolvers']} | {r['git']} | "
+                     f"{r['bytes'] / 2**20:.1f} MB | {r['seconds']} | {r['peak_rss_mb']} | {r['disk_db'] / 2**20:.1f} |")  # fmt: skip
+    e = h["git_evolved"]
+    lines += ["", f"Re-crawl after `--evolve` with `--git-cache`: {e['requests']} requests ({e['git']} git, {e['api']} api), "
+              f"{e['seconds']} s. Cache: {h['cache_bytes_per_model']} bytes per model."]  # fmt: skip
+    return lines
+
+
 def render(result: dict[str, Any]) -> str:
+    if "crawl" not in result:
+        lines = ["# hfaudit benchmarks"]
+        if "history" in result:
+            lines += render_history(result["history"])
+        if "check" in result:
+            c = result["check"]
+            lines += ["", f"Check ({c['models']} new models, {c['latency_ms']} ms, default options): hfaudit "
+                      f"{c['hfaudit']['requests']} requests ({c['hfaudit']['api']} api, {c['hfaudit']['git']} git) in "
+                      f"{c['hfaudit']['seconds']} s; naive {c['naive']['requests']} in {c['naive']['seconds']} s: "
+                      f"all {c['all_ratio']}, api {c['api_ratio']}, {c['speedup']}x faster."]  # fmt: skip
+        return "\n".join(lines) + "\n"
     c = result["crawl"]
     h, n, r = c["hfaudit"], c["naive"], c["ratios"]
     inc, evo, q = c["incremental_unchanged"], c["incremental_evolved"], c["quota"]
@@ -234,6 +374,8 @@ def render(result: dict[str, Any]) -> str:
             f"`--changes matter` {modes['matter']['tree_calls']}."
         )
     lines += render_lower_bound(c.get("call_lower_bound"))
+    if "history" in result:
+        lines += render_history(result["history"])
     if "naming" in result:
         lines += ["", "Naming: see `naming.md`."]
     return "\n".join(lines) + "\n"
@@ -265,7 +407,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--naive-sample", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--skip", action="append", default=[], choices=["naming", "crawl"])
+    parser.add_argument("--skip", action="append", default=[], choices=["naming", "crawl", "history", "check"])
+    parser.add_argument("--history-models", type=int, default=None, help="Models of the history part (default --models).")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {}
@@ -276,6 +419,14 @@ def main(argv: list[str] | None = None) -> None:
     if "crawl" not in args.skip:
         result["crawl"] = crawl_bench(args.out, args.models, args.seed, args.latency_ms, args.naive_sample, args.concurrency)
         (args.out / "crawl.json").write_text(json.dumps(result["crawl"], indent=2, sort_keys=True))
+    if "history" not in args.skip:
+        result["history"] = history_bench(args.out, args.history_models or args.models, args.seed, args.latency_ms,
+                                          args.naive_sample, args.concurrency)  # fmt: skip
+        (args.out / "history.json").write_text(json.dumps(result["history"], indent=2, sort_keys=True))
+    if "check" not in args.skip:
+        result["check"] = check_bench(args.out)
+        (args.out / "check.json").write_text(json.dumps(result["check"], indent=2, sort_keys=True))
+    if {"crawl", "history", "check"} - set(args.skip):
         (args.out / "crawl.md").write_text(render(result))
         print(render(result))
 

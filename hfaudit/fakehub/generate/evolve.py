@@ -10,7 +10,7 @@ from typing import Any
 from hfaudit.fakehub.generate.common import DAY, EPOCH, WEIGHT_EXTENSIONS, _hash
 from hfaudit.fakehub.generate.histories import DEFAULT_TITLES, _build
 from hfaudit.fakehub.generate.planning import Planner
-from hfaudit.fakehub.registry import hub_date
+from hfaudit.fakehub.registry import derive_all, git_problem, hub_date, remap
 
 
 def evolve(
@@ -35,6 +35,8 @@ def evolve_with_changes(
     snapshot_end = max(
         (_seconds(c["date"]) for line in old_lines for c in line.get("commits") or []), default=0
     )
+    # Lines already in format 2 stay git-consistent; older ones keep their given ids (API only).
+    given_ids = {i for i, line in enumerate(old_lines) if git_problem(line) is not None}
     ids = [line["id"] for line in old_lines]
     taken = {i.lower() for i in ids} | {a.lower() for line in old_lines for a in line.get("aliases") or []}
     n = len(old_lines)
@@ -61,6 +63,7 @@ def evolve_with_changes(
     }
     out_lines: list[dict[str, Any]] = []
     out_truths: list[dict[str, Any]] = []
+    keep_given: set[int] = set()
     for i, line in enumerate(old_lines):
         old_id = line["id"]
         truth = truth_by_id.get(old_id) or {"id": old_id, "weight_changes": [], "releases": []}
@@ -135,6 +138,8 @@ def evolve_with_changes(
             truth["aliases"] = list(line["aliases"])
             status = "renamed" if status == "unchanged" else status
         truth["evolution"] = {"status": status, "old_id": old_id, "new_commits": new_commits}
+        if i in given_ids:
+            keep_given.add(len(out_lines))
         out_lines.append(line)
         out_truths.append(truth)
     # new repos: a small generated batch whose names cannot collide, created after the snapshot
@@ -152,7 +157,8 @@ def evolve_with_changes(
         changes["added"].append(line["id"])
     out_lines += new_lines
     out_truths += new_truths
-    return out_lines, out_truths, changes
+    out_lines, mapping = derive_all(out_lines, skip=keep_given)
+    return out_lines, remap(out_truths, mapping), remap(changes, mapping)
 
 
 def _seconds(date: str) -> int:

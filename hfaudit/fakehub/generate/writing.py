@@ -11,7 +11,7 @@ from typing import Any
 from hfaudit.fakehub.generate.evolve import evolve_with_changes
 from hfaudit.fakehub.generate.histories import _build
 from hfaudit.fakehub.generate.planning import Planner
-from hfaudit.fakehub.registry import write_models
+from hfaudit.fakehub.registry import derive_all, remap, write_models
 
 
 def generate(models: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -20,7 +20,10 @@ def generate(models: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[st
         raise ValueError("models must be at least 1")
     planner = Planner(models, seed)
     specs = planner.plan()
-    return _build(specs, seed, planner.rng)
+    lines, truths = _build(specs, seed, planner.rng)
+    # Registry format 2: the ids written are the git ids of the facts (the truth follows them).
+    lines, mapping = derive_all(lines)
+    return lines, remap(truths, mapping)
 
 
 def truth_path(out: str | Path) -> Path:
