@@ -434,7 +434,7 @@ def test_a_listed_id_that_is_not_an_id_is_recorded_and_never_requested(tmp_path:
     registry = tmp_path / "registry.jsonl"
     write_models(registry, [widget(), evil])
     with start_server(registry, port=0) as server:
-        result = crawl(str(tmp_path / "h.duckdb"), server.url, Scope())
+        result = crawl(str(tmp_path / "h.duckdb"), server.url, Scope(), history="api")  # a hand-written format-1 registry: no git view
     assert result.status == "partial" and result.exit_code == 3
     assert [(e["model_id"], e["error_type"]) for e in result.errors] == [("../evil", "invalid_id")]
     assert any(p.startswith("/api/models/acme/widget/commits") for p in seen)
@@ -452,7 +452,7 @@ def test_metadata_the_hub_expands_itself_is_bounded_too(tmp_path: Path, monkeypa
     write_models(registry, [line])
     db = tmp_path / "h.duckdb"
     with start_server(registry, port=0) as server:
-        result = crawl(str(db), server.url, Scope())
+        result = crawl(str(db), server.url, Scope(), history="api")  # a hand-written format-1 registry: no git view
     assert result.status == "complete"
     with Store(db, read_only=True) as store:
         con = store.con

@@ -24,10 +24,10 @@ def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
         pytest.skip("../shared/reference is not available")
     tmp = tmp_path_factory.mktemp(f"real-{request.param}")
     registry = tmp / "git.jsonl"
-    write_import(HISTORIES, registry)
+    write_import(HISTORIES, registry, keep_ids=True)  # the real commit ids, which _lfs_file_events.csv names
     path = tmp / "h.duckdb"
     with start_server(registry, port=0) as server:
-        crawl(str(path), server.url, Scope(), changes=request.param)
+        crawl(str(path), server.url, Scope(), changes=request.param, history="api")  # --changes is an API-backend mode
     with duckdb.connect(str(path)) as con:
         for name, analyser in ANALYSERS:
             if name in ("naming", "releases"):
