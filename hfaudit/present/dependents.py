@@ -15,8 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hfaudit import __version__
-from hfaudit.present.findings import SARIF_SCHEMA
+from hfaudit.present.findings import sarif_log
 
 RULES = {
     "head_moved": "The model's revision points at a newer commit than the one locked.",
@@ -129,34 +128,17 @@ def verify_sarif(doc: dict[str, Any], status_weight: dict[str, str]) -> str:
                     },
                 }
             )
-    sarif = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "hfaudit",
-                        "informationUri": "https://github.com/hfaudit/hfaudit",
-                        "semanticVersion": __version__,
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-                "columnKind": "unicodeCodePoints",
-                # models that could not be checked are no result, but the run says so (exit 2)
-                "invocations": [
-                    {
-                        "executionSuccessful": not any(m["error"] for m in doc["models"]),
-                        "toolExecutionNotifications": [
-                            {"level": "error", "message": {"text": f"could not check {m['model_id']}: {m['error']}"}}
-                            for m in doc["models"] if m["error"]
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
+    # models that could not be checked are no result, but the run says so (exit 2)
+    invocations = [
+        {
+            "executionSuccessful": not any(m["error"] for m in doc["models"]),
+            "toolExecutionNotifications": [
+                {"level": "error", "message": {"text": f"could not check {m['model_id']}: {m['error']}"}}
+                for m in doc["models"] if m["error"]
+            ],
+        }
+    ]
+    sarif = sarif_log(rules, results, invocations=invocations)
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
 
 

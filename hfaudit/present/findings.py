@@ -66,7 +66,7 @@ def to_json(run: AuditRun, **extra: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": JSON_SCHEMA_ID,
         "version": JSON_SCHEMA_VERSION,
-        "tool": {"name": "hfaudit", "version": hfaudit.__version__ if hasattr(hfaudit, "__version__") else "0.1.0"},
+        "tool": {"name": "hfaudit", "version": hfaudit.__version__},
         "summary": {"findings": len(run.findings), **counts, "audits": len(run.audits), "skipped": len(run.skipped)},
         "audits": [_audit_json(a, run) for a in run.audits],
         "findings": [_finding_json(f) for f in run.findings],
@@ -118,6 +118,12 @@ def to_sarif(run: AuditRun, endpoint: str = "https://huggingface.co") -> dict[st
                 "properties": {"model_id": f.model_id, "location": f.location},
             }
         )
+    return sarif_log(rules, results, originalUriBaseIds={"HFHUB": {"uri": endpoint.rstrip("/") + "/"}})
+
+
+def sarif_log(rules: list[dict[str, Any]], results: list[dict[str, Any]], **run: Any) -> dict[str, Any]:
+    """A SARIF 2.1.0 log of one hfaudit run: the tool, its rules, the results, and ``run``'s extra
+    members (``originalUriBaseIds``, ``invocations``); every SARIF output of hfaudit is built here."""
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -127,13 +133,14 @@ def to_sarif(run: AuditRun, endpoint: str = "https://huggingface.co") -> dict[st
                     "driver": {
                         "name": "hfaudit",
                         "informationUri": "https://github.com/hfaudit/hfaudit",
-                        "semanticVersion": "0.1.0",
+                        "semanticVersion": hfaudit.__version__,
                         "rules": rules,
                     }
                 },
-                "originalUriBaseIds": {"HFHUB": {"uri": endpoint.rstrip("/") + "/"}},
+                **{k: v for k, v in run.items() if k == "originalUriBaseIds"},
                 "results": results,
                 "columnKind": "unicodeCodePoints",
+                **{k: v for k, v in run.items() if k != "originalUriBaseIds"},
             }
         ],
     }
