@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from hfaudit.cli.options import DbOption, EndpointOption, TokenOption, resolve_endpoint, resolve_token
+from hfaudit.cli.options import (
+    DbOption,
+    EndpointOption,
+    JobsOption,
+    MemoryOption,
+    TokenOption,
+    resolve_endpoint,
+    resolve_token,
+)
 from hfaudit.errors import HfauditError
 
 
@@ -27,6 +35,8 @@ def crawl_command(
     changes: Annotated[
         str, typer.Option("--changes", help="all: diff the tree at every commit (exact; the default). matter: bisect on weights, cards, configs, tokenizers and adapters, skipping runs of commits that leave no trace on them (cheaper only for histories full of other commits; see docs/crawler.md).")
     ] = "all",
+    memory: MemoryOption = "4GB",
+    jobs: JobsOption = None,
     no_analyse: Annotated[bool, typer.Option("--no-analyse", help="Do not rebuild the analysis tables.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars; only the summary.")] = False,
 ) -> None:
@@ -63,7 +73,7 @@ def crawl_command(
     if not no_analyse:
         from hfaudit.audit.pipeline import analyse
 
-        for line in analyse(str(db)):
+        for line in analyse(str(db), memory=memory, jobs=jobs):
             if not quiet:
                 print(line)
 

@@ -1,0 +1,122 @@
+"""Streaming the per-model work of an analyser: model ranges, a process pool, Arrow batch writes.
+
+The analysers whose rules walk one model's history in order (weight events and their signals,
+semver reasons) read their inputs one range of models at a time (``model_ranges``: bounds on
+``model_id``, ``BATCH_MODELS`` models each), hand each range's rows to a worker process
+(``parallel_map``, as many workers as DuckDB's ``threads`` setting, that is ``--jobs``), and append
+each range's result to the output table as one Arrow batch (``BatchWriter``). Memory then holds one
+range per worker, whatever the size of the store, and the Python part runs on every core.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+import duckdb
+import pyarrow as pa
+
+from hfaudit.store import schema
+
+BATCH_MODELS = 5000
+T = TypeVar("T")
+R = TypeVar("R")
+
+Bounds = tuple[str | None, str | None]
+
+
+def jobs(con: duckdb.DuckDBPyConnection) -> int:
+    """Worker processes for the Python part: DuckDB's ``threads`` (``--jobs``), at least one."""
+    row = con.execute("select current_setting('threads')").fetchone()
+    try:
+        return max(1, int(row[0])) if row else 1
+    except (TypeError, ValueError):
+        return 1
+
+
+def model_ranges(con: duckdb.DuckDBPyConnection, size: int = BATCH_MODELS, table: str = "models") -> list[Bounds]:
+    """Half-open ``[lo, hi)`` bounds on ``model_id`` that cut ``table`` into ranges of ``size`` models
+    (``None``: unbounded); every model id (also ones only in other tables) falls in exactly one."""
+    cuts = [
+        r[0]
+        for r in con.execute(
+            f"""
+            with ids as (select model_id, row_number() over (order by model_id) - 1 as i from {table})
+            select model_id from ids where i > 0 and i % ? = 0 order by model_id
+            """,
+            [size],
+        ).fetchall()
+    ]
+    bounds: list[str | None] = [None, *cuts, None]
+    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+def in_range(column: str) -> str:
+    """SQL predicate: ``column`` in the range of named parameters ``$lo`` and ``$hi``."""
+    return f"(($lo is null or {column} >= $lo) and ($hi is null or {column} < $hi))"
+
+
+def params(bounds: Bounds) -> dict[str, Any]:
+    return {"lo": bounds[0], "hi": bounds[1]}
+
+
+def parallel_map(func: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``map(func, items)`` in order, on ``workers`` processes (inline when one); ``func`` and the
+    items must pickle. At most two items per worker are in flight, so memory stays bounded."""
+    if workers <= 1:
+        yield from map(func, items)
+        return
+    # spawn, not fork: the parent holds DuckDB's threads and locks.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pending = []
+        for item in items:
+            pending.append(pool.submit(func, item))
+            if len(pending) >= 2 * workers:
+                yield pending.pop(0).result()
+        for fut in pending:
+            yield fut.result()
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+class BatchWriter:
+    """Replace analysis table ``table`` and append row batches to it, cast to the declared types.
+
+    Rows are tuples in ``schema.columns(table)`` order. ``finish(order_by)`` rewrites the table
+    ordered (DuckDB sorts out of core) when the batches alone do not give the order.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str):
+        self.con, self.table = con, table
+        self.columns = schema.columns(table)
+        self.rows = 0
+        con.execute(schema.empty_table_ddl(table))
+
+    def append(self, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        batch = pa.table({c: pa.array([r[i] for r in rows]) if rows else pa.array([]) for i, c in enumerate(self.columns)})
+        self.append_arrow(batch)
+
+    def append_arrow(self, batch: pa.Table) -> None:
+        if batch.num_rows == 0:
+            return
+        view = f"_batch_{self.table}"
+        cols = ", ".join(f"cast({c} as {t})" for c, t in schema.types(self.table).items())
+        self.con.register(view, batch)
+        try:
+            self.con.execute(f"insert into {self.table} select {cols} from {view}")
+        finally:
+            self.con.unregister(view)
+        self.rows += batch.num_rows
+
+    def finish(self, order_by: str | None = None) -> int:
+        if order_by:
+            self.con.execute(f"create or replace table {self.table} as select * from {self.table} order by {order_by}")
+        return self.rows
