@@ -30,9 +30,9 @@ Bounds = tuple[str | None, str | None]
 
 def jobs(con: duckdb.DuckDBPyConnection) -> int:
     """Worker processes for the Python part: DuckDB's ``threads`` (``--jobs``), at least one."""
-    row = con.execute("select current_setting('threads')").fetchone()
+    rows = con.execute("select current_setting('threads')").fetchall()
     try:
-        return max(1, int(row[0])) if row else 1
+        return max(1, int(rows[0][0])) if rows else 1
     except (TypeError, ValueError):
         return 1
 

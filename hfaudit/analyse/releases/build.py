@@ -196,8 +196,9 @@ def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None =
     window = window or Window()
     naming, series = _table_exists(con, "naming"), _table_exists(con, "version_series")
     assert WEIGHT_CHANGE_COLUMNS[0] == "model_id" and WEIGHT_CHANGE_COLUMNS[-1] == "paper_category"
-    jobs_ = ((_range_inputs(con, b, naming, series), window) for b in model_ranges(con))
+    ranges = model_ranges(con)
+    work = ((_range_inputs(con, b, naming, series), window) for b in ranges)
     writer = BatchWriter(con, "weight_changes")
-    for rows in parallel_map(_event_rows, jobs_, jobs(con)):
+    for rows in parallel_map(_event_rows, work, min(jobs(con), len(ranges))):
         writer.append(rows)
     return writer.finish("model_id, position, path")

@@ -616,8 +616,9 @@ def stream_release_rows(
     workers), then the series releases across models last."""
     uploads: dict[str, tuple[str, Any]] = {}
     first_released: dict[str, dict[str, Any]] = {}
-    work = (_range_rows(con, b) for b in model_ranges(con, size))
-    for part in parallel_map(_range_results, work, jobs(con)):
+    ranges = model_ranges(con, size)
+    work = (_range_rows(con, b) for b in ranges)
+    for part in parallel_map(_range_results, work, min(jobs(con), len(ranges))):
         uploads.update(part["uploads"])
         first_released.update(part["first_released"])
         yield part["changes"], part["releases"]
