@@ -19,7 +19,8 @@ def _audits(con: duckdb.DuckDBPyConnection) -> str:
 
     run = build_findings_table(con)
     build_score_tables(con, run)
-    return f"audits: {len(run.findings)} findings from {len(run.audits) - len(run.skipped)} audits ({len(run.skipped)} skipped)"
+    found = sum(run.outcome(a)["findings"] for a in run.audits)
+    return f"audits: {found} findings from {len(run.audits) - len(run.skipped)} audits ({len(run.skipped)} skipped)"
 
 
 def analyse(db: str, memory: str | None = None, jobs: int | None = None) -> Iterator[str]:

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from hfaudit.audit import AuditRun
-from hfaudit.store import replace_table, schema
+from hfaudit.store import schema
 
 PENALTY = {"error": 5, "warn": 3, "info": 1}
 
@@ -102,11 +102,85 @@ def check_frame(run: AuditRun, models: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
+CHECKS_QUERY = """
+with checks as (
+    select * from (values {checks}) as t(check_name, weight, audit_id, position)
+),
+
+penalties as (
+    select * from (values ('error', 5), ('warn', 3), ('info', 1)) as t(severity, penalty)
+),
+
+ran as (
+    select audit_id from (values {ran}) as t(audit_id)
+),
+
+applicable as (
+    -- each check's audits that ran; a check with none is not applicable
+    select c.check_name, c.weight, c.audit_id from checks as c join ran using (audit_id)
+),
+
+per_model_audit as (
+    select f.model_id, f.audit_id, count(*) as findings, sum(p.penalty) as penalty, max(p.penalty) as worst_penalty
+    from audit_findings as f
+    join penalties as p using (severity)
+    group by f.model_id, f.audit_id
+),
+
+models_present as (
+    select model_id, split_part(model_id, '/', 1) as owner from models where status = 'present'
+),
+
+check_list as (
+    select check_name, any_value(weight) as weight, min(position) as position,
+           count(audit_id) filter (where audit_id in (select audit_id from ran)) as ran_audits
+    from checks
+    group by check_name
+),
+
+per_check as (
+    select m.model_id, a.check_name,
+           sum(f.findings) as findings, sum(f.penalty) as penalty, max(f.worst_penalty) as worst_penalty
+    from models_present as m
+    join applicable as a on true
+    join per_model_audit as f on f.model_id = m.model_id and f.audit_id = a.audit_id
+    group by m.model_id, a.check_name
+),
+
+rows as (
+    select m.model_id, m.owner, k.check_name, k.weight,
+           case when k.ran_audits = 0 then 'not_applicable'
+                when coalesce(c.findings, 0) = 0 or c.worst_penalty = 1 then 'pass'
+                else 'fail' end as outcome,
+           case when k.ran_audits = 0 then null else cast(greatest(0, 10 - coalesce(c.penalty, 0)) as double) end as score,
+           coalesce(c.findings, 0) as findings,
+           case c.worst_penalty when 5 then 'error' when 3 then 'warn' when 1 then 'info' end as worst
+    from models_present as m
+    cross join check_list as k
+    left join per_check as c on c.model_id = m.model_id and c.check_name = k.check_name
+)
+
+select {columns} from rows
+order by model_id, check_name
+"""
+
+
+def _checks_sql(run: AuditRun) -> str:
+    ran = sorted(a.id for a in run.audits if a.id not in run.skipped)
+    checks = ", ".join(
+        f"('{c.name}', {int(c.weight)}, '{a}', {i})" for i, c in enumerate(CHECKS) for a in c.audits
+    )
+    ran_values = ", ".join(f"('{a}')" for a in ran) or "(null)"
+    columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in schema.types("compliance_checks").items())
+    return CHECKS_QUERY.format(checks=checks, ran=ran_values, columns=columns)
+
+
 def build_score_tables(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
-    """(Re)create ``compliance_checks``, ``compliance_scores`` (per model) and ``owner_scores``."""
-    models = [r[0] for r in con.execute("select model_id from models where status = 'present' order by model_id").fetchall()]
-    frame = check_frame(run, models)
-    replace_table(con, "compliance_checks", frame, "model_id, check_name")
+    """(Re)create ``compliance_checks``, ``compliance_scores`` (per model) and ``owner_scores``.
+
+    Set work over ``audit_findings`` (which ``build_findings_table`` wrote for ``run``): per model
+    and check the findings of the check's audits that ran, their penalties, the worst severity."""
+    con.execute(f"create or replace table compliance_checks as {_checks_sql(run)}")
     con.execute(
         """
         create or replace table compliance_scores as
