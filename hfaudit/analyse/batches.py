@@ -37,9 +37,10 @@ def jobs(con: duckdb.DuckDBPyConnection) -> int:
         return 1
 
 
-def model_ranges(con: duckdb.DuckDBPyConnection, size: int = BATCH_MODELS, table: str = "models") -> list[Bounds]:
+def model_ranges(con: duckdb.DuckDBPyConnection, size: int | None = None, table: str = "models") -> list[Bounds]:
     """Half-open ``[lo, hi)`` bounds on ``model_id`` that cut ``table`` into ranges of ``size`` models
-    (``None``: unbounded); every model id (also ones only in other tables) falls in exactly one."""
+    (``None``: unbounded; ``size`` defaults to ``BATCH_MODELS``); every model id (also ones only in
+    other tables) falls in exactly one."""
     cuts = [
         r[0]
         for r in con.execute(
@@ -47,7 +48,7 @@ def model_ranges(con: duckdb.DuckDBPyConnection, size: int = BATCH_MODELS, table
             with ids as (select model_id, row_number() over (order by model_id) - 1 as i from {table})
             select model_id from ids where i > 0 and i % ? = 0 order by model_id
             """,
-            [size],
+            [size or BATCH_MODELS],
         ).fetchall()
     ]
     bounds: list[str | None] = [None, *cuts, None]

@@ -199,7 +199,8 @@ def build_naming_tables(con: duckdb.DuckDBPyConnection) -> None:
         columns=["kind", "term"],
     )
     ids = [r[0] for r in con.execute("select distinct cast(model_id as varchar) from models order by 1").fetchall()]
-    chunks = [(ids[i : i + NAMING_CHUNK], terms) for i in range(0, len(ids), NAMING_CHUNK)]
+    size = NAMING_CHUNK
+    chunks = [(ids[i : i + size], terms) for i in range(0, len(ids), size)]
     writer = BatchWriter(con, "naming")
     for table in parallel_map(_naming_chunk, chunks, min(jobs(con), len(chunks))):
         writer.append_arrow(table)

@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from hfaudit.analyse.batches import BATCH_MODELS, Bounds, in_range, jobs, model_ranges, parallel_map, params
+from hfaudit.analyse.batches import Bounds, in_range, jobs, model_ranges, parallel_map, params
 from hfaudit.store import json_value
 
 BUMP_RANK = {"none": 0, "initial": 0, "patch": 1, "minor": 2, "major": 3}
@@ -610,7 +610,7 @@ def _range_results(rows: dict[str, list[Any]]) -> dict[str, Any]:
 
 
 def stream_release_rows(
-    con: duckdb.DuckDBPyConnection, size: int = BATCH_MODELS
+    con: duckdb.DuckDBPyConnection, size: int | None = None
 ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """``(changes, releases)`` row batches, one range of models at a time (on ``jobs(con)``
     workers), then the series releases across models last."""
