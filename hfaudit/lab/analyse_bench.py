@@ -52,8 +52,12 @@ def _tree(proc: psutil.Process) -> list[psutil.Process]:
         return [proc]
 
 
-def measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> dict[str, Any]:
-    """Run ``cmd``: wall seconds, CPU seconds and peak RSS (MB) of its process tree, last output line."""
+def measured(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None, cap_mb: int | None = None
+) -> dict[str, Any]:
+    """Run ``cmd``: wall seconds, CPU seconds and peak RSS (MB) of its process tree, last output line.
+    Above ``cap_mb`` of RSS (``$HFAUDIT_BENCH_RSS_CAP_MB``) the tree is stopped and the step says so."""
+    cap_mb = cap_mb or int(os.environ.get("HFAUDIT_BENCH_RSS_CAP_MB", "0") or 0) or None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -67,6 +71,15 @@ def measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None
             except psutil.Error:
                 continue
         peak = max(peak, rss)
+        if cap_mb and rss > cap_mb * 2**20:
+            for p in reversed(_tree(root)):
+                try:
+                    p.kill()
+                except psutil.Error:
+                    pass
+            proc.wait()
+            return {"seconds": round(time.monotonic() - started, 2), "cpu_seconds": None,
+                    "peak_rss_mb": round(peak / 2**20, 1), "line": f"stopped: RSS above {cap_mb} MB"}
         time.sleep(0.1)
     out, err = proc.communicate()
     seconds = time.monotonic() - started
@@ -103,6 +116,9 @@ def run_steps_measured(db: Path, code: Path | None, memory: str, jobs: int) -> d
     steps = {}
     for name in STEPS:
         steps[name] = measured([sys.executable, "-c", _STEP, name, str(db), memory, str(jobs)], env=env, cwd=code)
+        if steps[name]["line"].startswith("stopped"):
+            print(f"bench analyse: {db.name} {name}: {steps[name]['line']}; later steps skipped", flush=True)
+            break
         print(
             f"bench analyse: {db.name} {'before' if code else 'now'} {name}: {steps[name]['seconds']} s, "
             f"cpu {steps[name]['cpu_seconds']} s, peak {steps[name]['peak_rss_mb']} MB",
@@ -110,7 +126,7 @@ def run_steps_measured(db: Path, code: Path | None, memory: str, jobs: int) -> d
         )
     total = {
         "seconds": round(sum(s["seconds"] for s in steps.values()), 2),
-        "cpu_seconds": round(sum(s["cpu_seconds"] for s in steps.values()), 2),
+        "cpu_seconds": round(sum(s["cpu_seconds"] or 0 for s in steps.values()), 2),
         "peak_rss_mb": max(s["peak_rss_mb"] for s in steps.values()),
     }
     return {"steps": steps, "total": total}
@@ -157,7 +173,11 @@ def analyse_bench(
     result["exponents"] = {}
     for a, b in zip(ns, ns[1:], strict=False):
         ta, tb = result["sizes"][str(a)]["now"], result["sizes"][str(b)]["now"]
-        per = {s: exponent(a, ta["steps"][s]["seconds"], b, tb["steps"][s]["seconds"]) for s in STEPS}
+        per = {
+            s: exponent(a, ta["steps"][s]["seconds"], b, tb["steps"][s]["seconds"])
+            for s in STEPS
+            if s in ta["steps"] and s in tb["steps"]
+        }
         per["total"] = exponent(a, ta["total"]["seconds"], b, tb["total"]["seconds"])
         result["exponents"][f"{a}->{b}"] = per
     (out / "analyse.json").write_text(json.dumps(result, indent=2, sort_keys=True))
@@ -179,7 +199,10 @@ def render(result: dict[str, Any]) -> str:
             if code not in entry:
                 continue
             r = entry[code]
-            cells = [f"{r['steps'][s]['seconds']} s / {r['steps'][s]['peak_rss_mb']:.0f} MB" for s in STEPS]
+            cells = [
+                f"{r['steps'][s]['seconds']} s / {r['steps'][s]['peak_rss_mb']:.0f} MB" if s in r["steps"] else "not run"
+                for s in STEPS
+            ]
             lines.append(
                 f"| {int(n):,} models ({entry['counts']['commits']:,} commits) | {code} | " + " | ".join(cells)
                 + f" | {r['total']['seconds']} s | {r['total']['cpu_seconds']} s | {r['total']['peak_rss_mb']:.0f} MB |"
