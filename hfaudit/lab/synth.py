@@ -77,7 +77,9 @@ def _owner(col: str) -> str:
     )
 
 
-def synthesise(out: Path, models: int, seed: int = 7, base: int = 2000, cache: Path | None = None) -> dict[str, int]:
+def synthesise(
+    out: Path, models: int, seed: int = 7, base: int = 2000, cache: Path | None = None, memory: str = "2GB"
+) -> dict[str, int]:
     """Write a store of ``models`` models into ``out`` (replaced); row counts per table."""
     src = base_store(base, seed, cache or Path("reports/bench/cache"))
     for stale in (out, out.with_name(out.name + ".wal")):
@@ -87,6 +89,8 @@ def synthesise(out: Path, models: int, seed: int = 7, base: int = 2000, cache: P
         pass  # the declared schema, migrations and meta
     con = duckdb.connect(str(out))
     try:
+        con.execute(f"set memory_limit = '{memory}'")
+        con.execute(f"set temp_directory = '{out}.tmp'")
         con.execute(f"attach '{src}' as base (read_only)")
         n_base = con.execute("select count(*) from base.models").fetchone()[0]  # type: ignore[index]
         copies = max(1, math.ceil(models / n_base))
