@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from hfaudit.store import schema
 
-BATCH_MODELS = 5000
+BATCH_MODELS = 2500
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -66,7 +66,8 @@ def params(bounds: Bounds) -> dict[str, Any]:
 
 def parallel_map(func: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
     """``map(func, items)`` in order, on ``workers`` processes (inline when one); ``func`` and the
-    items must pickle. At most two items per worker are in flight, so memory stays bounded."""
+    items must pickle. At most one item per worker, and one more, is in flight (read, sent, or
+    returned and not yet written), so memory stays bounded by the batch size."""
     if workers <= 1:
         yield from map(func, items)
         return
@@ -76,7 +77,7 @@ def parallel_map(func: Callable[[T], R], items: Iterable[T], workers: int) -> It
         pending = []
         for item in items:
             pending.append(pool.submit(func, item))
-            if len(pending) >= 2 * workers:
+            if len(pending) > workers:
                 yield pending.pop(0).result()
         for fut in pending:
             yield fut.result()
