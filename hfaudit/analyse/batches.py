@@ -55,6 +55,63 @@ def model_ranges(con: duckdb.DuckDBPyConnection, size: int | None = None, table:
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 
+class SortedStreams:
+    """Several queries, each ordered by a model id in its first column, read once each on its own
+    cursor and cut into the rows of consecutive model ranges: one sorted scan per input, whatever
+    the number of ranges (a filter per range would scan an unsorted crawl table once per range).
+
+    ``take(bounds)`` must be called with the ranges in order."""
+
+    CHUNK = 50_000
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, queries: dict[str, str], args: dict[str, Any] | None = None):
+        self.cursors = {name: con.cursor() for name in queries}
+        for name, sql in queries.items():
+            self.cursors[name].execute(sql, args) if args else self.cursors[name].execute(sql)
+        self.buffers: dict[str, list[Any]] = {name: [] for name in queries}
+        self.done: dict[str, bool] = {name: False for name in queries}
+
+    def _fill(self, name: str) -> bool:
+        if self.done[name]:
+            return False
+        rows = self.cursors[name].fetchmany(self.CHUNK)
+        if not rows:
+            self.done[name] = True
+            return False
+        self.buffers[name].extend(rows)
+        return True
+
+    def take(self, bounds: Bounds) -> dict[str, list[Any]]:
+        hi = bounds[1]
+        out: dict[str, list[Any]] = {}
+        for name in self.buffers:
+            got: list[Any] = []
+            while True:
+                buf = self.buffers[name]
+                if hi is None:
+                    got.extend(buf)
+                    buf.clear()
+                    if not self._fill(name):
+                        break
+                    continue
+                # rows are sorted by their first column: cut at the first id at or past hi
+                cut = next((i for i, r in enumerate(buf) if r[0] is not None and r[0] >= hi), None)
+                if cut is not None:
+                    got.extend(buf[:cut])
+                    del buf[:cut]
+                    break
+                got.extend(buf)
+                buf.clear()
+                if not self._fill(name):
+                    break
+            out[name] = got
+        return out
+
+    def close(self) -> None:
+        for cur in self.cursors.values():
+            cur.close()
+
+
 def in_range(column: str) -> str:
     """SQL predicate: ``column`` in the range of named parameters ``$lo`` and ``$hi``."""
     return f"(($lo is null or {column} >= $lo) and ($hi is null or {column} < $hi))"

@@ -17,7 +17,16 @@ import duckdb
 import pandas as pd
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
-from hfaudit.analyse.batches import BatchWriter, Bounds, in_range, jobs, model_ranges, parallel_map, params
+from hfaudit.analyse.batches import (
+    BatchWriter,
+    Bounds,
+    SortedStreams,
+    in_range,
+    jobs,
+    model_ranges,
+    parallel_map,
+    params,
+)
 from hfaudit.analyse.releases.events import CommitInfo, FileChange, WeightEvent, classify
 from hfaudit.analyse.releases.paper import extension, paper_category
 from hfaudit.analyse.releases.signals import ModelContext, ReadmeChange, Window, attach_signals
@@ -68,7 +77,9 @@ join models as m using (model_id)
 where s.predecessor_id is not null and {in_range('s.predecessor_id')}
 order by s.predecessor_id, m.created_at
 """
-VERSIONS_QUERY = f"select model_id, version_raw from naming where version_raw is not null and {in_range('model_id')}"
+VERSIONS_QUERY = (
+    f"select model_id, version_raw from naming where version_raw is not null and {in_range('model_id')} order by model_id"
+)
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -109,17 +120,21 @@ def _body(content: str | None) -> str | None:
     return content[match.end():] if match else content
 
 
+def _input_queries(naming: bool, series: bool) -> dict[str, str]:
+    """The queries of ``_range_events``'s inputs, each ordered by model id first."""
+    queries = {"commits": COMMITS_QUERY, "changes": WEIGHT_ROWS_QUERY, "readmes": README_QUERY, "tags": TAGS_QUERY}
+    if naming:
+        queries["versions"] = VERSIONS_QUERY
+    if series:
+        queries["successors"] = SUCCESSORS_QUERY
+    return queries
+
+
 def _range_inputs(con: duckdb.DuckDBPyConnection, bounds: Bounds, naming: bool, series: bool) -> dict[str, list[Any]]:
     """The rows one range of models needs, as plain tuples (they pickle to a worker)."""
     p = params(bounds)
-    return {
-        "commits": con.execute(COMMITS_QUERY, p).fetchall(),
-        "changes": con.execute(WEIGHT_ROWS_QUERY, p).fetchall(),
-        "readmes": con.execute(README_QUERY, p).fetchall(),
-        "tags": con.execute(TAGS_QUERY, p).fetchall(),
-        "versions": con.execute(VERSIONS_QUERY, p).fetchall() if naming else [],
-        "successors": con.execute(SUCCESSORS_QUERY, p).fetchall() if series else [],
-    }
+    rows = {name: con.execute(sql, p).fetchall() for name, sql in _input_queries(naming, series).items()}
+    return {"versions": [], "successors": [], **rows}
 
 
 def _range_events(inputs: dict[str, list[Any]], window: Window) -> list[tuple[str, WeightEvent]]:
@@ -197,8 +212,13 @@ def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None =
     naming, series = _table_exists(con, "naming"), _table_exists(con, "version_series")
     assert WEIGHT_CHANGE_COLUMNS[0] == "model_id" and WEIGHT_CHANGE_COLUMNS[-1] == "paper_category"
     ranges = model_ranges(con)
-    work = ((_range_inputs(con, b, naming, series), window) for b in ranges)
+    # One sorted scan per input, cut into ranges (not a filtered scan per range).
+    streams = SortedStreams(con, _input_queries(naming, series), params((None, None)))
+    work = ({"versions": [], "successors": [], **streams.take(b)} for b in ranges)
     writer = BatchWriter(con, "weight_changes")
-    for rows in parallel_map(_event_rows, work, min(jobs(con), len(ranges))):
-        writer.append(rows)
+    try:
+        for rows in parallel_map(_event_rows, ((w, window) for w in work), min(jobs(con), len(ranges))):
+            writer.append(rows)
+    finally:
+        streams.close()
     return writer.finish("model_id, position, path")

@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from hfaudit.analyse.batches import Bounds, in_range, jobs, model_ranges, parallel_map, params
+from hfaudit.analyse.batches import Bounds, SortedStreams, in_range, jobs, model_ranges, parallel_map, params
 from hfaudit.store import json_value
 
 BUMP_RANK = {"none": 0, "initial": 0, "patch": 1, "minor": 2, "major": 3}
@@ -184,50 +184,42 @@ class _Commit:
     readme_changed: bool = False
 
 
+SEMVER_QUERIES = {
+    "commits": f"""
+        select model_id, commit_id, committed_at, coalesce(position, 0) as position
+        from commits
+        where unreachable_since is null and {in_range('model_id')}
+        order by model_id, committed_at, position, commit_id
+        """,
+    "changes": f"""
+        select model_id, commit_id, path, change_kind, category, new_size from file_changes
+        where {in_range('model_id')} order by model_id, commit_id, path
+        """,
+    "contents": f"""
+        select model_id, commit_id, path, content from file_contents
+        where {in_range('model_id')} order by model_id, commit_id, path
+        """,
+    "cards": f"""
+        select model_id, commit_id, content, front_matter from card_versions
+        where {in_range('model_id')} order by model_id, commit_id
+        """,
+    "tags": f"""
+        with latest as (
+            select model_id, max(snapshot_id) as snapshot_id from refs where {in_range('model_id')} group by model_id
+        )
+        select r.model_id, r.name, r.target_commit
+        from refs as r
+        join latest as l using (model_id, snapshot_id)
+        where r.ref_type = 'tag'
+        order by r.model_id, r.name
+        """,
+}
+
+
 def _range_rows(con: duckdb.DuckDBPyConnection, bounds: Bounds) -> dict[str, list[Any]]:
     """The rows of one range of models (``hfaudit.analyse.batches``) that ``_histories`` needs."""
     p = params(bounds)
-    return {
-        "commits": con.execute(
-            f"""
-            select model_id, commit_id, committed_at, coalesce(position, 0) as position
-            from commits
-            where unreachable_since is null and {in_range('model_id')}
-            order by model_id, committed_at, position, commit_id
-            """,
-            p,
-        ).fetchall(),
-        "changes": con.execute(
-            f"""
-            select model_id, commit_id, path, change_kind, category, new_size from file_changes
-            where {in_range('model_id')} order by model_id, commit_id, path
-            """,
-            p,
-        ).fetchall(),
-        "contents": con.execute(
-            f"""
-            select model_id, commit_id, path, content from file_contents
-            where {in_range('model_id')} order by model_id, commit_id, path
-            """,
-            p,
-        ).fetchall(),
-        "cards": con.execute(
-            f"""
-            select model_id, commit_id, content, front_matter from card_versions
-            where {in_range('model_id')} order by model_id, commit_id
-            """,
-            p,
-        ).fetchall(),
-        "tags": con.execute(
-            f"""
-            select model_id, name, target_commit from refs
-            where ref_type = 'tag' and {in_range('model_id')}
-              and snapshot_id = (select max(snapshot_id) from refs as r2 where r2.model_id = refs.model_id)
-            order by model_id, name
-            """,
-            p,
-        ).fetchall(),
-    }
+    return {name: con.execute(sql, p).fetchall() for name, sql in SEMVER_QUERIES.items()}
 
 
 def _histories(rows: dict[str, list[Any]]) -> dict[str, list[_Commit]]:
@@ -617,11 +609,16 @@ def stream_release_rows(
     uploads: dict[str, tuple[str, Any]] = {}
     first_released: dict[str, dict[str, Any]] = {}
     ranges = model_ranges(con, size)
-    work = (_range_rows(con, b) for b in ranges)
-    for part in parallel_map(_range_results, work, min(jobs(con), len(ranges))):
-        uploads.update(part["uploads"])
-        first_released.update(part["first_released"])
-        yield part["changes"], part["releases"]
+    # One sorted scan per input, cut into ranges (not a filtered scan per range).
+    streams = SortedStreams(con, SEMVER_QUERIES, params((None, None)))
+    try:
+        work = (streams.take(b) for b in ranges)
+        for part in parallel_map(_range_results, work, min(jobs(con), len(ranges))):
+            uploads.update(part["uploads"])
+            first_released.update(part["first_released"])
+            yield part["changes"], part["releases"]
+    finally:
+        streams.close()
     yield [], series_releases(con, uploads, first_released)
 
 
