@@ -89,3 +89,16 @@ def test_memory_option_refuses_what_is_not_a_size(synth: Path) -> None:
 
     with pytest.raises(HfauditError, match="--memory must be a size"):
         list(analyse(str(synth), memory="lots"))
+
+
+def test_audits_for_some_models_equal_the_whole_run_filtered(synth: Path, tmp_path: Path) -> None:
+    from hfaudit.audit import run_audits
+
+    db = tmp_path / "a.duckdb"
+    db.write_bytes(synth.read_bytes())
+    list(analyse(str(db), jobs=1))
+    with duckdb.connect(str(db), read_only=True) as con:
+        whole = run_audits(con).findings
+        some = sorted({f.model_id for f in whole})[::7]
+        assert some
+        assert run_audits(con, models=some).findings == tuple(f for f in whole if f.model_id in set(some))
