@@ -65,20 +65,23 @@ class SortedStreams:
     CHUNK = 50_000
 
     def __init__(self, con: duckdb.DuckDBPyConnection, queries: dict[str, str], args: dict[str, Any] | None = None):
+        # Streamed in Arrow batches (``execute`` would materialise each whole result in memory).
         self.cursors = {name: con.cursor() for name in queries}
-        for name, sql in queries.items():
-            self.cursors[name].execute(sql, args) if args else self.cursors[name].execute(sql)
+        self.readers = {
+            name: self.cursors[name].sql(sql, params=args).to_arrow_reader(self.CHUNK) for name, sql in queries.items()
+        }
         self.buffers: dict[str, list[Any]] = {name: [] for name in queries}
         self.done: dict[str, bool] = {name: False for name in queries}
 
     def _fill(self, name: str) -> bool:
         if self.done[name]:
             return False
-        rows = self.cursors[name].fetchmany(self.CHUNK)
-        if not rows:
+        try:
+            batch = self.readers[name].read_next_batch()
+        except StopIteration:
             self.done[name] = True
             return False
-        self.buffers[name].extend(rows)
+        self.buffers[name].extend(zip(*(col.to_pylist() for col in batch.columns), strict=True))
         return True
 
     def take(self, bounds: Bounds) -> dict[str, list[Any]]:
