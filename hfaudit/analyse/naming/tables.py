@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import cast
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from hfaudit.analyse.batches import BatchWriter, jobs, parallel_map
-from hfaudit.analyse.naming import Vocabulary, parse_names
+from hfaudit.analyse.naming import ParsedName, Vocabulary, parse_names
 from hfaudit.analyse.naming.paper import paper_variant, paper_version, paper_version_group
 from hfaudit.analyse.naming.series import SERIES_COLUMNS, build_series
 from hfaudit.store import replace_table, schema
@@ -208,14 +209,15 @@ def build_naming_tables(con: duckdb.DuckDBPyConnection) -> None:
     extra = "".join(f", m.{c}" for c in ("card_base_models", "created_at") if c in have)
     rows = con.execute(SERIES_QUERY.format(extra=extra)).fetchall()
     names = ["model_id", "owner", "stem", "version_raw", "version_scheme", "version_key"]
-    extras = [c for c in ("card_base_models", "created_at") if c in have]
+    extras: list[str] = [c for c in ("card_base_models", "created_at") if c in have]
     members = pd.DataFrame(
         {c: [r[i] for r in rows] for i, c in enumerate(names + extras)}, columns=names + extras
     )
     if "card_base_models" in members.columns:
         members["card_base_models"] = members["card_base_models"].map(lambda v: None if v is None else list(v))
     parsed = [_Named(*r[:6]) for r in rows]
-    series = build_series(members[["model_id", *extras]], vocab, parsed=parsed)
+    # _Named has every attribute of ParsedName that build_series reads.
+    series = build_series(members[["model_id", *extras]], vocab, parsed=cast(list[ParsedName], parsed))
     if series.empty:
         series = pd.DataFrame({c: pd.Series(dtype="object") for c in SERIES_COLUMNS})
         series = series.astype({"position": "int64", "gap": "bool", "regression": "bool"})
