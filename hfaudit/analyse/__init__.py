@@ -71,9 +71,40 @@ ANALYSERS: list[tuple[str, Analyser]] = [
 ]
 
 
-def run_steps(db: str, steps: Sequence[tuple[str, Analyser]]) -> Iterator[str]:
+DEFAULT_MEMORY = "4GB"  # fits a 2-core 8 GB machine beside the worker processes
+
+
+def configure(con: duckdb.DuckDBPyConnection, db: str, memory: str | None = None, jobs: int | None = None) -> None:
+    """DuckDB's ``memory_limit`` and ``threads`` for an analysis run (``--memory``, ``--jobs``), and a
+    ``temp_directory`` beside the store so that a sort or join larger than memory spills to disk."""
+    from hfaudit.analyse.batches import default_jobs
+
+    con.execute(f"set memory_limit = '{_memory(memory or DEFAULT_MEMORY)}'")
+    con.execute(f"set threads = {int(jobs) if jobs else default_jobs()}")
+    con.execute(f"set temp_directory = '{_sql_text(str(db) + '.tmp')}'")
+    con.execute("set preserve_insertion_order = false")
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _memory(value: str) -> str:
+    import re
+
+    from hfaudit.errors import HfauditError
+
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE):
+        raise HfauditError(f"--memory must be a size such as 2GB or 512MB, not {value!r}", code=2)
+    return value.strip()
+
+
+def run_steps(
+    db: str, steps: Sequence[tuple[str, Analyser]], memory: str | None = None, jobs: int | None = None
+) -> Iterator[str]:
     """Run ``steps`` in order on the store at ``db``, one transaction each; one summary line each."""
     with Store(db, create=False) as store:
+        configure(store.con, db, memory, jobs)
         for name, step in steps:
             store.con.execute("begin")
             try:
@@ -85,6 +116,6 @@ def run_steps(db: str, steps: Sequence[tuple[str, Analyser]]) -> Iterator[str]:
             yield f"analyse: {line}" if line else f"analyse: {name} done"
 
 
-def analyse_tables(db: str) -> Iterator[str]:
+def analyse_tables(db: str, memory: str | None = None, jobs: int | None = None) -> Iterator[str]:
     """Only the analysis tables (no audits): ``hfaudit.audit.pipeline.analyse`` adds the audits."""
-    yield from run_steps(db, ANALYSERS)
+    yield from run_steps(db, ANALYSERS, memory, jobs)

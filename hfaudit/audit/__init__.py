@@ -228,10 +228,16 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
 
 
-def run_audit(con: duckdb.DuckDBPyConnection, audit: Audit) -> list[Finding]:
-    """Run one audit's query and turn its rows into findings."""
+def run_audit(con: duckdb.DuckDBPyConnection, audit: Audit, models: Sequence[str] | None = None) -> list[Finding]:
+    """Run one audit's query and turn its rows into findings (with ``models``, only their rows: the
+    filter is part of the query, so DuckDB can push it down instead of every finding of the store
+    reaching Python)."""
+    sql, args = audit.sql, None
+    if models:
+        sql = f"select * from (\n{audit.sql.rstrip().rstrip(';')}\n) as _audit where model_id in (select unnest(?))"
+        args = [list(models)]
     try:
-        frame = con.execute(audit.sql).df()
+        frame = (con.execute(sql, args) if args else con.execute(sql)).df()
     except duckdb.Error as exc:
         raise HfauditError(f"audit {audit.id} failed: {str(exc).splitlines()[0]}") from exc
     missing = [c for c in FINDING_COLUMNS if c not in frame.columns]
@@ -287,7 +293,7 @@ def run_audits(
         if absent:
             skipped[audit.id] = f"needs {', '.join(absent)}"
             continue
-        for f in run_audit(con, audit):
+        for f in run_audit(con, audit, models):
             if keep is None or f.model_id in keep:
                 findings.append(f)
     return AuditRun(chosen, tuple(findings), skipped)
@@ -313,10 +319,83 @@ def findings_frame(run: AuditRun) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FINDINGS_TABLE_COLUMNS).astype(object)
 
 
+FINDINGS_BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class CountedRun(AuditRun):
+    """An ``AuditRun`` whose findings went straight into ``audit_findings``: it keeps their counts
+    per audit, not the findings (which a store of a million models cannot hold in memory)."""
+
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def _counts(self) -> Counter[str]:
+        return Counter(self.counts)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _stream_findings(con: duckdb.DuckDBPyConnection, audits: Sequence[Audit]) -> CountedRun:
+    """Run ``audits`` into ``audit_findings``, each query read in Arrow batches and its messages
+    rendered per batch; rows in the order the audits ran, then query order."""
+    from hfaudit.analyse.batches import BatchWriter
+
+    present = _tables(con)
+    skipped: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    writer = BatchWriter(con, "audit_findings")
+    reader_con = con.cursor()  # the writer inserts on ``con`` while batches are read here
+    try:
+        for audit in audits:
+            absent = [t for t in audit.requires if t not in present]
+            if absent:
+                skipped[audit.id] = f"needs {', '.join(absent)}"
+                continue
+            try:
+                reader = reader_con.sql(audit.sql).to_arrow_reader(FINDINGS_BATCH)
+            except duckdb.Error as exc:
+                raise HfauditError(f"audit {audit.id} failed: {str(exc).splitlines()[0]}") from exc
+            missing = [c for c in FINDING_COLUMNS if c not in reader.schema.names]
+            if missing:
+                raise HfauditError(f"audit {audit.id} returns no {', '.join(missing)} column")
+            n = 0
+            for batch in reader:
+                rows = []
+                for row in batch.to_pylist():
+                    details = {k: _plain(v) for k, v in row.items()}
+                    model_id = str(row["model_id"])
+                    rows.append(
+                        (
+                            audit.id,
+                            audit.severity,
+                            model_id,
+                            model_id.split("/", 1)[0] if "/" in model_id else model_id,
+                            None if details.get("location") is None else str(details["location"]),
+                            audit.bump,
+                            audit.title,
+                            audit.render(details),
+                        )
+                    )
+                writer.append(rows)
+                n += len(rows)
+            counts[audit.id] = n
+    finally:
+        reader_con.close()
+    return CountedRun(tuple(audits), (), skipped, counts)
+
+
 def build_findings_table(con: duckdb.DuckDBPyConnection, run: AuditRun | None = None) -> AuditRun:
-    """(Re)create ``audit_findings`` (and ``audit_runs``: one row per audit, run or skipped)."""
-    run = run or run_audits(con)
-    frame = findings_frame(run)
+    """(Re)create ``audit_findings`` (and ``audit_runs``: one row per audit, run or skipped).
+
+    With no ``run``, every configured audit runs straight into the table (``CountedRun``)."""
+    if run is None:
+        run = _stream_findings(con, load_audits(overrides=load_config()))
+        frame = None
+    else:
+        frame = findings_frame(run)
     audits = pd.DataFrame(
         [
             {
@@ -329,6 +408,7 @@ def build_findings_table(con: duckdb.DuckDBPyConnection, run: AuditRun | None = 
         ],
         columns=["audit_id", "severity", "title", "status", "skipped_reason", "findings"],
     ).astype({"findings": "int64"})
-    replace_table(con, "audit_findings", frame, None)  # in the order the audits ran
+    if frame is not None:
+        replace_table(con, "audit_findings", frame, None)  # in the order the audits ran
     replace_table(con, "audit_runs", audits, "audit_id")
     return run

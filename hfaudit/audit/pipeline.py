@@ -19,9 +19,13 @@ def _audits(con: duckdb.DuckDBPyConnection) -> str:
 
     run = build_findings_table(con)
     build_score_tables(con, run)
-    return f"audits: {len(run.findings)} findings from {len(run.audits) - len(run.skipped)} audits ({len(run.skipped)} skipped)"
+    found = sum(run.outcome(a)["findings"] for a in run.audits)
+    return f"audits: {found} findings from {len(run.audits) - len(run.skipped)} audits ({len(run.skipped)} skipped)"
 
 
-def analyse(db: str) -> Iterator[str]:
-    """Run every analyser in order, then the audits, one transaction each; one summary line each."""
-    yield from run_steps(db, [*ANALYSERS, ("audits", _audits)])
+def analyse(db: str, memory: str | None = None, jobs: int | None = None) -> Iterator[str]:
+    """Run every analyser in order, then the audits, one transaction each; one summary line each.
+
+    ``memory`` and ``jobs`` set DuckDB's ``memory_limit`` and ``threads`` (and the worker processes
+    of the per-model Python parts); see ``hfaudit.analyse.configure``."""
+    yield from run_steps(db, [*ANALYSERS, ("audits", _audits)], memory, jobs)

@@ -18,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
-import pandas as pd
 
 from hfaudit.audit import AuditRun
-from hfaudit.store import create_table_as, replace_table, schema
+from hfaudit.store import create_table_as, schema
 
 PENALTY = {"error": 5, "warn": 3, "info": 1}
 SCALE = 10.0  # demerits at which a score halves (10 → 5)
@@ -81,53 +80,107 @@ CHECKS: tuple[Check, ...] = (
 CHECK_COLUMNS = schema.columns("compliance_checks")
 
 
-def check_frame(run: AuditRun, models: list[str], not_checked: dict[str, str] | None = None) -> pd.DataFrame:
-    """One row per model and check: outcome (pass, fail, not_applicable, not_checked), score 0–10
-    (null when not applicable or not checked), findings, and the demerits behind the score."""
-    not_checked = not_checked or {}
-    ran = {a.id for a in run.audits if a.id not in run.skipped}
-    by_model: dict[tuple[str, str], list[str]] = {}
-    for f in run.findings:
-        by_model.setdefault((f.model_id, f.audit_id), []).append(f.severity)
-    rows = []
-    for model_id in models:
-        owner = model_id.split("/", 1)[0]
-        for check in CHECKS:
-            if model_id in not_checked:
-                rows.append({"model_id": model_id, "owner": owner, "check_name": check.name, "weight": check.weight,
-                             "outcome": "not_checked", "score": None, "findings": 0, "worst": None, "demerits": None})
-                continue
-            applicable = [a for a in check.audits if a in ran]
-            if not applicable:
-                rows.append({"model_id": model_id, "owner": owner, "check_name": check.name, "weight": check.weight,
-                             "outcome": "not_applicable", "score": None, "findings": 0, "worst": None, "demerits": None})
-                continue
-            severities = [s for a in applicable for s in by_model.get((model_id, a), [])]
-            demerits = sum(PENALTY[s] for s in severities) * check.weight / 10
-            worst = max(severities, key=lambda s: PENALTY[s]) if severities else None
-            rows.append(
-                {
-                    "model_id": model_id,
-                    "owner": owner,
-                    "check_name": check.name,
-                    "weight": check.weight,
-                    "outcome": "pass" if not severities or worst == "info" else "fail",
-                    "score": score_of(demerits),
-                    "findings": len(severities),
-                    "worst": worst,
-                    "demerits": demerits,
-                }
-            )
-    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
+CHECKS_QUERY = """
+with checks as (
+    select * from (values {checks}) as t(check_name, weight, audit_id, position)
+),
+
+penalties as (
+    select * from (values ('error', 5), ('warn', 3), ('info', 1)) as t(severity, penalty)
+),
+
+ran as (
+    select audit_id from (values {ran}) as t(audit_id)
+),
+
+applicable as (
+    -- each check's audits that ran; a check with none is not applicable
+    select c.check_name, c.weight, c.audit_id from checks as c join ran using (audit_id)
+),
+
+per_model_audit as (
+    select f.model_id, f.audit_id, count(*) as findings, sum(p.penalty) as penalty, max(p.penalty) as worst_penalty
+    from audit_findings as f
+    join penalties as p using (severity)
+    group by f.model_id, f.audit_id
+),
+
+models_present as (
+    select model_id, split_part(model_id, '/', 1) as owner from models where status = 'present'
+),
+
+not_checked as (
+    -- no history was ever stored (gated, disabled, private, or every call failed)
+    select model_id from models_present as m
+    where not exists (select 1 from commits as c where c.model_id = m.model_id)
+),
+
+check_list as (
+    select check_name, any_value(weight) as weight, min(position) as position,
+           count(audit_id) filter (where audit_id in (select audit_id from ran)) as ran_audits
+    from checks
+    group by check_name
+),
+
+per_check as (
+    select m.model_id, a.check_name,
+           sum(f.findings) as findings, sum(f.penalty) as penalty, max(f.worst_penalty) as worst_penalty
+    from models_present as m
+    join applicable as a on true
+    join per_model_audit as f on f.model_id = m.model_id and f.audit_id = a.audit_id
+    group by m.model_id, a.check_name
+),
+
+rows as (
+    select m.model_id, m.owner, k.check_name, k.weight,
+           case when n.model_id is not null then 'not_checked'
+                when k.ran_audits = 0 then 'not_applicable'
+                when coalesce(c.findings, 0) = 0 or c.worst_penalty = 1 then 'pass'
+                else 'fail' end as outcome,
+           case when n.model_id is not null or k.ran_audits = 0 then null
+                else coalesce(c.penalty, 0) * k.weight / 10.0 end as demerits,
+           case when n.model_id is not null then 0 else coalesce(c.findings, 0) end as findings,
+           case when n.model_id is not null then null
+                else case c.worst_penalty when 5 then 'error' when 3 then 'warn' when 1 then 'info' end end as worst
+    from models_present as m
+    cross join check_list as k
+    left join not_checked as n on n.model_id = m.model_id
+    left join per_check as c on c.model_id = m.model_id and c.check_name = k.check_name
+),
+
+scored as (
+    select *, case when demerits is null then null else round(10.0 / (1.0 + demerits / {scale}), 2) end as score
+    from rows
+)
+
+select {columns} from scored
+order by model_id, check_name
+"""
+
+
+def _checks_sql(run: AuditRun) -> str:
+    """One row per model and check, as set work over ``audit_findings``: outcome (pass, fail,
+    not_applicable, not_checked), score ``score_of(demerits)`` (null when not applicable or not
+    checked), findings, the worst severity and the demerits (penalties × the check's weight / 10)."""
+    ran = sorted(a.id for a in run.audits if a.id not in run.skipped)
+    checks = ", ".join(
+        f"('{c.name}', {int(c.weight)}, '{a}', {i})" for i, c in enumerate(CHECKS) for a in c.audits
+    )
+    ran_values = ", ".join(f"('{a}')" for a in ran) or "(null)"
+    columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in schema.types("compliance_checks").items())
+    return CHECKS_QUERY.format(checks=checks, ran=ran_values, columns=columns, scale=SCALE)
 
 
 def build_score_tables(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
-    """(Re)create ``compliance_checks``, ``compliance_scores`` (per model) and ``owner_scores``."""
-    models = [r[0] for r in con.execute("select model_id from models where status = 'present' order by model_id").fetchall()]
-    # Not checked: no history was ever stored (gated, disabled, private, or every call failed).
-    not_checked = dict(
-        con.execute(
-            """
+    """(Re)create ``compliance_checks``, ``compliance_scores`` (per model) and ``owner_scores``: set
+    work over ``audit_findings`` (which ``build_findings_table`` wrote for ``run``)."""
+    con.execute(f"create or replace table compliance_checks as {_checks_sql(run)}")
+    create_table_as(
+        con,
+        "compliance_scores",
+        """
+        with reasons as (
+            -- why a model could not be checked: its newest open crawl error, else never crawled
             select m.model_id,
                    coalesce((select e.error_type from crawl_errors as e
                              where e.model_id = m.model_id and e.resolved_snapshot is null
@@ -136,18 +189,9 @@ def build_score_tables(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
             from models as m
             where m.status = 'present'
               and not exists (select 1 from commits as c where c.model_id = m.model_id)
-            """
-        ).fetchall()
-    )
-    frame = check_frame(run, models, not_checked)
-    replace_table(con, "compliance_checks", frame, "model_id, check_name")
-    reasons = pd.DataFrame(list(not_checked.items()), columns=["model_id", "reason"])
-    con.register("not_checked", reasons)
-    create_table_as(
-        con,
-        "compliance_scores",
-        """
-        with per_model as (
+        ),
+
+        per_model as (
             select
                 model_id,
                 owner,
@@ -168,7 +212,7 @@ def build_score_tables(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
             p.demerits,
             case when p.not_checked then 'not checked: ' || r.reason end as reason
         from per_model as p
-        left join not_checked as r using (model_id)
+        left join reasons as r using (model_id)
         """,
         "model_id",
         [SCALE],
@@ -193,4 +237,3 @@ def build_score_tables(con: duckdb.DuckDBPyConnection, run: AuditRun) -> None:
         """,
         "owner",
     )
-    con.unregister("not_checked")

@@ -6,19 +6,21 @@ from pathlib import Path
 
 import typer
 
-from hfaudit.cli.options import DbOption
+from hfaudit.cli.options import DbOption, JobsOption, MemoryOption
 
 
-def analyse_command(db: DbOption = Path("hfaudit.duckdb")) -> None:
+def analyse_command(
+    db: DbOption = Path("hfaudit.duckdb"), memory: MemoryOption = "4GB", jobs: JobsOption = None
+) -> None:
     """(Re)build the analysis tables from what is crawled.
 
-    Example: hfaudit analyse --db hfaudit.duckdb
+    Example: hfaudit analyse --db hfaudit.duckdb --memory 2GB --jobs 2
     """
     import sys
 
     from hfaudit.audit.pipeline import analyse
 
-    for line in analyse(str(db)):
+    for line in analyse(str(db), memory=memory, jobs=jobs):
         print(line)
     from hfaudit.store import Store
 

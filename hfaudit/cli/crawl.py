@@ -10,6 +10,8 @@ import typer
 from hfaudit.cli.options import (
     DbOption,
     EndpointOption,
+    JobsOption,
+    MemoryOption,
     TokenFileOption,
     TokenOption,
     TokenStdinOption,
@@ -50,6 +52,8 @@ def crawl_command(
     git_filter: Annotated[
         str, typer.Option("--git-filter", help="Partial-clone filter: none (default, measured cheapest), blob:none or blob:limit=N.")
     ] = "none",
+    memory: MemoryOption = "4GB",
+    jobs: JobsOption = None,
     no_analyse: Annotated[bool, typer.Option("--no-analyse", help="Do not rebuild the analysis tables.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars; only the summary.")] = False,
 ) -> None:
@@ -97,7 +101,7 @@ def crawl_command(
     if not no_analyse:
         from hfaudit.audit.pipeline import analyse
 
-        for line in analyse(str(db)):
+        for line in analyse(str(db), memory=memory, jobs=jobs):
             if not quiet:
                 print(line)
     raise typer.Exit(result.exit_code)

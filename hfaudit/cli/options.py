@@ -49,6 +49,19 @@ TokenStdinOption = Annotated[
 
 FormatOption = Annotated[str, typer.Option("--format", help="Output format: table, csv or json.")]
 
+MemoryOption = Annotated[
+    str,
+    typer.Option(
+        "--memory",
+        help="DuckDB memory limit for the analysis (e.g. 2GB); beyond it sorts and joins spill to <db>.tmp.",
+    ),
+]
+
+JobsOption = Annotated[
+    int | None,
+    typer.Option("--jobs", min=1, help="Threads and worker processes for the analysis (default: every core)."),
+]
+
 FailOnOption = Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity exists: info, warn or error.")]
 
 

@@ -21,6 +21,9 @@ the calls any crawler needs for the same changes (``call_lower_bound``). Results
   (``history.json``).
 - check: the issue's check, a new 300-model registry at 20 ms with default options against the
   naive crawler on all of it (``check.json``).
+- analyse: each analyser's wall time and peak RSS on synthesised stores of 10k and 100k models, the
+  scaling exponent, and the code before the set-work rewrite on the 100k store
+  (``hfaudit.lab.analyse_bench``; alone: ``python -m hfaudit.lab.bench --only analyse``).
 """
 
 from __future__ import annotations
@@ -399,6 +402,10 @@ def render_lower_bound(b: dict[str, Any] | None) -> list[str]:
     ]
 
 
+# The parts of the bench, in the order they run; --skip and --only name them.
+PARTS = ("analyse", "naming", "crawl", "history", "check")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m hfaudit.lab.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("reports/bench"))
@@ -407,11 +414,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--naive-sample", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--skip", action="append", default=[], choices=["naming", "crawl", "history", "check"])
+    parser.add_argument("--skip", action="append", default=[], choices=list(PARTS))
+    parser.add_argument("--only", choices=list(PARTS), help="Run this part alone.")
     parser.add_argument("--history-models", type=int, default=None, help="Models of the history part (default --models).")
+    parser.add_argument("--analyse-sizes", default="10000,100000", help="Store sizes of the analyse part.")
+    parser.add_argument("--analyse-before", default="745561d", help="Commit of the code before (empty: skip).")
+    parser.add_argument("--analyse-before-size", type=int, default=100_000)
+    parser.add_argument("--memory", default="4GB", help="analyse part: --memory of hfaudit analyse.")
+    parser.add_argument("--jobs", type=int, default=None, help="analyse part: --jobs of hfaudit analyse.")
     args = parser.parse_args(argv)
+    if args.only:
+        args.skip = [p for p in PARTS if p != args.only]
     args.out.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {}
+    if "analyse" not in args.skip:
+        from hfaudit.lab.analyse_bench import analyse_bench
+
+        result["analyse"] = analyse_bench(
+            args.out, [int(n) for n in args.analyse_sizes.split(",") if n], memory=args.memory, jobs=args.jobs,
+            before=args.analyse_before or None, before_size=args.analyse_before_size,
+        )
     if "naming" not in args.skip:
         from hfaudit.lab.naming_bench import run_bench
 

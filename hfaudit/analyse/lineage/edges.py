@@ -98,11 +98,27 @@ def read_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def _sign_paths_regex() -> str:
+    """A regex (on the lowercased path) that every path ``relations.file_signs`` or the weights test
+    can look at matches: weight and quantised suffixes, and the named quantisation, adapter and merge
+    files. Other paths cannot change a relation, so they are not read."""
+    from hfaudit.analyse.lineage import relations as r
+
+    suffixes = sorted({s.lstrip(".") for s in (*r._WEIGHT_SUFFIXES, *r._QUANT_SUFFIXES)})
+    names = sorted({*r._QUANT_FILES, *r._MERGE_FILES, "adapter_config.json"})
+    return rf"\.({'|'.join(map(re.escape, suffixes))})$|(^|/)({'|'.join(map(re.escape, names))})$"
+
+
 def read_current_files(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    rows = con.execute("select model_id, path from model_files order by model_id, path").fetchall()
+    """Per model, its current paths that can show a relation (in path order)."""
+    cur = con.execute(
+        "select model_id, path from model_files where regexp_matches(lower(path), ?) order by model_id, path",
+        [_sign_paths_regex()],
+    )
     out: dict[str, list[str]] = defaultdict(list)
-    for model_id, path in rows:
-        out[model_id].append(path)
+    while rows := cur.fetchmany(100_000):
+        for model_id, path in rows:
+            out[model_id].append(path)
     return out
 
 

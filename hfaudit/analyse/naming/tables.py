@@ -16,11 +16,15 @@ with ``Foo-7B`` as the base model. All writes are bulk inserts of pandas frames.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import cast
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
-from hfaudit.analyse.naming import Vocabulary, parse_names
+from hfaudit.analyse.batches import BatchWriter, jobs, parallel_map
+from hfaudit.analyse.naming import ParsedName, Vocabulary, parse_names
 from hfaudit.analyse.naming.paper import paper_variant, paper_version, paper_version_group
 from hfaudit.analyse.naming.series import SERIES_COLUMNS, build_series
 from hfaudit.store import replace_table, schema
@@ -107,23 +111,118 @@ def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.Da
     return frame
 
 
+NAMING_CHUNK = 20_000  # model ids a worker parses at a time
+SERIES_QUERY = """
+with versioned_stems as (
+    select distinct stem from naming where version_key is not null
+)
+select n.model_id, n.owner, n.stem, n.version_raw, n.version_scheme, n.version_key{extra}
+from naming as n
+join models as m using (model_id)
+where n.stem in (select stem from versioned_stems)
+order by n.model_id
+"""
+
+
+def _learned_terms(con: duckdb.DuckDBPyConnection, have: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """The crawl's vocabulary terms, as ``learn_vocabulary`` reads them, with set work in SQL: distinct
+    model types, declared base ids, and the distinct ``datasets`` values of card metadata."""
+    model_types = (
+        [r[0] for r in con.execute(
+            "select distinct cast(config_model_type as varchar) from models where config_model_type is not null order by 1"
+        ).fetchall()]
+        if "config_model_type" in have
+        else []
+    )
+    base_ids = (
+        [r[0] for r in con.execute(
+            "select distinct cast(b as varchar) from (select unnest(card_base_models) as b from models) "
+            "where b is not null and b <> '' order by 1"
+        ).fetchall()]
+        if "card_base_models" in have
+        else []
+    )
+    datasets: set[str] = set()
+    if "card_data" in have:
+        for (value,) in con.execute(
+            "select distinct json_extract(card_data, '$.datasets') from models where card_data is not null"
+        ).fetchall():
+            if value is not None:
+                datasets.update(_card_datasets(json.dumps({"datasets": json.loads(value)})))
+    return model_types, base_ids, sorted(datasets)
+
+
+_VOCABS: dict[tuple[tuple[str, ...], ...], Vocabulary] = {}
+
+
+def _vocabulary(terms: tuple[list[str], list[str], list[str]]) -> Vocabulary:
+    """The default vocabulary extended with ``terms`` (once per worker process)."""
+    key = tuple(tuple(t) for t in terms)
+    if key not in _VOCABS:
+        v = Vocabulary()
+        v.extend(model_types=terms[0], base_models=terms[1], datasets=terms[2])
+        _VOCABS.clear()
+        _VOCABS[key] = v
+    return _VOCABS[key]
+
+
+def _naming_chunk(job: tuple[list[str], tuple[list[str], list[str], list[str]]]) -> pa.Table:
+    """A worker's job: parse one chunk of distinct model ids into ``naming`` rows (Arrow)."""
+    ids, terms = job
+    frame = naming_frame(pd.DataFrame({"model_id": ids}), _vocabulary(terms))
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What ``build_series`` reads of a parsed name, as the ``naming`` table holds it."""
+
+    model_id: str
+    owner: str
+    stem: str
+    version_raw: str | None
+    version_scheme: str
+    version_key: str | None
+
+
 def build_naming_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create ``naming``, ``version_series`` and ``naming_vocabulary`` from table ``models``."""
+    """(Re)create ``naming``, ``version_series`` and ``naming_vocabulary`` from table ``models``.
+
+    The vocabulary is learned in SQL; each distinct model id is parsed once, in chunks on ``jobs``
+    worker processes, and written as Arrow batches; the version series read back only the models
+    whose stem some versioned model shares (no other model can be in a series).
+    """
     have = _columns(con, "models")
-    wanted = [c for c in ("model_id", "author", "card_base_models", "config_model_type", "card_data", "created_at") if c in have]
-    if "model_id" not in wanted:
+    if "model_id" not in have:
         raise ValueError("table models has no model_id column")
-    models = con.execute(f"select {', '.join(wanted)} from models order by model_id").df()
-    if "card_base_models" in models.columns:
-        models["card_base_models"] = models["card_base_models"].map(
-            lambda v: None if v is None or v is pd.NA or isinstance(v, float) else list(v)
-        )
-    vocab, learned = learn_vocabulary(models)
-    naming = naming_frame(models, vocab)
-    series = build_series(models, vocab)
+    terms = _learned_terms(con, have)
+    vocab = Vocabulary()
+    vocab.extend(model_types=terms[0], base_models=terms[1], datasets=terms[2])
+    learned = pd.DataFrame(
+        [{"kind": kind, "term": term} for kind in ("model_types", "base_models", "datasets") for term in sorted(vocab.learned[kind])],
+        columns=["kind", "term"],
+    )
+    ids = [r[0] for r in con.execute("select distinct cast(model_id as varchar) from models order by 1").fetchall()]
+    size = NAMING_CHUNK
+    chunks = [(ids[i : i + size], terms) for i in range(0, len(ids), size)]
+    writer = BatchWriter(con, "naming")
+    for table in parallel_map(_naming_chunk, chunks, min(jobs(con), len(chunks))):
+        writer.append_arrow(table)
+    writer.finish("model_id")
+    extra = "".join(f", m.{c}" for c in ("card_base_models", "created_at") if c in have)
+    rows = con.execute(SERIES_QUERY.format(extra=extra)).fetchall()
+    names = ["model_id", "owner", "stem", "version_raw", "version_scheme", "version_key"]
+    extras: list[str] = [c for c in ("card_base_models", "created_at") if c in have]
+    members = pd.DataFrame(
+        {c: [r[i] for r in rows] for i, c in enumerate(names + extras)}, columns=names + extras
+    )
+    if "card_base_models" in members.columns:
+        members["card_base_models"] = members["card_base_models"].map(lambda v: None if v is None else list(v))
+    parsed = [_Named(*r[:6]) for r in rows]
+    # _Named has every attribute of ParsedName that build_series reads.
+    series = build_series(members[["model_id", *extras]], vocab, parsed=cast(list[ParsedName], parsed))
     if series.empty:
         series = pd.DataFrame({c: pd.Series(dtype="object") for c in SERIES_COLUMNS})
         series = series.astype({"position": "int64", "gap": "bool", "regression": "bool"})
-    replace_table(con, "naming", naming, "model_id")
     replace_table(con, "version_series", series, "series_id, position")
     replace_table(con, "naming_vocabulary", learned, "kind, term")

@@ -12,6 +12,7 @@ never instead of them.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -63,12 +64,14 @@ STUDY = {
 }
 
 
+@functools.lru_cache(maxsize=65536)  # pure; paths repeat across models
 def extension(path: str) -> str | None:
     """The study's extension: ``(\\.\\w+)$`` on the path (``.0`` for shard suffixes; None if none)."""
     match = _EXTENSION.search(path)
     return match.group(1) if match else None
 
 
+@functools.lru_cache(maxsize=65536)  # pure; paths repeat across models
 def paper_category(path_or_extension: str) -> str:
     """The study's category of a path (or of an extension that starts with a dot)."""
     ext = path_or_extension if _EXTENSION.fullmatch(path_or_extension) else extension(path_or_extension)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ _PR_SUFFIX = re.compile(r"\s*\(#\d+\)\s*$")
 _TRAILER = re.compile(r"^(co-authored-by|signed-off-by):", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=65536)  # pure; titles and card edits repeat across models
 def is_default_title(title: str | None) -> bool:
     """Whether a commit title is one of the defaults tools write (it says nothing of the change)."""
     text = _PR_SUFFIX.sub("", (title or "").strip()).strip().rstrip(".")
@@ -128,6 +130,7 @@ def is_default_title(title: str | None) -> bool:
     return any(p.fullmatch(text) for p in _DEFAULT_TITLES)
 
 
+@functools.lru_cache(maxsize=65536)  # pure; titles and card edits repeat across models
 def descriptive_message(title: str | None, message: str | None) -> bool:
     """Whether the title, or a body line that is not a trailer or a copy of the title, says something."""
     if not is_default_title(title):
@@ -183,6 +186,7 @@ def _heading_of(lines: list[str], index: int) -> str:
 _IDS_AND_LINKS = re.compile(r"\S+://\S+|\S+/\S+")
 
 
+@functools.lru_cache(maxsize=2048)  # pure; titles and card edits repeat across models
 def reads_as_changelog(old_body: str | None, new_body: str) -> bool:
     """Whether the lines added to a card body announce a version or a change of the model.
 

@@ -18,16 +18,18 @@ from the two version strings.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from hfaudit.analyse.batches import Bounds, SortedStreams, in_range, jobs, model_ranges, parallel_map, params
 from hfaudit.store import json_value
 
 BUMP_RANK = {"none": 0, "initial": 0, "patch": 1, "minor": 2, "major": 3}
@@ -131,6 +133,7 @@ def _normjson_value(text: str | None) -> str | None:
     return json.dumps(data, sort_keys=True) if data is not None else text
 
 
+@functools.lru_cache(maxsize=16384)  # pure; config.json texts repeat across models
 def _arch(config_text: str | None) -> tuple[str | None, tuple[str, ...]]:
     data = json_value(config_text)
     if not isinstance(data, dict):
@@ -140,6 +143,17 @@ def _arch(config_text: str | None) -> tuple[str | None, tuple[str, ...]]:
 
 
 def _card_fields(front_matter: Any) -> dict[str, Any]:
+    if isinstance(front_matter, str | None):
+        return dict(_card_field_items(front_matter))
+    return _card_fields_of(front_matter)
+
+
+@functools.lru_cache(maxsize=16384)  # a card's front matter parses once per distinct text
+def _card_field_items(front_matter: str | None) -> tuple[tuple[str, Any], ...]:
+    return tuple(_card_fields_of(front_matter).items())
+
+
+def _card_fields_of(front_matter: Any) -> dict[str, Any]:
     fm = json_value(front_matter)
     if not isinstance(fm, dict):
         return {}
@@ -170,38 +184,66 @@ class _Commit:
     readme_changed: bool = False
 
 
-def _load(con: duckdb.DuckDBPyConnection) -> dict[str, list[_Commit]]:
-    commits = con.execute(
-        """
+SEMVER_QUERIES = {
+    "commits": f"""
         select model_id, commit_id, committed_at, coalesce(position, 0) as position
         from commits
-        where unreachable_since is null
+        where unreachable_since is null and {in_range('model_id')}
         order by model_id, committed_at, position, commit_id
-        """
-    ).fetchall()
+        """,
+    "changes": f"""
+        select model_id, commit_id, path, change_kind, category, new_size from file_changes
+        where {in_range('model_id')} order by model_id, commit_id, path
+        """,
+    "contents": f"""
+        select model_id, commit_id, path, content from file_contents
+        where {in_range('model_id')} order by model_id, commit_id, path
+        """,
+    "cards": f"""
+        select model_id, commit_id, content, front_matter from card_versions
+        where {in_range('model_id')} order by model_id, commit_id
+        """,
+    "tags": f"""
+        with latest as (
+            select model_id, max(snapshot_id) as snapshot_id from refs where {in_range('model_id')} group by model_id
+        )
+        select r.model_id, r.name, r.target_commit
+        from refs as r
+        join latest as l using (model_id, snapshot_id)
+        where r.ref_type = 'tag'
+        order by r.model_id, r.name
+        """,
+}
+
+
+def _range_rows(con: duckdb.DuckDBPyConnection, bounds: Bounds) -> dict[str, list[Any]]:
+    """The rows of one range of models (``hfaudit.analyse.batches``) that ``_histories`` needs."""
+    p = params(bounds)
+    return {name: con.execute(sql, p).fetchall() for name, sql in SEMVER_QUERIES.items()}
+
+
+def _histories(rows: dict[str, list[Any]]) -> dict[str, list[_Commit]]:
     by_model: dict[str, list[_Commit]] = defaultdict(list)
     index: dict[tuple[str, str], _Commit] = {}
     c: _Commit | None
-    for model_id, commit_id, at, pos in commits:
+    for model_id, commit_id, at, pos in rows["commits"]:
         c = _Commit(commit_id, at, pos)
         by_model[model_id].append(c)
         index[(model_id, commit_id)] = c
-    for model_id, commit_id, path, kind, cat, size in con.execute(
-        "select model_id, commit_id, path, change_kind, category, new_size from file_changes order by model_id, commit_id, path"
-    ).fetchall():
+    for model_id, commit_id, path, kind, cat, size in rows["changes"]:
         if (c := index.get((model_id, commit_id))) is not None:
             c.changes.append((path, kind, cat, size))
-    for model_id, commit_id, path, content in con.execute(
-        "select model_id, commit_id, path, content from file_contents order by model_id, commit_id, path"
-    ).fetchall():
+    for model_id, commit_id, path, content in rows["contents"]:
         if (c := index.get((model_id, commit_id))) is not None:
             c.contents[path] = content
-    for model_id, commit_id, content, fm in con.execute(
-        "select model_id, commit_id, content, front_matter from card_versions order by model_id, commit_id"
-    ).fetchall():
+    for model_id, commit_id, content, fm in rows["cards"]:
         if (c := index.get((model_id, commit_id))) is not None:
             c.readme, c.front_matter, c.readme_changed = content, fm, True
     return by_model
+
+
+def _load(con: duckdb.DuckDBPyConnection) -> dict[str, list[_Commit]]:
+    return _histories(_range_rows(con, (None, None)))
 
 
 def commit_reasons(history: list[_Commit]) -> list[dict[str, Any]]:
@@ -531,18 +573,12 @@ def series_releases(
     return out
 
 
-def build_release_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(semver_changes, semver_releases)`` as frames, ordered."""
-    history = _load(con)
+def _range_results(rows: dict[str, list[Any]]) -> dict[str, Any]:
+    """A worker's job: one range of models to its change rows, in-repository releases, and the
+    upload and first-release facts that the series step (across models) reads."""
+    history = _histories(rows)
     tags: dict[str, dict[str, str]] = defaultdict(dict)
-    for model_id, name, target in con.execute(
-        """
-        select model_id, name, target_commit from refs
-        where ref_type = 'tag'
-          and snapshot_id = (select max(snapshot_id) from refs as r2 where r2.model_id = refs.model_id)
-        order by model_id, name
-        """
-    ).fetchall():
+    for model_id, name, target in rows["tags"]:
         tags[model_id][name] = target
     changes: list[dict[str, Any]] = []
     releases: list[dict[str, Any]] = []
@@ -562,7 +598,36 @@ def build_release_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, 
             for key in CARD_FACTS:
                 first.pop(key, None)
         first_released[model_id] = first
-    releases.extend(series_releases(con, uploads, first_released))
-    ch = pd.DataFrame(changes, columns=CHANGE_COLUMNS)
-    rel = pd.DataFrame(releases, columns=RELEASE_COLUMNS)
-    return ch, rel
+    return {"changes": changes, "releases": releases, "uploads": uploads, "first_released": first_released}
+
+
+def stream_release_rows(
+    con: duckdb.DuckDBPyConnection, size: int | None = None
+) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """``(changes, releases)`` row batches, one range of models at a time (on ``jobs(con)``
+    workers), then the series releases across models last."""
+    uploads: dict[str, tuple[str, Any]] = {}
+    first_released: dict[str, dict[str, Any]] = {}
+    ranges = model_ranges(con, size)
+    # One sorted scan per input, cut into ranges (not a filtered scan per range).
+    streams = SortedStreams(con, SEMVER_QUERIES, params((None, None)))
+    try:
+        work = (streams.take(b) for b in ranges)
+        for part in parallel_map(_range_results, work, min(jobs(con), len(ranges))):
+            uploads.update(part["uploads"])
+            first_released.update(part["first_released"])
+            yield part["changes"], part["releases"]
+    finally:
+        streams.close()
+    yield [], series_releases(con, uploads, first_released)
+
+
+def build_release_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(semver_changes, semver_releases)`` as frames, ordered (all in memory: for tests and small
+    stores; ``build_semver_tables`` streams)."""
+    changes: list[dict[str, Any]] = []
+    releases: list[dict[str, Any]] = []
+    for ch, rel in stream_release_rows(con):
+        changes.extend(ch)
+        releases.extend(rel)
+    return pd.DataFrame(changes, columns=CHANGE_COLUMNS), pd.DataFrame(releases, columns=RELEASE_COLUMNS)

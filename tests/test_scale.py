@@ -1,0 +1,104 @@
+"""Analysis at scale: the synthesiser's copies, and the batched, parallel analysers giving the same
+tables as one batch in one process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import hfaudit.analyse.batches as batches
+import hfaudit.analyse.naming.tables as naming_tables
+from hfaudit.audit.pipeline import analyse
+from hfaudit.lab.golden import compare, dump_tables
+from hfaudit.lab.synth import synthesise
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
+    tmp = tmp_path_factory.mktemp("synth")
+    db = tmp / "s.duckdb"
+    synthesise(db, 70, seed=3, base=30, cache=tmp / "cache")
+    return db
+
+
+def test_synth_copies_the_base_under_new_owners_to_exactly_n_models(synth: Path) -> None:
+    with duckdb.connect(str(synth), read_only=True) as con:
+        base = sorted(r[0] for r in con.execute("select model_id from models where model_id not like '%-c_/%'").fetchall())
+        ids = [r[0] for r in con.execute("select model_id from models order by model_id").fetchall()]
+        assert len(ids) == len(set(ids)) == 70
+        # The generator's 30-model draw holds a few more repositories (bases it adds); copy 1 follows.
+        assert 30 <= len(base) < 70
+        owner, name = base[0].split("/", 1)
+        assert f"{owner}-c1/{name}" in ids
+        assert len([i for i in ids if "-c1/" in i]) == min(len(base), 70 - len(base))
+        # Every copied model has its base model's commits and file changes, and nothing else.
+        per = con.execute(
+            """
+            select regexp_replace(model_id, '^([^/]+)-c[0-9]+/', '\\1/') as base_id, count(distinct model_id) as copies,
+                   min(n) as lo, max(n) as hi
+            from (select model_id, count(*) as n from commits group by model_id)
+            group by 1
+            """
+        ).fetchall()
+        assert all(lo == hi for _, _, lo, hi in per)
+        # A declared base model points into the same copy.
+        bad = con.execute(
+            """
+            select count(*) from (select model_id, unnest(card_base_models) as b from models)
+            where model_id like '%-c1/%' and b like '%/%' and b not like '%-c1/%'
+              and b in (select model_id from models)
+            """
+        ).fetchone()
+        assert bad == (0,)
+
+
+def test_batched_parallel_analysis_equals_one_batch(synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    one, many = tmp_path / "one.duckdb", tmp_path / "many.duckdb"
+    one.write_bytes(synth.read_bytes())
+    many.write_bytes(synth.read_bytes())
+    lines_one = list(analyse(str(one), jobs=1))
+    monkeypatch.setattr(batches, "BATCH_MODELS", 9)  # 8 ranges of models
+    monkeypatch.setattr(naming_tables, "NAMING_CHUNK", 13)
+    lines_many = list(analyse(str(many), memory="512MB", jobs=2))
+    assert lines_one == lines_many
+    dump_tables(one, tmp_path / "a")
+    dump_tables(many, tmp_path / "b")
+    assert compare(tmp_path / "a", tmp_path / "b") == []
+    with duckdb.connect(str(many), read_only=True) as con:
+        assert con.execute("select count(*) from weight_changes").fetchone()[0] > 0  # type: ignore[index]
+
+
+def test_model_ranges_cover_every_id_once(synth: Path) -> None:
+    with duckdb.connect(str(synth), read_only=True) as con:
+        ranges = batches.model_ranges(con, 9)
+        assert len(ranges) == 8 and ranges[0][0] is None and ranges[-1][1] is None
+        seen = []
+        for b in ranges:
+            seen += [r[0] for r in con.execute(
+                f"select model_id from models where {batches.in_range('model_id')} order by 1", batches.params(b)
+            ).fetchall()]
+        assert seen == [r[0] for r in con.execute("select model_id from models order by 1").fetchall()]
+
+
+def test_memory_option_refuses_what_is_not_a_size(synth: Path) -> None:
+    from hfaudit.errors import HfauditError
+
+    with pytest.raises(HfauditError, match="--memory must be a size"):
+        list(analyse(str(synth), memory="lots"))
+
+
+def test_audits_for_some_models_equal_the_whole_run_filtered(synth: Path, tmp_path: Path) -> None:
+    from hfaudit.audit import run_audits
+
+    db = tmp_path / "a.duckdb"
+    db.write_bytes(synth.read_bytes())
+    list(analyse(str(db), jobs=1))
+    with duckdb.connect(str(db), read_only=True) as con:
+        whole = run_audits(con).findings
+        some = sorted({f.model_id for f in whole})[::7]
+        assert some
+        assert run_audits(con, models=some).findings == tuple(f for f in whole if f.model_id in set(some))
