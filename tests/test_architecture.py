@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "hfaudit"
 
 # Modules every stage may use: errors, path categories, card helpers, id types.
-CORE = {"hfaudit", "hfaudit.errors", "hfaudit.files", "hfaudit.cards", "hfaudit.types"}
+CORE = {"hfaudit", "hfaudit.errors", "hfaudit.files", "hfaudit.cards", "hfaudit.gitcommit", "hfaudit.types"}
 REGISTRY = "hfaudit.fakehub.registry"
 STAGES = ("store", "collect", "analyse", "audit", "present", "cli", "fakehub", "lab")
 

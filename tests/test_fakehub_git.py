@@ -12,8 +12,9 @@ import pytest
 from huggingface_hub import HfApi
 
 from hfaudit.fakehub.generate import evolve_with_changes, generate
-from hfaudit.fakehub.registry import Model, Registry, commit_fields, derive_all, git_problem, lfs_pointer
+from hfaudit.fakehub.registry import Model, Registry, derive_all, git_problem, lfs_pointer
 from hfaudit.fakehub.server import start_server
+from hfaudit.gitcommit import parse_commit as commit_fields
 from tests import fakehub_support as fs
 
 TOKEN = "hf_gitviewtesttoken"

@@ -38,6 +38,7 @@ from huggingface_hub import GitCommitInfo
 
 from hfaudit.cards import LFS_POINTER
 from hfaudit.files import TRACKED_CONTENT, TRACKED_CONTENT_MAX_BYTES
+from hfaudit.gitcommit import parse_commit
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 FILTERS = ("none", "blob:none")  # or blob:limit=N
@@ -46,8 +47,6 @@ POINTER_MAX = 1024
 _POINTER = re.compile(
     re.escape(LFS_POINTER.split("{sha256}")[0]) + r"([0-9a-f]{64})\nsize (\d+)\n\Z"
 )
-_TRAILER = re.compile(r"Co-authored-by: ([^<>\n]*) <([^<>\n]*)>")
-NOREPLY = "@users.noreply.huggingface.co"
 # git stderr → retryable; matched case-insensitively.
 _RETRY = re.compile(
     r"error: 5\d\d|returned error: 5\d\d|returned error: 429|RPC failed|early EOF|connection reset|"
@@ -139,39 +138,6 @@ class GitOptions:
     protocol: str = "0"
     timeout: float = 30.0
     attempts: int = 6
-
-
-def _commit_fields(raw: bytes) -> dict[str, Any]:
-    """Title, message, authors, date and parents of a commit object (the Hub's form: see
-    docs/registry-format.md; co-authors are ``Co-authored-by`` trailers with no-reply addresses)."""
-    head, _, body = raw.partition(b"\n\n")
-    fields: dict[str, Any] = {"parents": [], "author": "", "seconds": 0}
-    for line in head.decode("utf-8", "replace").split("\n"):
-        key, _, value = line.partition(" ")
-        if key == "tree":
-            fields["tree"] = value
-        elif key == "parent":
-            fields["parents"].append(value)
-        elif key == "committer" or (key == "author" and not fields["seconds"]):
-            name_email, _, when = value.rpartition(">")
-            if key == "author":
-                name = name_email.rsplit("<", 1)[0]
-                fields["author"] = name[:-1] if name.endswith(" ") else name
-            fields["seconds"] = int(when.split()[0]) if when.split() else 0
-    text = body.decode("utf-8", "replace")
-    if text.endswith("\n"):
-        text = text[:-1]
-    authors = [fields["author"]] if fields["author"] else []
-    start = text.rfind("\n\n")
-    if start >= 0:
-        lines = text[start + 2 :].split("\n")
-        found = [_TRAILER.fullmatch(line) for line in lines]
-        if all(m is not None and m.group(2) == m.group(1) + NOREPLY for m in found):
-            authors += [m.group(1) for m in found if m is not None]
-            text = text[:start]
-    title, sep, message = text.partition("\n\n")
-    fields.update(title=title, message=message if sep else "", authors=authors)
-    return fields
 
 
 class GitHistory:
@@ -358,7 +324,7 @@ class GitBackend:
             kind, data = objects.get(cid, ("", b""))
             if kind != "commit":
                 raise GitFailure("git_error", f"commit {cid[:12]} is missing from the fetched history")
-            fields[cid] = _commit_fields(data)
+            fields[cid] = parse_commit(data)
             stack.append((cid, True))
             stack.extend((p, False) for p in reversed(fields[cid]["parents"]) if p not in seen)
         position = {cid: i for i, cid in enumerate(order)}

@@ -34,10 +34,9 @@ from hfaudit.fakehub.registry import (
     blob_bytes,
     blob_oid,
     checked,
-    commit_message,
-    email,
     git_seconds,
 )
+from hfaudit.gitcommit import commit_message, email
 
 REPO = "hub.git"
 BUILD_REF = "refs/hfaudit-build"

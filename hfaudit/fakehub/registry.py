@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hfaudit.cards import LFS_POINTER, ParsedCard, as_list, parse_card
+from hfaudit.gitcommit import commit_message, email
 
 RELATIONS = ("adapter", "merge", "quantized", "finetune")
 
@@ -385,16 +386,14 @@ def dedupe(items: Iterable[str]) -> list[str]:
 #
 # ``derive_line`` rewrites one registry line into that form (ids of commits, parents, refs and blob
 # oids), keeping replaced real ids as ``upstream_id`` / ``upstream_oid`` when asked; ``git_problem``
-# says why a line's given ids are not the derived ones (then it has no git view). ``commit_fields``
-# is the inverse of the message encoding, for readers of the git objects.
+# says why a line's given ids are not the derived ones (then it has no git view). The message encoding
+# and its inverse, ``parse_commit``, live in ``hfaudit.gitcommit``, shared with the git history backend.
 
 
 
-EMAIL_DOMAIN = "users.noreply.huggingface.co"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 FILE_MODE = "100644"
 _HEX40 = re.compile(r"[0-9a-f]{40}")
-_TRAILER = re.compile(r"Co-authored-by: ([^<>\n]*) <([^<>\n]*)>")
 
 
 def object_oid(kind: str, data: bytes) -> str:
@@ -434,53 +433,8 @@ def _zero_oid(size: int) -> str:
     return _ZEROS[size]
 
 
-def email(name: str) -> str:
-    return f"{name}@{EMAIL_DOMAIN}" if name else ""
-
-
 def git_seconds(date: str) -> int:
     return int(parse_date(date).timestamp())
-
-
-def commit_message(title: str, message: str, authors: list[str]) -> str:
-    text = title or ""
-    if message:
-        text += "\n\n" + message
-    extra = [a for a in authors[1:]]
-    if extra:
-        text += "\n\n" + "\n".join(f"Co-authored-by: {a} <{email(a)}>" for a in extra)
-    return text + "\n"
-
-
-def commit_fields(raw: bytes) -> dict[str, Any]:
-    """Parse a canonical commit object back into registry facts (tree, parents, date, title, message, authors)."""
-    head, _, body = raw.partition(b"\n\n")
-    fields: dict[str, Any] = {"parents": []}
-    for line in head.decode("utf-8", "replace").split("\n"):
-        key, _, value = line.partition(" ")
-        if key == "tree":
-            fields["tree"] = value
-        elif key == "parent":
-            fields["parents"].append(value)
-        elif key == "author":
-            name_email, _, when = value.rpartition(">")
-            name = name_email.rsplit("<", 1)[0]
-            fields["author"] = name[:-1] if name.endswith(" ") else name
-            fields["seconds"] = int(when.split()[0])
-    text = body.decode("utf-8", "replace")
-    if text.endswith("\n"):
-        text = text[:-1]
-    authors = [fields.get("author", "")] if fields.get("author") else []
-    block_start = text.rfind("\n\n")
-    if block_start >= 0:
-        lines = text[block_start + 2 :].split("\n")
-        matches = [_TRAILER.fullmatch(line) for line in lines]
-        if lines and all(m and m.group(2) == email(m.group(1)) for m in matches):
-            authors += [m.group(1) for m in matches if m]
-            text = text[:block_start]
-    title, sep, message = text.partition("\n\n")
-    fields.update(title=title, message=message if sep else "", authors=authors)
-    return fields
 
 
 def commit_bytes(tree: str, parents: list[str], seconds: int, title: str, message: str, authors: list[str]) -> bytes:
