@@ -519,6 +519,14 @@ def test_a_malformed_lock_is_refused(tmp_path: Path) -> None:
     assert "no lock file" in one_line_error(hfaudit("verify", str(tmp_path / "none.lock")))
 
 
+@pytest.mark.parametrize("bad_id", ["acme/x..y", "acme/x/y", "-acme/x", "acme/"])
+def test_a_lock_naming_a_bad_model_id_is_refused_by_the_hubs_rules(tmp_path: Path, bad_id: str) -> None:
+    bad = tmp_path / "bad.lock"
+    bad.write_text(f'format = 1\n[[models]]\nid = "{bad_id}"\ncommit = "abc"\n', encoding="utf-8")
+    with pytest.raises(HfauditError, match=r"model 1: not a model id \(owner/name\)"):
+        read_lock(bad)
+
+
 def test_a_lock_with_a_newer_format_is_refused(tmp_path: Path) -> None:
     newer = tmp_path / "newer.lock"
     newer.write_text('format = 2\n[[models]]\nid = "acme/x"\ncommit = "abc"\n', encoding="utf-8")

@@ -36,7 +36,6 @@ from hfaudit.types import parse_model_id
 LOCK_FORMAT = 1
 DEFAULT_REVISION = "main"
 INFO_EXPAND: list[Any] = ["sha", "author", "private", "gated", "disabled", "cardData", "tags", "lastModified"]
-_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 def hub_error(endpoint: str, model_id: str, exc: BaseException, doing: str) -> HfauditError:
@@ -264,8 +263,10 @@ def read_lock(path: str | Path) -> tuple[dict[str, Any], dict[str, int]]:
         for key in ("id", "commit"):
             if not isinstance(model.get(key), str) or not model[key]:
                 raise HfauditError(f"{where} has no {key!r}", code=2)
-        if not _ID.match(model["id"]):
-            raise HfauditError(f"{where}: {model['id']!r} is not a model id", code=2)
+        try:
+            parse_model_id(model["id"])
+        except HfauditError as exc:
+            raise HfauditError(f"{where}: {exc}", code=2) from None
         if model["id"] in seen:
             raise HfauditError(f"{path}: {model['id']} is locked twice", code=2)
         seen.add(model["id"])
