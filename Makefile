@@ -17,11 +17,14 @@ install: $(STAMP)
 
 # tests/conftest.py seals every test (own HF_HOME, no token, no route past 127.0.0.1, COLUMNS=120).
 # `make test` runs everything, the end-to-end tests marked `slow` included; `make test-fast` skips those.
+# TEST_JOBS pytest-xdist workers (default 2, this machine's cores): the end-to-end tests mostly wait on
+# served latency and child processes, so two run side by side. TEST_JOBS=0 runs in one process.
+TEST_JOBS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n $(TEST_JOBS) -m "not slow"
 
 demo: $(STAMP)
 	$(BIN)/hfaudit demo --out reports/demo
