@@ -1,85 +1,352 @@
-"""Build the release tables of the store: ``weight_changes``, ``transparency``, ``version_pair_changes``.
+"""Build ``weight_changes`` in DuckDB: weight events and their signals as one query, one CTE per step.
 
 Reads the crawl tables (commits, file_changes, card_versions, refs, models) and, when the naming
-analyser ran first, ``naming`` and ``version_series``. Inputs are read with one query each, the
-events of every model are classified in Python (:mod:`.events`, :mod:`.signals`), and each table
-is replaced in bulk from one frame.
+analyser ran first, ``naming`` and ``version_series``. The rules are those of :mod:`.events` and
+:mod:`.signals` (their docstrings say them); here each is a step over the whole store, in SQL:
+
+- ``weight_rows``: the weight ``file_changes`` of reachable commits, with their shard parts, stem,
+  and whether the path was added or present before (window functions over the model's rows by
+  position);
+- ``weight_commits``: per commit that touched weights, whether it still belongs to the first
+  release (a prefix of the model's weight commits) and whether it left the first release's sharded
+  sets open;
+- ``kinds``: each row's change kind (``initial``, ``replaced``, ``added``, ``deleted``, ``converted``;
+  a rewritten pointer with the same sha256 is dropped), ``converted`` from the closest existing
+  weight file of the same stem (``tree``: the path's last row before the commit);
+- ``readme_notes``: every README change read against the one before it (front-matter version fields,
+  changelog lines), attributed to the closest weight-change commit (``ASOF`` joins, back first);
+- the signals of each event, then ``documented``.
+
+Python runs only where SQL cannot say it, once per distinct text, as vectorised DuckDB functions
+(:func:`register_functions`): card front matter the crawler did not parse (a YAML parse) and its
+version fields, card-body diffs (``reads_as_changelog``), commit-text tests (``descriptive_message``),
+and the study's extension of a path.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
+from duckdb.func import FunctionNullHandling, PythonUDFType
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
-from hfaudit.analyse.batches import (
-    BatchWriter,
-    Bounds,
-    SortedStreams,
-    in_range,
-    jobs,
-    model_ranges,
-    parallel_map,
-    params,
+from hfaudit.analyse.releases.events import (
+    CONVERT_BOT,
+    CONVERT_SIZE_TOLERANCE,
+    INITIAL_UPLOAD_MINUTES,
+    stem,
 )
-from hfaudit.analyse.releases.events import CommitInfo, FileChange, WeightEvent, classify
 from hfaudit.analyse.releases.paper import extension, paper_category
-from hfaudit.analyse.releases.signals import ModelContext, ReadmeChange, Window, attach_signals
+from hfaudit.analyse.releases.signals import (
+    VERSION_FIELDS,
+    Window,
+    _field,
+    descriptive_message,
+    reads_as_changelog,
+)
 from hfaudit.cards import parse_card
-from hfaudit.store import schema
+from hfaudit.store import create_table_as, schema
 
 WEIGHT_CHANGE_COLUMNS = schema.columns("weight_changes")
 
-# Each query reads one range of models ($lo, $hi: ``hfaudit.analyse.batches.in_range``).
-COMMITS_QUERY = f"""
-select model_id, commit_id, position, committed_at, coalesce(title, '') as title,
-       coalesce(message, '') as message, coalesce(authors, []::varchar[]) as authors
-from commits
-where unreachable_since is null and {in_range('model_id')}
-order by model_id, position
-"""
-WEIGHT_ROWS_QUERY = f"""
-select fc.model_id, fc.commit_id, fc.path, fc.change_kind, fc.old_blob, fc.new_blob,
-       fc.old_sha256, fc.new_sha256, fc.old_size, fc.new_size
-from file_changes as fc
-join commits as c using (model_id, commit_id)
-where fc.category = 'weights' and c.unreachable_since is null and {in_range('fc.model_id')}
-order by fc.model_id, c.position, fc.path
-"""
-README_QUERY = f"""
-select fc.model_id, fc.commit_id, c.position, c.committed_at, fc.change_kind, cv.content, cv.front_matter
-from file_changes as fc
-join commits as c using (model_id, commit_id)
-left join card_versions as cv using (model_id, commit_id)
-where fc.path = 'README.md' and c.unreachable_since is null and {in_range('fc.model_id')}
-order by fc.model_id, c.position
-"""
-TAGS_QUERY = f"""
-with latest as (
-    select model_id, max(snapshot_id) as snapshot_id from refs where {in_range('model_id')} group by model_id
+# RE2 forms of the Python patterns in :mod:`.events` (the same text; RE2 has no lookbehind, these need none).
+_SHARD_RE = r"^(.+)-(\d{3,6})-of-(\d{3,6})(\.[^/]+)$"
+_CONVERT_TITLE_RE = r"(?i)safetensors.{0,3}variant|convert(ed|ing)? (to|into) safetensors"
+
+EVENTS_QUERY = f"""
+with
+live as (
+    select model_id, commit_id, position, committed_at, coalesce(title, '') as title,
+           coalesce(message, '') as message, coalesce(authors, []::varchar[]) as authors
+    from commits
+    where unreachable_since is null
+),
+weight_rows as (
+    -- every weight file_changes row of a reachable commit, with its shard parts and stem
+    select fc.model_id, fc.commit_id, c.position, c.committed_at, fc.path, fc.change_kind,
+           fc.old_sha256, fc.new_sha256, fc.old_size, fc.new_size,
+           regexp_matches(fc.path, '{_SHARD_RE}') as is_shard,
+           regexp_extract(fc.path, '{_SHARD_RE}', 1) as shard_stem,
+           regexp_extract(fc.path, '{_SHARD_RE}', 3) as shard_n,
+           regexp_extract(fc.path, '{_SHARD_RE}', 4) as shard_ext,
+           fc.change_kind = 'modified' and fc.old_sha256 is not null and fc.new_sha256 is not null
+               and fc.old_sha256 = fc.new_sha256 as same_content
+    from file_changes as fc
+    join live as c using (model_id, commit_id)
+    where fc.category = 'weights'
+),
+path_history as (
+    -- whether the path was present (a row other than a deletion) or added in an earlier commit
+    select *,
+           coalesce(count(*) filter (where change_kind <> 'deleted') over earlier, 0) > 0 as seen_before,
+           coalesce(count(*) filter (where change_kind = 'added') over earlier, 0) > 0 as added_before
+    from weight_rows
+    window earlier as (partition by model_id, path order by position rows between unbounded preceding and 1 preceding)
+),
+commit_rows as (
+    select model_id, commit_id, position, any_value(committed_at) as committed_at,
+           bool_and(change_kind = 'added' and not seen_before) as only_new_files
+    from path_history
+    group by model_id, commit_id, position
+),
+first_release as (
+    -- the first release: the first weight commit, and the ones after it that only add new weight
+    -- files within INITIAL_UPLOAD_MINUTES of it, while no other weight commit came between
+    select *,
+           coalesce(sum(case when n > 1 and not coalesce(fits, false) then 1 else 0 end)
+                    over (partition by model_id order by position rows between unbounded preceding and current row), 0) = 0
+               as in_first
+    from (
+        select *,
+               row_number() over w as n,
+               only_new_files
+                   and abs(epoch_us(committed_at) - epoch_us(first_value(committed_at) over w)) / 1e6 / 60
+                       <= {INITIAL_UPLOAD_MINUTES} as fits
+        from commit_rows
+        window w as (partition by model_id order by position)
+    )
+),
+rows_in_release as (
+    select r.*, f.in_first,
+           -- a sharded set (stem, count, extension) that the first release began
+           r.is_shard and bool_or(f.in_first and r.change_kind = 'added' and r.is_shard) over (
+               partition by r.model_id, r.is_shard, r.shard_stem, r.shard_n, r.shard_ext
+           ) as open_set
+    from path_history as r
+    join first_release as f using (model_id, commit_id)
+),
+shard_completions as (
+    -- after the first release, an added shard of a set it began completes it (``initial``) until
+    -- a weight commit does anything else
+    select *,
+           not in_first and change_kind not in ('deleted', 'modified') and open_set and not added_before
+               as completes
+    from rows_in_release
+),
+weight_commits as (
+    select model_id, commit_id, position, in_first,
+           coalesce(sum(case when not in_first and not commit_ok then 1 else 0 end) over (
+               partition by model_id order by position rows between unbounded preceding and 1 preceding
+           ), 0) = 0 as shards_open
+    from (
+        select model_id, commit_id, position, any_value(in_first) as in_first,
+               bool_and(completes or same_content) as commit_ok
+        from shard_completions
+        group by model_id, commit_id, position
+    )
+),
+classified as (
+    select r.*, c.title, c.message, c.authors,
+           list_contains(list_transform(c.authors, lambda a: lower(a)), '{CONVERT_BOT.lower()}')
+               or regexp_matches(c.title, '{_CONVERT_TITLE_RE}') as by_bot,
+           case
+               when r.change_kind = 'deleted' then 'deleted'
+               when r.change_kind = 'modified' then 'replaced'
+               when r.in_first then 'initial'
+               when w.shards_open and r.completes then 'initial'
+               else 'candidate'
+           end as kind0
+    from shard_completions as r
+    join weight_commits as w using (model_id, commit_id)
+    join live as c using (model_id, commit_id)
+    where not r.same_content
+),
+tree as (
+    -- the weight files present before each added .safetensors file that may be a conversion:
+    -- each other path's last row in an earlier commit, when that row did not delete it
+    select a.model_id, a.commit_id, a.path, p.path as source, arg_max(p.new_size, p.position) as size,
+           arg_max(p.change_kind, p.position) as last_kind
+    from classified as a
+    join weight_rows as p on p.model_id = a.model_id and p.position < a.position
+    where a.kind0 = 'candidate' and a.path like '%.safetensors' and p.path not like '%.safetensors'
+    group by a.model_id, a.commit_id, a.path, p.path
+),
+sources as (
+    select t.model_id, t.commit_id, t.path, t.source,
+           case when coalesce(t.size, 0) <> 0 and coalesce(a.new_size, 0) <> 0 then abs(t.size - a.new_size)::double / t.size else 1.0 end as gap,
+           not (t.source like '%.bin' or t.source like '%.pt' or t.source like '%.pth' or t.source like '%.ckpt')
+               as not_pickle,
+           hfaudit_stem(t.source) = hfaudit_stem(a.path) as same_stem,
+           a.by_bot
+    from tree as t
+    join classified as a using (model_id, commit_id, path)
+    where t.last_kind <> 'deleted'
+),
+conversions as (
+    select model_id, commit_id, path,
+           arg_min(source, (gap, not_pickle, source)) filter (where same_stem) as stem_source,
+           min(gap) filter (where same_stem) as stem_gap,
+           arg_min(source, (gap, not_pickle, source)) as any_source,
+           any_value(by_bot) as by_bot
+    from sources
+    group by model_id, commit_id, path
+),
+events as (
+    select s.model_id, s.commit_id, s.committed_at, s.position, s.path, s.old_sha256, s.new_sha256,
+           s.old_size, s.new_size, s.title, s.message,
+           case
+               when s.kind0 <> 'candidate' then null
+               when v.stem_source is not null and (s.by_bot or v.stem_gap <= {CONVERT_SIZE_TOLERANCE}) then v.stem_source
+               when s.by_bot and s.path like '%.safetensors' then coalesce(v.any_source, '')
+           end as source,
+           case
+               when s.kind0 <> 'candidate' then s.kind0
+               when source is not null then 'converted'
+               else 'added'
+           end as change_kind
+    from classified as s
+    left join conversions as v using (model_id, commit_id, path)
+),
+anchors as (
+    -- the commits of weight events, each with the next one's position
+    select model_id, position, committed_at, lead(position) over (partition by model_id order by position) as next_position
+    from (select distinct model_id, position, committed_at from events)
+),
+tagged as (
+    select a.model_id, a.position
+    from anchors as a
+    join (__TAGS__) as t
+      on t.model_id = a.model_id and t.position >= a.position and (a.next_position is null or t.position < a.next_position)
+    group by a.model_id, a.position
+),
+readme_rows as (
+    -- README changes of reachable commits: deletions, and versions whose text was stored
+    select fc.model_id, fc.commit_id, c.position, c.committed_at, fc.change_kind = 'deleted' as deleted,
+           case when fc.change_kind <> 'deleted' then cv.content end as content,
+           case when fc.change_kind <> 'deleted' then cv.front_matter end as front_matter
+    from file_changes as fc
+    join live as c using (model_id, commit_id)
+    left join card_versions as cv using (model_id, commit_id)
+    where fc.path = 'README.md' and (fc.change_kind = 'deleted' or cv.content is not null)
+),
+fronts as materialized (
+    -- once per distinct front matter (or card text, when the crawler did not parse it)
+    select front_matter, raw, hfaudit_front_fields(front_matter, raw) as f
+    from (
+        select distinct front_matter, case when front_matter is null then content end as raw
+        from readme_rows where not deleted
+    )
+),
+readme_read as (
+    select r.*, f.f.is_dict as front_is_dict, f.f.version as version, f.f.new_version as new_version,
+           sum(case when r.deleted then 1 else 0 end) over (
+               partition by r.model_id order by r.position rows between unbounded preceding and current row
+           ) as since_delete,
+           lag(r.content) over (partition by r.model_id order by r.position) as prev_content
+    from readme_rows as r
+    left join fronts as f
+      on f.front_matter is not distinct from r.front_matter
+     and f.raw is not distinct from case when r.front_matter is null then r.content end
+),
+readme_notes as (
+    select *,
+           last_value(case when front_is_dict then struct_pack(version := version, new_version := new_version) end ignore nulls) over (
+               partition by model_id, since_delete order by position rows between unbounded preceding and 1 preceding
+           ) as prev_front
+    from readme_read
+    where not deleted
+),
+attributed as (
+    -- each README change to the closest weight-change commit at or before it within the window,
+    -- else to the next one within the window
+    select n.*,
+           case
+               when b.position is not null and n.position - b.position <= $commits
+                    and coalesce(abs(epoch_us(n.committed_at) - epoch_us(b.committed_at)) / 1e6 / 86400, 0) <= $days
+                   then b.position
+               when f.position is not null and f.position - n.position <= $commits
+                    and coalesce(abs(epoch_us(f.committed_at) - epoch_us(n.committed_at)) / 1e6 / 86400, 0) <= $days
+                   then f.position
+           end as anchor
+    from readme_notes as n
+    asof left join anchors as b on b.model_id = n.model_id and n.position >= b.position
+    asof left join anchors as f on f.model_id = n.model_id and n.position < f.position
+),
+changelogs as materialized (
+    select prev_content, content, hfaudit_reads_as_changelog(prev_content, content) as changelog
+    from (select distinct prev_content, content from attributed where anchor is not null)
+),
+near as (
+    select a.model_id, a.anchor as position,
+           bool_or(c.changelog) as changelog,
+           bool_or(a.version is not null and a.version is distinct from a.prev_front.version) as version_changed,
+           bool_or(a.new_version is not null and a.new_version is distinct from a.prev_front.new_version
+                   and a.position = a.anchor) as new_version_changed
+    from attributed as a
+    join changelogs as c
+      on c.prev_content is not distinct from a.prev_content and c.content = a.content
+    where a.anchor is not null
+    group by a.model_id, a.anchor
+),
+messages as materialized (
+    select title, message, hfaudit_descriptive_message(title, message) as descriptive
+    from (select distinct title, message from events)
+),
+paths as materialized (
+    select path, hfaudit_extension(path) as extension, hfaudit_paper_category(path) as paper_category
+    from (select distinct path from events)
+),
+signalled as (
+    select e.*,
+           t.position is not null as tag,
+           coalesce(v.version_raw, '') <> '' and e.change_kind = 'initial' as name_version,
+           coalesce(v.version_raw, '') <> '' and e.change_kind <> 'initial' and exists (
+               select 1 from (__SUCCESSORS__) as s
+               where s.model_id = e.model_id and s.created_at >= e.committed_at
+                 and (epoch_us(s.created_at) - epoch_us(e.committed_at)) / 1e6 / 86400 <= $days
+           ) as successor_repo,
+           coalesce(n.changelog, false) as readme_changelog,
+           n.position is not null and not coalesce(n.changelog, false) as readme_edit,
+           coalesce(n.version_changed, false) as card_version,
+           coalesce(n.new_version_changed, false) as card_new_version,
+           m.descriptive as commit_message
+    from events as e
+    left join tagged as t using (model_id, position)
+    left join (__VERSIONS__) as v using (model_id)
+    left join near as n using (model_id, position)
+    join messages as m on m.title = e.title and m.message = e.message
 )
+select s.model_id, s.commit_id, s.committed_at, s.position, s.path, s.change_kind, s.old_sha256, s.new_sha256,
+       s.old_size, s.new_size,
+       tag or name_version or readme_changelog or commit_message or card_version or card_new_version as documented,
+       list_filter([
+           case when tag then 'tag' end,
+           case when name_version then 'name_version' end,
+           case when readme_changelog then 'readme_changelog' end,
+           case when commit_message then 'commit_message' end,
+           case when card_version then 'card_version' end,
+           case when card_new_version then 'card_new_version' end,
+           case when readme_edit then 'readme_edit' end,
+           case when successor_repo then 'successor_repo' end
+       ], lambda x: x is not null) as signals,
+       nullif(s.source, '') as from_path, s.title, p.extension, p.paper_category
+from signalled as s
+join paths as p using (path)
+"""
+
+TAGS_QUERY = """
+with latest as (select model_id, max(snapshot_id) as snapshot_id from refs group by model_id)
 select r.model_id, c.position
 from refs as r
 join latest as l using (model_id, snapshot_id)
 join commits as c on c.model_id = r.model_id and c.commit_id = r.target_commit
 where r.ref_type = 'tag' and c.unreachable_since is null
-order by r.model_id, c.position
 """
-SUCCESSORS_QUERY = f"""
+SUCCESSORS_QUERY = """
 select s.predecessor_id as model_id, m.created_at
 from version_series as s
 join models as m using (model_id)
-where s.predecessor_id is not null and {in_range('s.predecessor_id')}
-order by s.predecessor_id, m.created_at
+where s.predecessor_id is not null
 """
-VERSIONS_QUERY = (
-    f"select model_id, version_raw from naming where version_raw is not null and {in_range('model_id')} order by model_id"
-)
+VERSIONS_QUERY = "select model_id, version_raw from naming where version_raw is not null"
+NO_SUCCESSORS = "select null::varchar as model_id, null::timestamptz as created_at where false"
+NO_VERSIONS = "select null::varchar as model_id, null::varchar as version_raw where false"
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -89,21 +356,7 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(row and row[0])
 
 
-def _none(value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        return None if pd.isna(value) else value
-    except (TypeError, ValueError):
-        return value
-
-
-def _front(front_json: Any, content: str | None) -> dict[str, Any] | None:
-    front_json = _none(front_json)
-    if front_json is not None:
-        loaded = json.loads(front_json)
-        return loaded if isinstance(loaded, dict) else None
-    return None if content is None else _card_data(content)
+# ------------------------------------------------------------- Python, once per distinct text
 
 
 @functools.lru_cache(maxsize=4096)
@@ -120,105 +373,85 @@ def _body(content: str | None) -> str | None:
     return content[match.end():] if match else content
 
 
-def _input_queries(naming: bool, series: bool) -> dict[str, str]:
-    """The queries of ``_range_events``'s inputs, each ordered by model id first."""
-    queries = {"commits": COMMITS_QUERY, "changes": WEIGHT_ROWS_QUERY, "readmes": README_QUERY, "tags": TAGS_QUERY}
-    if naming:
-        queries["versions"] = VERSIONS_QUERY
-    if series:
-        queries["successors"] = SUCCESSORS_QUERY
-    return queries
+def front_fields(front_json: str | None, content: str | None) -> dict[str, Any]:
+    """Whether a README's front matter is a mapping, and its version fields (``_field``'s strings)."""
+    front: Any = None
+    if front_json is not None:
+        front = json.loads(front_json)
+    elif content is not None:
+        front = _card_data(content)
+    if not isinstance(front, dict):
+        return {"is_dict": False, "version": None, "new_version": None}
+    return {"is_dict": True, "version": _field(front, VERSION_FIELDS), "new_version": _field(front, ("new_version",))}
 
 
-def _range_inputs(con: duckdb.DuckDBPyConnection, bounds: Bounds, naming: bool, series: bool) -> dict[str, list[Any]]:
-    """The rows one range of models needs, as plain tuples (they pickle to a worker)."""
-    p = params(bounds)
-    rows = {name: con.execute(sql, p).fetchall() for name, sql in _input_queries(naming, series).items()}
-    return {"versions": [], "successors": [], **rows}
+def changelog(prev_content: str | None, content: str) -> bool:
+    """``reads_as_changelog`` of two README texts, on their bodies."""
+    return reads_as_changelog(_body(prev_content), _body(content) or "")
 
 
-def _range_events(inputs: dict[str, list[Any]], window: Window) -> list[tuple[str, WeightEvent]]:
-    """The weight events, with signals, of the models whose rows ``inputs`` holds."""
-    commits: dict[str, list[CommitInfo]] = defaultdict(list)
-    for r in inputs["commits"]:
-        commits[r[0]].append(CommitInfo(r[1], int(r[2]), r[3], r[4], r[5], tuple(r[6] or ())))
-    changes: dict[str, list[FileChange]] = defaultdict(list)
-    for r in inputs["changes"]:
-        changes[r[0]].append(FileChange(*r[1:]))
-    readmes: dict[str, list[ReadmeChange]] = defaultdict(list)
-    for model_id, cid, pos, at, kind, content, front in inputs["readmes"]:
-        if kind == "deleted":
-            readmes[model_id].append(ReadmeChange(cid, int(pos), at, None, None))
-        elif content is not None:
-            readmes[model_id].append(ReadmeChange(cid, int(pos), at, _body(content), _front(front, content)))
-    tags: dict[str, list[int]] = defaultdict(list)
-    for model_id, pos in inputs["tags"]:
-        tags[model_id].append(int(pos))
-    versions: dict[str, str] = dict(inputs["versions"])
-    successors: dict[str, list[Any]] = defaultdict(list)
-    for model_id, created in inputs["successors"]:
-        successors[model_id].append(created)
-    out: list[tuple[str, WeightEvent]] = []
-    for model_id in sorted(changes):
-        events = classify(commits.get(model_id, []), changes[model_id])
-        ctx = ModelContext(
-            commits=commits.get(model_id, []),
-            readmes=readmes.get(model_id, []),
-            tag_positions=tags.get(model_id, []),
-            name_version=versions.get(model_id),
-            successor_created=successors.get(model_id, []),
+_FRONT_TYPE = "struct(is_dict boolean, version varchar, new_version varchar)"
+
+
+def _vectorised(func: Callable[..., Any], arity: int, result: pa.DataType) -> Callable[..., pa.Array]:
+    """``func`` over Arrow columns, value by value (DuckDB reads a function's arity from its signature)."""
+
+    def values(*columns: pa.Array) -> pa.Array:
+        return pa.array([func(*v) for v in zip(*(c.to_pylist() for c in columns), strict=True)], type=result)
+
+    if arity == 1:
+        return lambda a: values(a)
+    return lambda a, b: values(a, b)
+
+
+FUNCTIONS: dict[str, tuple[Callable[..., Any], list[str], str, pa.DataType]] = {
+    "hfaudit_front_fields": (
+        front_fields, ["varchar", "varchar"], _FRONT_TYPE,
+        pa.struct([("is_dict", pa.bool_()), ("version", pa.string()), ("new_version", pa.string())]),
+    ),
+    "hfaudit_reads_as_changelog": (changelog, ["varchar", "varchar"], "boolean", pa.bool_()),
+    "hfaudit_descriptive_message": (descriptive_message, ["varchar", "varchar"], "boolean", pa.bool_()),
+    "hfaudit_extension": (extension, ["varchar"], "varchar", pa.string()),
+    "hfaudit_paper_category": (paper_category, ["varchar"], "varchar", pa.string()),
+    "hfaudit_stem": (functools.lru_cache(maxsize=65536)(stem), ["varchar"], "varchar", pa.string()),
+}
+
+
+@contextmanager
+def registered_functions(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The Python pieces of the query, as vectorised (Arrow) DuckDB functions, for one query's time."""
+    con.execute("select 1").fetchall()  # a result an earlier step left pending would refuse the registration
+    for name, (func, args, result, arrow_type) in FUNCTIONS.items():
+        con.create_function(
+            name,
+            _vectorised(func, len(args), arrow_type),
+            [duckdb.sqltype(a) for a in args],
+            duckdb.sqltype(result),
+            type=PythonUDFType.ARROW,
+            null_handling=FunctionNullHandling.SPECIAL,
+            side_effects=False,
         )
-        attach_signals(events, ctx, window)
-        out.extend((model_id, e) for e in events)
-    return out
+    yield  # on an error the transaction is aborted and the functions stay until the connection closes
+    for name in FUNCTIONS:
+        con.remove_function(name)
 
 
-def _event_rows(job: tuple[dict[str, list[Any]], Window]) -> list[tuple[Any, ...]]:
-    """A worker's job: one range's inputs to ``weight_changes`` rows (in the declared column order)."""
-    inputs, window = job
-    return [
-        (
-            model_id,
-            e.commit.commit_id,
-            e.commit.committed_at,
-            e.commit.position,
-            e.path,
-            e.change_kind,
-            e.old_sha256,
-            e.new_sha256,
-            e.old_size,
-            e.new_size,
-            e.documented,
-            list(e.signals),
-            e.from_path,
-            e.commit.title,
-            extension(e.path),
-            paper_category(e.path),
-        )
-        for model_id, e in _range_events(inputs, window)
-    ]
-
-
-def weight_events(con: duckdb.DuckDBPyConnection, window: Window) -> list[tuple[str, WeightEvent]]:
-    """Every weight event of every crawled model, with its signals (all in memory: for tests and
-    small stores; ``build_weight_changes`` streams)."""
+def events_query(con: duckdb.DuckDBPyConnection, window: Window) -> str:
+    """The query of ``weight_changes``'s rows, for the tables the store has and ``window``."""
     naming, series = _table_exists(con, "naming"), _table_exists(con, "version_series")
-    return _range_events(_range_inputs(con, (None, None), naming, series), window)
+    return (
+        EVENTS_QUERY.replace("__TAGS__", TAGS_QUERY)
+        .replace("__VERSIONS__", VERSIONS_QUERY if naming else NO_VERSIONS)
+        .replace("__SUCCESSORS__", SUCCESSORS_QUERY if series else NO_SUCCESSORS)
+        .replace("$commits", str(int(window.commits)))
+        .replace("$days", repr(float(window.days)))
+    )
 
 
 def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None = None) -> int:
-    """(Re)create table ``weight_changes``, one range of models at a time; returns its row count."""
+    """(Re)create table ``weight_changes`` from one query; returns its row count."""
     window = window or Window()
-    naming, series = _table_exists(con, "naming"), _table_exists(con, "version_series")
-    assert WEIGHT_CHANGE_COLUMNS[0] == "model_id" and WEIGHT_CHANGE_COLUMNS[-1] == "paper_category"
-    ranges = model_ranges(con)
-    # One sorted scan per input, cut into ranges (not a filtered scan per range).
-    streams = SortedStreams(con, _input_queries(naming, series), params((None, None)))
-    work = ({"versions": [], "successors": [], **streams.take(b)} for b in ranges)
-    writer = BatchWriter(con, "weight_changes")
-    try:
-        for rows in parallel_map(_event_rows, ((w, window) for w in work), min(jobs(con), len(ranges))):
-            writer.append(rows)
-    finally:
-        streams.close()
-    return writer.finish("model_id, position, path")
+    with registered_functions(con):
+        create_table_as(con, "weight_changes", events_query(con, window), "model_id, position, path")
+    rows = con.execute("select count(*) from weight_changes").fetchall()
+    return int(rows[0][0]) if rows else 0
