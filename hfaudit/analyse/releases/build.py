@@ -61,24 +61,25 @@ _CONVERT_TITLE_RE = r"(?i)safetensors.{0,3}variant|convert(ed|ing)? (to|into) sa
 
 EVENTS_QUERY = f"""
 with
-live as (
-    select model_id, commit_id, position, committed_at, coalesce(title, '') as title,
-           coalesce(message, '') as message, coalesce(authors, []::varchar[]) as authors
-    from commits
-    where unreachable_since is null
+live as not materialized (
+    -- reachable commits (their texts are read for weight-event commits only, in ``texts``)
+    select model_id, commit_id, position, committed_at from commits where unreachable_since is null
 ),
 weight_rows as (
     -- every weight file_changes row of a reachable commit, with its shard parts and stem
     select fc.model_id, fc.commit_id, c.position, c.committed_at, fc.path, fc.change_kind,
            fc.old_sha256, fc.new_sha256, fc.old_size, fc.new_size,
-           regexp_matches(fc.path, '{_SHARD_RE}') as is_shard,
-           regexp_extract(fc.path, '{_SHARD_RE}', 1) as shard_stem,
-           regexp_extract(fc.path, '{_SHARD_RE}', 3) as shard_n,
-           regexp_extract(fc.path, '{_SHARD_RE}', 4) as shard_ext,
+           coalesce(shard.i <> '', false) as is_shard, shard.stem as shard_stem, shard.n as shard_n,
+           shard.ext as shard_ext,
            fc.change_kind = 'modified' and fc.old_sha256 is not null and fc.new_sha256 is not null
                and fc.old_sha256 = fc.new_sha256 as same_content
     from file_changes as fc
-    join live as c using (model_id, commit_id)
+    join live as c using (model_id, commit_id),
+    -- (the regex only on paths that can match it: it is the costliest expression of the query)
+    lateral (
+        select case when fc.path like '%-of-%' then regexp_extract(fc.path, '{_SHARD_RE}', ['stem', 'i', 'n', 'ext']) end
+            as shard
+    )
     where fc.category = 'weights'
 ),
 path_history as (
@@ -142,9 +143,8 @@ weight_commits as (
     )
 ),
 classified as (
-    select r.*, c.title, c.message, c.authors,
-           list_contains(list_transform(c.authors, lambda a: lower(a)), '{CONVERT_BOT.lower()}')
-               or regexp_matches(c.title, '{_CONVERT_TITLE_RE}') as by_bot,
+    select r.model_id, r.commit_id, r.position, r.committed_at, r.path, r.old_sha256, r.new_sha256,
+           r.old_size, r.new_size,
            case
                when r.change_kind = 'deleted' then 'deleted'
                when r.change_kind = 'modified' then 'replaced'
@@ -154,17 +154,26 @@ classified as (
            end as kind0
     from shard_completions as r
     join weight_commits as w using (model_id, commit_id)
-    join live as c using (model_id, commit_id)
     where not r.same_content
+),
+candidates as (
+    -- added .safetensors files that may convert an existing weight file, with whether the Hub's
+    -- conversion bot made the commit
+    select a.model_id, a.commit_id, a.position, a.path, a.new_size,
+           list_contains(list_transform(coalesce(c.authors, []), lambda x: lower(x)), '{CONVERT_BOT.lower()}')
+               or regexp_matches(coalesce(c.title, ''), '{_CONVERT_TITLE_RE}') as by_bot
+    from classified as a
+    join commits as c using (model_id, commit_id)
+    where a.kind0 = 'candidate' and a.path like '%.safetensors'
 ),
 tree as (
     -- the weight files present before each added .safetensors file that may be a conversion:
     -- each other path's last row in an earlier commit, when that row did not delete it
     select a.model_id, a.commit_id, a.path, p.path as source, arg_max(p.new_size, p.position) as size,
            arg_max(p.change_kind, p.position) as last_kind
-    from classified as a
+    from candidates as a
     join weight_rows as p on p.model_id = a.model_id and p.position < a.position
-    where a.kind0 = 'candidate' and a.path like '%.safetensors' and p.path not like '%.safetensors'
+    where p.path not like '%.safetensors'
     group by a.model_id, a.commit_id, a.path, p.path
 ),
 sources as (
@@ -172,28 +181,27 @@ sources as (
            case when coalesce(t.size, 0) <> 0 and coalesce(a.new_size, 0) <> 0 then abs(t.size - a.new_size)::double / t.size else 1.0 end as gap,
            not (t.source like '%.bin' or t.source like '%.pt' or t.source like '%.pth' or t.source like '%.ckpt')
                as not_pickle,
-           hfaudit_stem(t.source) = hfaudit_stem(a.path) as same_stem,
-           a.by_bot
+           hfaudit_stem(t.source) = hfaudit_stem(a.path) as same_stem
     from tree as t
-    join classified as a using (model_id, commit_id, path)
+    join candidates as a using (model_id, commit_id, path)
     where t.last_kind <> 'deleted'
 ),
 conversions as (
-    select model_id, commit_id, path,
-           arg_min(source, (gap, not_pickle, source)) filter (where same_stem) as stem_source,
-           min(gap) filter (where same_stem) as stem_gap,
-           arg_min(source, (gap, not_pickle, source)) as any_source,
-           any_value(by_bot) as by_bot
-    from sources
-    group by model_id, commit_id, path
+    select a.model_id, a.commit_id, a.path, any_value(a.by_bot) as by_bot,
+           arg_min(s.source, (s.gap, s.not_pickle, s.source)) filter (where s.same_stem) as stem_source,
+           min(s.gap) filter (where s.same_stem) as stem_gap,
+           arg_min(s.source, (s.gap, s.not_pickle, s.source)) as any_source
+    from candidates as a
+    left join sources as s using (model_id, commit_id, path)
+    group by a.model_id, a.commit_id, a.path
 ),
 events as (
     select s.model_id, s.commit_id, s.committed_at, s.position, s.path, s.old_sha256, s.new_sha256,
-           s.old_size, s.new_size, s.title, s.message,
+           s.old_size, s.new_size,
            case
-               when s.kind0 <> 'candidate' then null
-               when v.stem_source is not null and (s.by_bot or v.stem_gap <= {CONVERT_SIZE_TOLERANCE}) then v.stem_source
-               when s.by_bot and s.path like '%.safetensors' then coalesce(v.any_source, '')
+               when s.kind0 <> 'candidate' or v.path is null then null
+               when v.stem_source is not null and (v.by_bot or v.stem_gap <= {CONVERT_SIZE_TOLERANCE}) then v.stem_source
+               when v.by_bot then coalesce(v.any_source, '')
            end as source,
            case
                when s.kind0 <> 'candidate' then s.kind0
@@ -216,10 +224,12 @@ tagged as (
     group by a.model_id, a.position
 ),
 readme_rows as (
-    -- README changes of reachable commits: deletions, and versions whose text was stored
+    -- README changes of reachable commits: deletions, and versions whose text was stored (the text
+    -- itself is carried as a hash; front matter the crawler did not parse, as the text)
     select fc.model_id, fc.commit_id, c.position, c.committed_at, fc.change_kind = 'deleted' as deleted,
-           case when fc.change_kind <> 'deleted' then cv.content end as content,
-           case when fc.change_kind <> 'deleted' then cv.front_matter end as front_matter
+           case when fc.change_kind <> 'deleted' then hash(cv.content) end as text_key,
+           case when fc.change_kind <> 'deleted' then cv.front_matter end as front_matter,
+           case when fc.change_kind <> 'deleted' and cv.front_matter is null then cv.content end as raw
     from file_changes as fc
     join live as c using (model_id, commit_id)
     left join card_versions as cv using (model_id, commit_id)
@@ -228,21 +238,20 @@ readme_rows as (
 fronts as materialized (
     -- once per distinct front matter (or card text, when the crawler did not parse it)
     select front_matter, raw, hfaudit_front_fields(front_matter, raw) as f
-    from (
-        select distinct front_matter, case when front_matter is null then content end as raw
-        from readme_rows where not deleted
-    )
+    from (select distinct front_matter, raw from readme_rows where not deleted)
 ),
 readme_read as (
-    select r.*, f.f.is_dict as front_is_dict, f.f.version as version, f.f.new_version as new_version,
+    select r.model_id, r.commit_id, r.position, r.committed_at, r.deleted, r.text_key,
+           f.f.is_dict as front_is_dict, f.f.version as version, f.f.new_version as new_version,
            sum(case when r.deleted then 1 else 0 end) over (
                partition by r.model_id order by r.position rows between unbounded preceding and current row
            ) as since_delete,
-           lag(r.content) over (partition by r.model_id order by r.position) as prev_content
+           lag(r.text_key) over (partition by r.model_id order by r.position) as prev_key,
+           lag(case when r.deleted then null else r.commit_id end) over (partition by r.model_id order by r.position)
+               as prev_commit
     from readme_rows as r
     left join fronts as f
-      on f.front_matter is not distinct from r.front_matter
-     and f.raw is not distinct from case when r.front_matter is null then r.content end
+      on f.front_matter is not distinct from r.front_matter and f.raw is not distinct from r.raw
 ),
 readme_notes as (
     select *,
@@ -252,25 +261,49 @@ readme_notes as (
     from readme_read
     where not deleted
 ),
+marks as (
+    -- notes and weight-change commits in one sequence per model (a commit before a note at the same
+    -- position): each note's closest commit at or before it, and after it
+    select *,
+           last_value(case when is_anchor then position end ignore nulls) over back as before_position,
+           last_value(case when is_anchor then committed_at end ignore nulls) over back as before_at,
+           first_value(case when is_anchor then position end ignore nulls) over ahead as after_position,
+           first_value(case when is_anchor then committed_at end ignore nulls) over ahead as after_at
+    from (
+        select model_id, position, committed_at, true as is_anchor from anchors
+        union all by name
+        select *, false as is_anchor from readme_notes
+    )
+    window back as (partition by model_id order by position, not is_anchor rows between unbounded preceding and current row),
+           ahead as (partition by model_id order by position, not is_anchor rows between current row and unbounded following)
+),
 attributed as (
     -- each README change to the closest weight-change commit at or before it within the window,
     -- else to the next one within the window
-    select n.*,
+    select *,
            case
-               when b.position is not null and n.position - b.position <= $commits
-                    and coalesce(abs(epoch_us(n.committed_at) - epoch_us(b.committed_at)) / 1e6 / 86400, 0) <= $days
-                   then b.position
-               when f.position is not null and f.position - n.position <= $commits
-                    and coalesce(abs(epoch_us(f.committed_at) - epoch_us(n.committed_at)) / 1e6 / 86400, 0) <= $days
-                   then f.position
+               when before_position is not null and position - before_position <= $commits
+                    and coalesce(abs(epoch_us(committed_at) - epoch_us(before_at)) / 1e6 / 86400, 0) <= $days
+                   then before_position
+               when after_position is not null and after_position - position <= $commits
+                    and coalesce(abs(epoch_us(after_at) - epoch_us(committed_at)) / 1e6 / 86400, 0) <= $days
+                   then after_position
            end as anchor
-    from readme_notes as n
-    asof left join anchors as b on b.model_id = n.model_id and n.position >= b.position
-    asof left join anchors as f on f.model_id = n.model_id and n.position < f.position
+    from marks
+    where not is_anchor
+),
+pairs as (
+    select prev_key, text_key, arg_min(struct_pack(m := model_id, c := commit_id, p := prev_commit), model_id) as one
+    from attributed
+    where anchor is not null
+    group by prev_key, text_key
 ),
 changelogs as materialized (
-    select prev_content, content, hfaudit_reads_as_changelog(prev_content, content) as changelog
-    from (select distinct prev_content, content from attributed where anchor is not null)
+    -- once per distinct (card before, card after)
+    select p.prev_key, p.text_key, hfaudit_reads_as_changelog(b.content, a.content) as changelog
+    from pairs as p
+    join card_versions as a on a.model_id = p.one.m and a.commit_id = p.one.c
+    left join card_versions as b on b.model_id = p.one.m and b.commit_id = p.one.p
 ),
 near as (
     select a.model_id, a.anchor as position,
@@ -279,14 +312,19 @@ near as (
            bool_or(a.new_version is not null and a.new_version is distinct from a.prev_front.new_version
                    and a.position = a.anchor) as new_version_changed
     from attributed as a
-    join changelogs as c
-      on c.prev_content is not distinct from a.prev_content and c.content = a.content
+    join changelogs as c on c.prev_key is not distinct from a.prev_key and c.text_key = a.text_key
     where a.anchor is not null
     group by a.model_id, a.anchor
 ),
+texts as (
+    -- the title and message of each weight-event commit
+    select e.*, coalesce(c.title, '') as title, coalesce(c.message, '') as message
+    from events as e
+    join commits as c using (model_id, commit_id)
+),
 messages as materialized (
     select title, message, hfaudit_descriptive_message(title, message) as descriptive
-    from (select distinct title, message from events)
+    from (select distinct title, message from texts)
 ),
 paths as materialized (
     select path, hfaudit_extension(path) as extension, hfaudit_paper_category(path) as paper_category
@@ -306,7 +344,7 @@ signalled as (
            coalesce(n.version_changed, false) as card_version,
            coalesce(n.new_version_changed, false) as card_new_version,
            m.descriptive as commit_message
-    from events as e
+    from texts as e
     left join tagged as t using (model_id, position)
     left join (__VERSIONS__) as v using (model_id)
     left join near as n using (model_id, position)
