@@ -284,3 +284,17 @@ def test_an_empty_store_gives_empty_tables(tmp_path: Path) -> None:
         for table in ("weight_changes", "transparency", "version_pair_changes"):
             assert store.con.execute(f"select count(*) from {table}").fetchall() == [(0,)]
         assert study_measures(store.con)["weight_share"]["file_changes"] == 0
+
+
+def test_weight_changes_in_ranges_of_one_model_equal_one_range(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hfaudit.analyse.releases.build as build
+    from hfaudit.analyse.batches import model_ranges
+
+    db = tmp_path / "ranges.duckdb"
+    db.write_bytes(store.read_bytes())
+    monkeypatch.setattr(build, "RANGE_MODELS", 1)
+    with duckdb.connect(str(db)) as con:
+        assert len(model_ranges(con, 1)) >= 2
+        build.build_weight_changes(con)
+    sql = "select * from weight_changes"  # in the table's order: ranges are inserted in model-id order
+    assert rows(db, sql) == rows(store, sql) and len(rows(db, sql)) == 13

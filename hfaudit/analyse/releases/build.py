@@ -36,6 +36,7 @@ import pyarrow as pa
 from duckdb.func import FunctionNullHandling, PythonUDFType
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
+from hfaudit.analyse.batches import in_range, model_ranges, params
 from hfaudit.analyse.releases.events import (
     CONVERT_BOT,
     CONVERT_SIZE_TOLERANCE,
@@ -51,9 +52,12 @@ from hfaudit.analyse.releases.signals import (
     reads_as_changelog,
 )
 from hfaudit.cards import parse_card
-from hfaudit.store import create_table_as, schema
+from hfaudit.store import schema
 
 WEIGHT_CHANGE_COLUMNS = schema.columns("weight_changes")
+# Models per query: DuckDB's intermediate rows for 20,000 models (about 180k weight rows) take
+# about 0.7 GB; a whole 100k-model store in one query needed 3.7 GB.
+RANGE_MODELS = 20_000
 
 # RE2 forms of the Python patterns in :mod:`.events` (the same text; RE2 has no lookbehind, these need none).
 _SHARD_RE = r"^(.+)-(\d{3,6})-of-(\d{3,6})(\.[^/]+)$"
@@ -63,7 +67,8 @@ EVENTS_QUERY = f"""
 with
 live as not materialized (
     -- reachable commits (their texts are read for weight-event commits only, in ``texts``)
-    select model_id, commit_id, position, committed_at from commits where unreachable_since is null
+    select model_id, commit_id, position, committed_at from commits
+    where unreachable_since is null and {in_range('model_id')}
 ),
 weight_rows as (
     -- every weight file_changes row of a reachable commit, with its shard parts and stem
@@ -80,7 +85,7 @@ weight_rows as (
         select case when fc.path like '%-of-%' then regexp_extract(fc.path, '{_SHARD_RE}', ['stem', 'i', 'n', 'ext']) end
             as shard
     )
-    where fc.category = 'weights'
+    where fc.category = 'weights' and {in_range('fc.model_id')}
 ),
 path_history as (
     -- whether the path was present (a row other than a deletion) or added in an earlier commit
@@ -233,7 +238,7 @@ readme_rows as (
     from file_changes as fc
     join live as c using (model_id, commit_id)
     left join card_versions as cv using (model_id, commit_id)
-    where fc.path = 'README.md' and (fc.change_kind = 'deleted' or cv.content is not null)
+    where fc.path = 'README.md' and (fc.change_kind = 'deleted' or cv.content is not null) and {in_range('fc.model_id')}
 ),
 fronts as materialized (
     -- once per distinct front matter (or card text, when the crawler did not parse it)
@@ -368,21 +373,23 @@ from signalled as s
 join paths as p using (path)
 """
 
-TAGS_QUERY = """
-with latest as (select model_id, max(snapshot_id) as snapshot_id from refs group by model_id)
+TAGS_QUERY = f"""
+with latest as (
+    select model_id, max(snapshot_id) as snapshot_id from refs where {in_range('model_id')} group by model_id
+)
 select r.model_id, c.position
 from refs as r
 join latest as l using (model_id, snapshot_id)
 join commits as c on c.model_id = r.model_id and c.commit_id = r.target_commit
 where r.ref_type = 'tag' and c.unreachable_since is null
 """
-SUCCESSORS_QUERY = """
+SUCCESSORS_QUERY = f"""
 select s.predecessor_id as model_id, m.created_at
 from version_series as s
 join models as m using (model_id)
-where s.predecessor_id is not null
+where s.predecessor_id is not null and {in_range('s.predecessor_id')}
 """
-VERSIONS_QUERY = "select model_id, version_raw from naming where version_raw is not null"
+VERSIONS_QUERY = f"select model_id, version_raw from naming where version_raw is not null and {in_range('model_id')}"
 NO_SUCCESSORS = "select null::varchar as model_id, null::timestamptz as created_at where false"
 NO_VERSIONS = "select null::varchar as model_id, null::varchar as version_raw where false"
 
@@ -487,9 +494,18 @@ def events_query(con: duckdb.DuckDBPyConnection, window: Window) -> str:
 
 
 def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None = None) -> int:
-    """(Re)create table ``weight_changes`` from one query; returns its row count."""
+    """(Re)create table ``weight_changes``, one query per range of ``RANGE_MODELS`` models (memory then
+    holds one range's intermediate rows, whatever the size of the store); returns its row count."""
     window = window or Window()
+    query = events_query(con, window)
+    casts = ", ".join(f"cast({c} as {t}) as {c}" for c, t in schema.types("weight_changes").items())
+    con.execute(schema.empty_table_ddl("weight_changes"))
     with registered_functions(con):
-        create_table_as(con, "weight_changes", events_query(con, window), "model_id, position, path")
+        for bounds in model_ranges(con, RANGE_MODELS):
+            # ranges in model-id order, each inserted in order: the table is in its declared order
+            con.execute(
+                f"insert into weight_changes select {casts} from ({query}) as _q order by model_id, position, path",
+                params(bounds),
+            )
     rows = con.execute("select count(*) from weight_changes").fetchall()
     return int(rows[0][0]) if rows else 0
