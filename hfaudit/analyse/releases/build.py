@@ -2,25 +2,31 @@
 
 Reads the crawl tables (commits, file_changes, card_versions, refs, models) and, when the naming
 analyser ran first, ``naming`` and ``version_series``. The rules are those of :mod:`.events` and
-:mod:`.signals` (their docstrings say them); here each is a step over the whole store, in SQL:
+:mod:`.signals` (their docstrings say them); here each is a step of one query, run once per range of
+``RANGE_MODELS`` models (``hfaudit.analyse.batches.model_ranges``) and inserted in model-id order:
 
-- ``weight_rows``: the weight ``file_changes`` of reachable commits, with their shard parts, stem,
-  and whether the path was added or present before (window functions over the model's rows by
-  position);
-- ``weight_commits``: per commit that touched weights, whether it still belongs to the first
-  release (a prefix of the model's weight commits) and whether it left the first release's sharded
-  sets open;
-- ``kinds``: each row's change kind (``initial``, ``replaced``, ``added``, ``deleted``, ``converted``;
-  a rewritten pointer with the same sha256 is dropped), ``converted`` from the closest existing
-  weight file of the same stem (``tree``: the path's last row before the commit);
-- ``readme_notes``: every README change read against the one before it (front-matter version fields,
-  changelog lines), attributed to the closest weight-change commit (``ASOF`` joins, back first);
-- the signals of each event, then ``documented``.
+- ``weight_rows``, ``path_history``: the weight ``file_changes`` of reachable commits with their
+  shard parts, and whether the path was present or added in an earlier commit (window functions over
+  the model's rows by position);
+- ``commit_rows``, ``first_release``: the first release, a prefix of the model's weight commits (the
+  first one, then those that only add new weight files within ``INITIAL_UPLOAD_MINUTES``);
+- ``rows_in_release``, ``shard_completions``, ``weight_commits``: the sharded sets the first release
+  began, completed by later shards until a weight commit does anything else;
+- ``classified``, ``candidates``, ``tree``, ``sources``, ``conversions``, ``events``: each row's kind;
+  a rewritten pointer with the same sha256 is dropped; an added ``.safetensors`` file is
+  ``converted`` from the closest weight file present before its commit;
+- ``anchors``, ``tagged``: the weight-change commits, and the tags from each to the next;
+- ``readme_rows`` … ``near``: each README change read against the one before it (front-matter
+  version fields; changelog lines, once per distinct pair of texts, carried as ``hash`` keys until
+  then), attributed to the closest weight-change commit (window functions over one sequence of
+  notes and commits: back first, then ahead);
+- ``signalled`` and the final select: the signals of each event, in ``SIGNALS`` order, and
+  ``documented``.
 
-Python runs only where SQL cannot say it, once per distinct text, as vectorised DuckDB functions
-(:func:`register_functions`): card front matter the crawler did not parse (a YAML parse) and its
-version fields, card-body diffs (``reads_as_changelog``), commit-text tests (``descriptive_message``),
-and the study's extension of a path.
+Python runs only where SQL cannot say it, once per distinct value, as vectorised (Arrow) DuckDB
+functions (:func:`registered_functions`): card front matter the crawler did not parse (a YAML parse)
+and its version fields, card-body diffs (``reads_as_changelog``), commit-text tests
+(``descriptive_message``), stems of conversion candidates, and the study's extension of a path.
 """
 
 from __future__ import annotations
