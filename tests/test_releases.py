@@ -11,11 +11,9 @@ import duckdb
 import pytest
 
 from hfaudit.analyse import ANALYSERS
-from hfaudit.analyse.releases.events import CommitInfo, FileChange, classify, stem
+from hfaudit.analyse.releases.events import CommitInfo, FileChange, stem
 from hfaudit.analyse.releases.signals import (
-    ReadmeNote,
     Window,
-    attribute_readmes,
     descriptive_message,
     is_default_title,
     reads_as_changelog,
@@ -179,6 +177,35 @@ def change(i: int, path: str, kind: str, old: str | None, new: str | None, size:
     return FileChange(f"c{i}", path, kind, None, None, old, new, size if old else None, size if new else None)
 
 
+def sql_events(
+    commits: list[CommitInfo], changes: list[FileChange], readmes: dict[str, str] | None = None, window: Window | None = None
+) -> list[tuple]:
+    """``weight_changes`` (position, path, kind, from_path, signals) of one model whose crawl rows are
+    these commits, weight changes and README texts (by commit id), as the analyser's query makes it."""
+    from hfaudit.analyse.releases.build import build_weight_changes
+    from hfaudit.store import schema
+
+    con = duckdb.connect()
+    con.execute(schema.crawl_ddl())
+    con.execute("insert into models (model_id, status) values ('m/x', 'crawled')")
+    for c in commits:
+        con.execute(
+            "insert into commits (model_id, commit_id, committed_at, title, message, authors, position) values ('m/x', ?, ?, ?, ?, ?, ?)",
+            [c.commit_id, c.committed_at, c.title, c.message, list(c.authors), c.position],
+        )
+    for f in changes:
+        con.execute(
+            "insert into file_changes (model_id, commit_id, path, change_kind, category, old_blob, new_blob, old_sha256, new_sha256,"
+            " old_size, new_size) values ('m/x', ?, ?, ?, 'weights', ?, ?, ?, ?, ?, ?)",
+            [f.commit_id, f.path, f.change_kind, f.old_blob, f.new_blob, f.old_sha256, f.new_sha256, f.old_size, f.new_size],
+        )
+    for cid, text in (readmes or {}).items():
+        con.execute("insert into file_changes (model_id, commit_id, path, change_kind, category) values ('m/x', ?, 'README.md', 'modified', 'card')", [cid])
+        con.execute("insert into card_versions (model_id, commit_id, content, front_matter) values ('m/x', ?, ?, '{}')", [cid, text])
+    build_weight_changes(con, window)
+    return con.execute("select position, path, change_kind, from_path, signals from weight_changes order by position, path").fetchall()
+
+
 def test_classify_split_upload_shards_pointer_rewrites_and_conversions() -> None:
     commits = [info(0), info(1), CommitInfo("c2", 2, info(1).committed_at + dt.timedelta(minutes=20), "x", ""), info(3), info(4), info(5)]
     changes = [
@@ -188,14 +215,16 @@ def test_classify_split_upload_shards_pointer_rewrites_and_conversions() -> None
         change(3, "pytorch_model.bin", "modified", "b", "b", size=1000),  # pointer rewrite, same content
         change(4, "model.safetensors", "added", None, "d", size=1010),  # a copy of pytorch_model.bin
         change(5, "extra.safetensors", "added", None, "e"),
+        change(5, "model-00003-of-00003.safetensors", "added", None, "f"),  # the set was closed by commit 4
     ]
-    events = classify(commits, changes)
-    assert [(e.path, e.change_kind, e.from_path) for e in events] == [
+    events = sql_events(commits, changes)
+    assert [(path, kind, source) for _, path, kind, source, _ in events] == [
         ("model-00001-of-00003.safetensors", "initial", None),
         ("pytorch_model.bin", "initial", None),
         ("model-00002-of-00003.safetensors", "initial", None),
         ("model.safetensors", "converted", "pytorch_model.bin"),
         ("extra.safetensors", "added", None),
+        ("model-00003-of-00003.safetensors", "added", None),
     ]
     assert stem("pytorch_model-00001-of-00002.bin") == "model-00001-of-00002"
     assert stem("sub/tf_model.h5") == "sub/model"
@@ -203,9 +232,14 @@ def test_classify_split_upload_shards_pointer_rewrites_and_conversions() -> None
 
 def test_an_added_safetensors_of_another_size_is_added_unless_the_bot_made_it() -> None:
     changes = [change(1, "pytorch_model.bin", "added", None, "a", size=1000), change(2, "model.safetensors", "added", None, "b", size=500)]
-    assert classify([info(0), info(1), info(2)], changes)[-1].change_kind == "added"
+    assert sql_events([info(0), info(1), info(2)], changes)[-1][2] == "added"
     bot = [info(0), info(1), info(2, "Adding `safetensors` variant of this model (#3)")]
-    assert classify(bot, changes)[-1].change_kind == "converted"
+    assert sql_events(bot, changes)[-1][2:4] == ("converted", "pytorch_model.bin")
+    # the bot converts oddly named checkpoints too: the closest other weight file
+    odd = [change(1, "weights/ckpt.pt", "added", None, "a", size=1000), change(2, "model.safetensors", "added", None, "b", size=990)]
+    by_bot = [info(0), info(1), info(2, authors=("SFconvertbot",))]
+    assert sql_events(by_bot, odd)[-1][2:4] == ("converted", "weights/ckpt.pt")
+    assert sql_events([info(0), info(1), info(2)], odd)[-1][2:4] == ("added", None)
 
 
 @pytest.mark.parametrize(
@@ -249,16 +283,20 @@ def test_changelog_lines_versus_unrelated_edits() -> None:
 
 
 def test_readme_window_goes_back_first_then_forward() -> None:
-    at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-
-    def note(pos: int, days: float) -> ReadmeNote:
-        return ReadmeNote(pos, at + dt.timedelta(days=days), f"r{pos}", True, False, False)
-
-    anchors = [(2, at), (5, at + dt.timedelta(days=3))]
-    got = attribute_readmes([note(3, 1), note(4, 2), note(9, 9), note(3, 200)], anchors, Window(commits=1, days=90))
-    assert {k: [n.position for n in v] for k, v in got.items()} == {2: [3], 5: [4]}
-    wide = attribute_readmes([note(4, 2)], anchors, Window(commits=2, days=90))
-    assert list(wide) == [2]
+    """Weight changes at commits 2 and 5; README changes at 3 (one commit after 2), 4 (two after 2,
+    one before 5) and 9 (four after 5): 3 belongs to 2, 4 to 5, 9 to none; with a window of two
+    commits, 4 belongs to 2 (back first)."""
+    commits = [info(i, title="Upload folder using huggingface_hub") for i in range(10)]
+    changes = [change(2, "model.safetensors", "added", None, "a"), change(5, "model.safetensors", "modified", "a", "b")]
+    base = "# m\n"
+    readmes = {"c3": base + "## Changelog\n- v1\n", "c4": base + "## Changelog\n- v1\n- v2\n", "c9": base + "x v3\n"}
+    got = {pos: signals for pos, _, _, _, signals in sql_events(commits, changes, readmes, Window(commits=1, days=90))}
+    assert got == {2: ["readme_changelog"], 5: ["readme_changelog"]}
+    wide = {pos: signals for pos, _, _, _, signals in sql_events(commits, changes, {"c4": readmes["c4"]}, Window(commits=2, days=90))}
+    assert wide == {2: ["readme_changelog"], 5: []}
+    # a README change a commit later but 200 days later is not in the window
+    late = [*commits[:3], info(3, minutes=200 * 24 * 60), *commits[4:]]
+    assert {p: s for p, _, _, _, s in sql_events(late, changes, {"c3": readmes["c3"]})} == {2: [], 5: []}
 
 
 def test_card_states() -> None:
@@ -284,3 +322,17 @@ def test_an_empty_store_gives_empty_tables(tmp_path: Path) -> None:
         for table in ("weight_changes", "transparency", "version_pair_changes"):
             assert store.con.execute(f"select count(*) from {table}").fetchall() == [(0,)]
         assert study_measures(store.con)["weight_share"]["file_changes"] == 0
+
+
+def test_weight_changes_in_ranges_of_one_model_equal_one_range(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hfaudit.analyse.releases.build as build
+    from hfaudit.analyse.batches import model_ranges
+
+    db = tmp_path / "ranges.duckdb"
+    db.write_bytes(store.read_bytes())
+    monkeypatch.setattr(build, "RANGE_MODELS", 1)
+    with duckdb.connect(str(db)) as con:
+        assert len(model_ranges(con, 1)) >= 2
+        build.build_weight_changes(con)
+    sql = "select * from weight_changes"  # in the table's order: ranges are inserted in model-id order
+    assert rows(db, sql) == rows(store, sql) and len(rows(db, sql)) == 13

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from typing import Any
 
@@ -41,13 +42,19 @@ with heads as (
     from models
     where crawled_sha is not null
 ),
+paired as (
+    -- the models of the pairs (only their files and READMEs are read)
+    select model_id from version_series where predecessor_id is not null
+    union
+    select predecessor_id from version_series where predecessor_id is not null
+),
 lfs as (
     select model_id,
            sum(size) as lfs_size,
            list(sha256 order by path) filter (where category = 'weights') as weight_shas,
            list(struct_pack(sha256 := sha256, size := size) order by path) as pointers
     from model_files
-    where sha256 is not null
+    where sha256 is not null and model_id in (select model_id from paired)
     group by model_id
 ),
 readme as (
@@ -55,7 +62,7 @@ readme as (
     from file_changes as fc
     join commits as c using (model_id, commit_id)
     left join card_versions as cv using (model_id, commit_id)
-    where fc.path = 'README.md' and c.unreachable_since is null
+    where fc.path = 'README.md' and c.unreachable_since is null and fc.model_id in (select model_id from paired)
     group by fc.model_id
 )
 select s.model_id, s.predecessor_id, s.series_id, s.version_scheme, n.paper_version_group,
@@ -94,6 +101,7 @@ def _pointer_total(pointers: Any) -> int:
     return sum(len(LFS_POINTER.format(sha256=p["sha256"], size=p["size"])) for p in pointers)
 
 
+@functools.lru_cache(maxsize=2048)  # pure; the cards of a series' versions repeat across pairs
 def card_similarity(a: str | None, b: str | None) -> float:
     """The study's card similarity: difflib ratio over word tokens (nltk's tokenizer approximated)."""
     return difflib.SequenceMatcher(None, _TOKEN.findall(a or ""), _TOKEN.findall(b or ""), autojunk=False).ratio()

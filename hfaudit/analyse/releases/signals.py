@@ -20,7 +20,8 @@ For every weight event this module records each signal that accompanies it:
   changes in the window; ``card_new_version``: ``new_version`` appears or changes in the same commit.
 
 An event is ``documented`` when any signal other than ``readme_edit`` and ``successor_repo`` is
-present, else silent.
+present, else silent. The signals are found as set work in DuckDB (:mod:`.build`); this module holds
+the text tests it runs once per distinct text (commit titles and messages, card-body diffs).
 
 The window: a README change belongs to the closest weight-change commit at or before it when it is
 at most ``commits`` commits and ``days`` days later; otherwise to the next weight-change commit
@@ -29,15 +30,12 @@ when that is at most as far ahead (the README announced the change first).
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-from hfaudit.analyse.releases.events import CommitInfo, WeightEvent
 
 SIGNALS = (
     "tag",
@@ -59,38 +57,6 @@ class Window:
 
     commits: int = 1
     days: float = 90.0
-
-
-@dataclass(frozen=True)
-class ReadmeChange:
-    """README.md at one commit that changed it (``body`` None when the README was deleted)."""
-
-    commit_id: str
-    position: int
-    committed_at: Any
-    body: str | None
-    front: dict[str, Any] | None
-
-
-@dataclass
-class ReadmeNote:
-    position: int
-    committed_at: Any
-    commit_id: str
-    changelog: bool
-    version_changed: bool
-    new_version_changed: bool
-
-
-@dataclass
-class ModelContext:
-    """What the signals of one model's events are read from."""
-
-    commits: Sequence[CommitInfo]
-    readmes: Sequence[ReadmeChange] = ()
-    tag_positions: Sequence[int] = ()
-    name_version: str | None = None
-    successor_created: Sequence[Any] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------ commit text
@@ -213,103 +179,3 @@ def _field(front: dict[str, Any] | None, names: Sequence[str]) -> str | None:
         if value not in (None, "", []):
             return str(value)
     return None
-
-
-def readme_notes(readmes: Sequence[ReadmeChange]) -> list[ReadmeNote]:
-    """What each README change says, compared with the README before it."""
-    notes: list[ReadmeNote] = []
-    prev_body: str | None = None
-    prev_front: dict[str, Any] | None = None
-    for r in sorted(readmes, key=lambda r: r.position):
-        if r.body is None:
-            prev_body, prev_front = None, None
-            continue
-        version = _field(r.front, VERSION_FIELDS)
-        new_version = _field(r.front, ("new_version",))
-        notes.append(
-            ReadmeNote(
-                position=r.position,
-                committed_at=r.committed_at,
-                commit_id=r.commit_id,
-                changelog=reads_as_changelog(prev_body, r.body),
-                version_changed=version is not None and version != _field(prev_front, VERSION_FIELDS),
-                new_version_changed=new_version is not None and new_version != _field(prev_front, ("new_version",)),
-            )
-        )
-        prev_body = r.body
-        prev_front = r.front if r.front is not None else prev_front
-    return notes
-
-
-# -------------------------------------------------------------------------------------- the signals
-
-
-def _days(a: Any, b: Any) -> float:
-    if a is None or b is None:
-        return 0.0
-    delta = b - a
-    if isinstance(delta, dt.timedelta):
-        return abs(delta.total_seconds()) / 86_400
-    return abs(float(delta)) / 86_400e9  # numpy / pandas nanoseconds
-
-
-def _after(a: Any, b: Any) -> bool:
-    return a is not None and b is not None and b >= a
-
-
-def attribute_readmes(
-    notes: Sequence[ReadmeNote], anchors: Sequence[tuple[int, Any]], window: Window
-) -> dict[int, list[ReadmeNote]]:
-    """README changes per weight-change commit position (see the module docstring)."""
-    out: dict[int, list[ReadmeNote]] = {}
-    ordered = sorted(anchors)
-    for note in notes:
-        before = [a for a in ordered if a[0] <= note.position]
-        after = [a for a in ordered if a[0] > note.position]
-        if before:
-            pos, at = before[-1]
-            if note.position - pos <= window.commits and _days(at, note.committed_at) <= window.days:
-                out.setdefault(pos, []).append(note)
-                continue
-        if after:
-            pos, at = after[0]
-            if pos - note.position <= window.commits and _days(note.committed_at, at) <= window.days:
-                out.setdefault(pos, []).append(note)
-    return out
-
-
-def attach_signals(events: list[WeightEvent], ctx: ModelContext, window: Window) -> None:
-    """Fill ``signals`` and ``documented`` of one model's events (in place)."""
-    if not events:
-        return
-    anchors = sorted({(e.commit.position, e.commit.committed_at) for e in events})
-    positions = [a[0] for a in anchors]
-    notes = attribute_readmes(readme_notes(ctx.readmes), anchors, window)
-    tags = sorted(ctx.tag_positions)
-    for event in events:
-        pos = event.commit.position
-        later = [p for p in positions if p > pos]
-        until = later[0] if later else None
-        found: set[str] = set()
-        if any(pos <= t and (until is None or t < until) for t in tags):
-            found.add("tag")
-        if ctx.name_version and event.change_kind == "initial":
-            found.add("name_version")
-        if ctx.name_version and event.change_kind != "initial" and any(
-            _after(event.commit.committed_at, c) and _days(event.commit.committed_at, c) <= window.days
-            for c in ctx.successor_created
-        ):
-            found.add("successor_repo")
-        near = notes.get(pos, [])
-        if any(n.changelog for n in near):
-            found.add("readme_changelog")
-        elif near:
-            found.add("readme_edit")
-        if any(n.version_changed for n in near):
-            found.add("card_version")
-        if any(n.new_version_changed and n.position == pos for n in near):
-            found.add("card_new_version")
-        if descriptive_message(event.commit.title, event.commit.message):
-            found.add("commit_message")
-        event.signals = [s for s in SIGNALS if s in found]
-        event.documented = bool(found & DOCUMENTING)

@@ -14,14 +14,17 @@ import re
 from typing import Any
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
+from duckdb.func import FunctionNullHandling, PythonUDFType
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from hfaudit.cards import as_list
-from hfaudit.store import replace_table, schema
+from hfaudit.store import create_table_as, schema
 
 CARD_STATES = ("none", "empty", "template", "unparseable", "metadata", "plain")
 TRANSPARENCY_COLUMNS = schema.columns("transparency")
+# The columns ``card_facts`` gives (the others name the model, snapshot and commits).
+FACT_COLUMNS = TRANSPARENCY_COLUMNS[4:]
 # The placeholder the Hub's model-card template (and the Trainer's card) leaves in unfilled fields.
 _MORE_INFO = re.compile(r"more information needed", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -64,12 +67,26 @@ latest as (
     left join readme_changes as r
       on r.snapshot_id = h.snapshot_id and r.model_id = h.model_id and r.position <= h.head_position
     group by h.snapshot_id, h.model_id, h.head_commit
+),
+cards as (
+    -- the card of each snapshot, as a key of its text (null: no card)
+    select l.model_id, l.snapshot_id, l.head_commit, l.readme_commit,
+           case when l.readme_commit is not null and l.readme_kind <> 'deleted' and cv.content is not null
+                then hash(cv.content, cv.front_matter, cv.card_error) end as card_key,
+           cv.content, cv.front_matter, cv.card_error
+    from latest as l
+    left join card_versions as cv on cv.model_id = l.model_id and cv.commit_id = l.readme_commit
+),
+facts as materialized (
+    -- ``card_facts`` once per distinct card
+    select card_key,
+           hfaudit_card_facts(any_value(content), any_value(front_matter), any_value(card_error), card_key is not null) as f
+    from cards
+    group by card_key
 )
-select l.model_id, l.snapshot_id, l.head_commit, l.readme_commit, l.readme_kind,
-       cv.content, cv.front_matter, cv.card_error
-from latest as l
-left join card_versions as cv on cv.model_id = l.model_id and cv.commit_id = l.readme_commit
-order by l.model_id, l.snapshot_id
+select c.model_id, c.snapshot_id, c.head_commit, c.readme_commit, unnest(f.f)
+from cards as c
+join facts as f on f.card_key is not distinct from c.card_key
 """
 
 
@@ -142,25 +159,38 @@ def card_facts(content: str | None, front_json: str | None, card_error: str | No
     }
 
 
-def build_transparency(con: duckdb.DuckDBPyConnection) -> int:
-    """(Re)create table ``transparency``; returns its row count."""
-    cards = con.execute(CARD_QUERY).df()
-    rows = []
-    for r in cards.itertuples(index=False):
-        content = None if pd.isna(r.content) else str(r.content)
-        facts = card_facts(
-            content,
-            None if pd.isna(r.front_matter) else str(r.front_matter),
-            None if pd.isna(r.card_error) else str(r.card_error),
-            deleted=r.readme_kind == "deleted" or pd.isna(r.readme_commit),
-        )
-        rows.append({"model_id": r.model_id, "snapshot_id": int(r.snapshot_id), "head_commit": r.head_commit,
-                     "readme_commit": None if pd.isna(r.readme_commit) else r.readme_commit, **facts})
-    frame = pd.DataFrame(rows, columns=TRANSPARENCY_COLUMNS)
-    replace_table(
-        con,
-        "transparency",
-        frame,
-        "model_id, snapshot_id",
+def _facts_type() -> tuple[pa.DataType, str]:
+    """The Arrow and SQL types of ``card_facts``'s result (the declared types of its columns)."""
+    arrow = {"boolean": pa.bool_(), "varchar": pa.string(), "integer": pa.int32(), "varchar[]": pa.list_(pa.string())}
+    facts = [(c, t) for c, t in schema.types("transparency").items() if c in FACT_COLUMNS]
+    return (
+        pa.struct([(c, arrow[t]) for c, t in facts]),
+        "struct(" + ", ".join(f"{c} {t}" for c, t in facts) + ")",
     )
-    return len(frame)
+
+
+def _card_facts_column(
+    content: pa.Array, front: pa.Array, error: pa.Array, present: pa.Array
+) -> pa.Array:
+    arrow, _ = _facts_type()
+    rows = zip(content.to_pylist(), front.to_pylist(), error.to_pylist(), present.to_pylist(), strict=True)
+    return pa.array([card_facts(c, f, e, deleted=not p) for c, f, e, p in rows], type=arrow)
+
+
+def build_transparency(con: duckdb.DuckDBPyConnection) -> int:
+    """(Re)create table ``transparency`` in one query, ``card_facts`` once per distinct card; returns
+    its row count."""
+    con.execute("select 1").fetchall()  # a result an earlier step left pending would refuse the registration
+    con.create_function(
+        "hfaudit_card_facts",
+        _card_facts_column,
+        ["varchar", "varchar", "varchar", "boolean"],
+        duckdb.sqltype(_facts_type()[1]),
+        type=PythonUDFType.ARROW,
+        null_handling=FunctionNullHandling.SPECIAL,
+        side_effects=False,
+    )
+    create_table_as(con, "transparency", CARD_QUERY, "model_id, snapshot_id")
+    con.remove_function("hfaudit_card_facts")
+    rows = con.execute("select count(*) from transparency").fetchall()
+    return int(rows[0][0]) if rows else 0
