@@ -80,24 +80,27 @@ MACROS = [
                  || coalesce(case when json_type(t, '$.architectures') = 'ARRAY'
                                   then json_extract(t, '$.architectures')::varchar end, '[]'), '~|[]')
           end end""",
-    # A card fact (license, pipeline_tag) of a JSON object: a string as itself, another value as its
-    # JSON text; NULL for what Python finds falsy ("" 0 false [] {} null or absent), which the rules
+    # A card fact (the front matter's license or pipeline_tag value): a string as itself, another
+    # value as its JSON text; NULL for what Python finds falsy ("" 0 false [] {} null or absent), which the rules
     # treat alike (a change needs one side truthy).
-    f"""create or replace temp macro _sv_fact(fm, p) as case
-          when json_type(fm, p) = 'VARCHAR' then nullif(json_extract_string(fm, p), '')
-          when json_extract(fm, p)::varchar in ({_FALSY_JSON}) then null
-          else chr(1) || json_extract(fm, p)::varchar end""",
-    # _card_fields's base: a list sorted, a truthy scalar as one; NULL when empty.
-    f"""create or replace temp macro _sv_base(fm) as case
-          when json_type(fm, '$.base_model') = 'ARRAY'
-            then nullif(list_sort(json_extract_string(fm, '$.base_model[*]')), [])
-          when json_type(fm, '$.base_model') = 'VARCHAR'
-            then case when json_extract_string(fm, '$.base_model') <> '' then [json_extract_string(fm, '$.base_model')] end
-          when json_extract(fm, '$.base_model')::varchar in ({_FALSY_JSON}) then null
-          else [json_extract(fm, '$.base_model')::varchar] end""",
+    f"""create or replace temp macro _sv_fact(v) as case
+          when json_type(v) = 'VARCHAR' then nullif(v ->> '$', '')
+          when v::varchar in ({_FALSY_JSON}) then null
+          else chr(1) || v::varchar end""",
+    # _card_fields's base (the front matter's ``base_model`` value): a list sorted, a truthy scalar
+    # as one; NULL when empty.
+    f"""create or replace temp macro _sv_base(v) as case
+          when json_type(v) = 'ARRAY' then nullif(list_sort(json_extract_string(v, '$[*]')), [])
+          when json_type(v) = 'VARCHAR' then case when v ->> '$' <> '' then [v ->> '$'] end
+          when v::varchar in ({_FALSY_JSON}) then null
+          else [v::varchar] end""",
 ]
 
 _RESTATED = _quoted(sorted(_TOKENIZER_RESTATED))
+# The README texts worth the Python changelog parse: a line that starts with '#', then what Python's
+# \s matches (str.isspace), then a heading word; a superset of history._CHANGELOG_HEADING's matches
+# (no word boundary here), so no changelog is missed.
+HEADING = r"(?im)^#+[\s\x0b\x1c-\x1f\x{85}\pZ]*(changelog|change log|changes|release notes|history|updates)"
 
 STEPS: list[tuple[str, str]] = [
     # Each model's reachable commits in order; idx 0 is the oldest.
@@ -109,7 +112,8 @@ STEPS: list[tuple[str, str]] = [
         from commits where unreachable_since is null
         """,
     ),
-    # What each of those commits changed, with the file's name and extension (history._ext).
+    # What each of those commits changed that a reason depends on (weight and tokenizer files,
+    # generation_config.json), with the file's name and extension (history._ext).
     (
         "_sv_changes",
         """
@@ -118,6 +122,7 @@ STEPS: list[tuple[str, str]] = [
         from file_changes as f
         join _sv_commits as c using (model_id, commit_id),
         lateral (select regexp_extract(f.path, '[^/]*$') as name) as n
+        where f.category in ('weights', 'tokenizer') or f.path like '%generation_config.json'
         """,
     ),
     # The upload: the first commit that touched a weight file (the baseline of every reason).
@@ -144,24 +149,27 @@ STEPS: list[tuple[str, str]] = [
     # The card at each commit that changed the README: its facts, its version, and the previous card's.
     (
         "_sv_cards",
-        """
+        f"""
         with cards as (
-            select c.model_id, c.idx, cv.content, o.is_object,
-                   case when o.is_object then _sv_fact(cv.front_matter, '$.license') end as license,
-                   case when o.is_object then _sv_base(cv.front_matter) end as base,
-                   case when o.is_object then _sv_fact(cv.front_matter, '$.pipeline_tag') end as task,
-                   case when o.is_object then
-                       case when json_type(cv.front_matter, '$.version') = 'VARCHAR' then json_extract_string(cv.front_matter, '$.version')
-                            else json_extract(cv.front_matter, '$.version')::varchar end
-                   end as version
+            select c.model_id, c.idx, o.is_object,
+                   case when regexp_matches(cv.content, '{HEADING}') then cv.content end as changelog_text,
+                   f[1] as license_value, f[2] as base_value, f[3] as task_value, f[4] as version_value
             from card_versions as cv
             join _sv_commits as c using (model_id, commit_id),
-            lateral (select coalesce(json_type(cv.front_matter) = 'OBJECT', false) as is_object) as o
+            lateral (select coalesce(json_type(cv.front_matter) = 'OBJECT', false) as is_object) as o,
+            lateral (select case when o.is_object then json_extract(cv.front_matter, ['$.license', '$.base_model', '$.pipeline_tag', '$.version'])
+                                 else [null, null, null, null]::json[] end as f) as j
+        ),
+        facts as (
+            select model_id, idx, is_object, changelog_text,
+                   _sv_fact(license_value) as license, _sv_base(base_value) as base, _sv_fact(task_value) as task,
+                   case when json_type(version_value) = 'VARCHAR' then version_value ->> '$' else version_value::varchar end as version
+            from cards
         )
         select *,
                lag(is_object) over w as previous_object, lag(license) over w as previous_license,
                lag(base) over w as previous_base, lag(task) over w as previous_task
-        from cards
+        from facts
         window w as (partition by model_id order by idx)
         """,
     ),
@@ -232,11 +240,9 @@ STEPS: list[tuple[str, str]] = [
         union all
         select model_id, idx, _sv_key(version), 'card_version', version, 0, 2 from _sv_cards where _sv_key(version) is not null
         union all
-        select cd.model_id, cd.idx, _sv_key(v.raw), 'readme_changelog', v.raw, v.ord, 1
-        from _sv_cards as cd
-        join _sv_changelogs as cl on cl.content = cd.content,
-        lateral (select unnest(cl.versions) as raw, generate_subscripts(cl.versions, 1) as ord) as v
-        where _sv_key(v.raw) is not null
+        select cd.model_id, cd.idx, cl.key, 'readme_changelog', cl.raw, cl.ord, 1
+        from _sv_cards as cd join _sv_changelogs as cl on cl.content = cd.changelog_text
+        where cl.key is not null
         """,
     ),
     # The label of each version: the first tag naming it (by name, wherever the tag points), else its
@@ -366,7 +372,7 @@ STEPS: list[tuple[str, str]] = [
         ),
         head as (
             select m.model_id,
-                   case when json_type(m.card_data) = 'OBJECT' then _sv_fact(m.card_data, '$.license') end as license,
+                   case when json_type(m.card_data) = 'OBJECT' then _sv_fact(json_extract(m.card_data, '$.license')) end as license,
                    nullif(list_sort(coalesce(m.card_base_models, [])), []) as base,
                    nullif(m.pipeline_tag, '') as task,
                    case when cfg.model_id is not null then _sv_arch(cfg.content) else _sv_arch(m.config::varchar) end as arch,
@@ -464,12 +470,12 @@ STEPS: list[tuple[str, str]] = [
 ]
 
 CHANGES_QUERY = """
-    select r.model_id, c.commit_id, c.committed_at, c.position,
-           list_sort(list(distinct r.reason) filter (r.reason is not null)) as reasons,
-           list_sort(list(distinct r.path) filter (r.path is not null)) as paths
-    from _sv_reasons as r join _sv_commits as c using (model_id, idx)
-    group by r.model_id, r.idx, c.commit_id, c.committed_at, c.position
-    having count(r.reason) > 0
+    select r.model_id, c.commit_id, c.committed_at, c.position, r.reasons, r.paths
+    from (
+        select model_id, idx, list_sort(list_distinct(list(reason))) as reasons, list_sort(list_distinct(list(path))) as paths
+        from _sv_reasons group by model_id, idx having count(reason) > 0
+    ) as r
+    join _sv_commits as c using (model_id, idx)
 """
 
 _RELEASE_COLUMNS = (
@@ -478,13 +484,12 @@ _RELEASE_COLUMNS = (
 )
 RELEASES_QUERY = f"select {_RELEASE_COLUMNS} from _sv_repo union all select {_RELEASE_COLUMNS} from _sv_series"
 
-# README texts worth the Python changelog parse: they name a heading word (a superset of the
-# heading regex's matches, so no changelog is missed).
+# The versions each distinct changelog names, in order, once per distinct text.
 CHANGELOG_TEXTS = """
-    select content, _sv_changelog(content) as versions from (
-        select distinct content from _sv_cards
-        where regexp_matches(content, '(?i)(changelog|change log|changes|release notes|history|updates)')
-    )
+    select content, v.raw, v.ord, _sv_key(v.raw) as key
+    from (select content, _sv_changelog(content) as versions
+          from (select distinct changelog_text as content from _sv_cards where changelog_text is not null)),
+    lateral (select unnest(versions) as raw, generate_subscripts(versions, 1) as ord) as v
 """
 
 
