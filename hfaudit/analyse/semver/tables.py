@@ -84,12 +84,14 @@ MACROS = [
     # value as its JSON text; NULL for what Python finds falsy ("" 0 false [] {} null or absent), which the rules
     # treat alike (a change needs one side truthy).
     f"""create or replace temp macro _sv_fact(v) as case
+          when v is null then null
           when json_type(v) = 'VARCHAR' then nullif(v ->> '$', '')
           when v::varchar in ({_FALSY_JSON}) then null
           else chr(1) || v::varchar end""",
     # _card_fields's base (the front matter's ``base_model`` value): a list sorted, a truthy scalar
     # as one; NULL when empty.
     f"""create or replace temp macro _sv_base(v) as case
+          when v is null then null
           when json_type(v) = 'ARRAY' then nullif(list_sort(json_extract_string(v, '$[*]')), [])
           when json_type(v) = 'VARCHAR' then case when v ->> '$' <> '' then [v ->> '$'] end
           when v::varchar in ({_FALSY_JSON}) then null
