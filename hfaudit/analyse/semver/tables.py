@@ -124,7 +124,7 @@ STEPS: list[tuple[str, str]] = [
         from file_changes as f
         join _sv_commits as c using (model_id, commit_id),
         lateral (select regexp_extract(f.path, '[^/]*$') as name) as n
-        where f.category in ('weights', 'tokenizer') or f.path like '%generation_config.json'
+        where f.category in ('weights', 'tokenizer') or f.path like '%generation_config.json' or f.path = 'tokenizer.json'
         """,
     ),
     # The upload: the first commit that touched a weight file (the baseline of every reason).
@@ -237,12 +237,12 @@ STEPS: list[tuple[str, str]] = [
             select r.model_id, r.name, r.target_commit from refs as r join latest using (model_id, snapshot_id)
             where r.ref_type = 'tag' and _sv_key(r.name) is not null
         )
-        select t.model_id, c.idx, _sv_key(t.name) as key, 'tag' as declared_by, t.name as raw, 0 as ord, 0 as source
+        select t.model_id, c.idx, _sv_key(t.name) as key, 'tag' as declared_by, t.name as raw, 0 as ord
         from tags as t join _sv_commits as c on c.model_id = t.model_id and c.commit_id = t.target_commit
         union all
-        select model_id, idx, _sv_key(version), 'card_version', version, 0, 2 from _sv_cards where _sv_key(version) is not null
+        select model_id, idx, _sv_key(version), 'card_version', version, 0 from _sv_cards where _sv_key(version) is not null
         union all
-        select cd.model_id, cd.idx, cl.key, 'readme_changelog', cl.raw, cl.ord, 1
+        select cd.model_id, cd.idx, cl.key, 'readme_changelog', cl.raw, cl.ord
         from _sv_cards as cd join _sv_changelogs as cl on cl.content = cd.changelog_text
         where cl.key is not null
         """,
