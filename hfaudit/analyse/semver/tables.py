@@ -73,6 +73,9 @@ MACROS = [
     """create or replace temp macro _sv_under(d, q) as
           d not in ('none', 'initial') and q <> 'initial' and _sv_rank(d) < _sv_rank(q)""",
     "create or replace temp macro _sv_over(d, q) as d not in ('none', 'initial') and _sv_rank(d) > _sv_rank(q)",
+    # history._ext: the file name's last '.'-part with its dot ('' when the name has none), and the name.
+    r"create or replace temp macro _sv_ext(p) as regexp_extract(p, '(\.[^./]*)$', 1)",
+    "create or replace temp macro _sv_name(p) as regexp_extract(p, '[^/]*$')",
     # history._arch as one comparable key: NULL for (None, ()) (not JSON, not an object, neither field),
     # else the model_type's and the architectures list's JSON texts.
     """create or replace temp macro _sv_arch(t) as case when json_valid(t) then case when json_type(t) = 'OBJECT' then
@@ -115,15 +118,14 @@ STEPS: list[tuple[str, str]] = [
         """,
     ),
     # What each of those commits changed that a reason depends on (weight and tokenizer files,
-    # generation_config.json), with the file's name and extension (history._ext).
+    # generation_config.json), with a weight file's extension.
     (
         "_sv_changes",
         """
-        select c.model_id, c.idx, f.path, f.change_kind, f.category, f.new_size, n.name,
-               case when contains(n.name, '.') then '.' || regexp_extract(n.name, '[^.]*$') else '' end as ext
+        select c.model_id, c.idx, f.path, f.change_kind, f.category, f.new_size,
+               case when f.category = 'weights' then _sv_ext(f.path) end as ext
         from file_changes as f
-        join _sv_commits as c using (model_id, commit_id),
-        lateral (select regexp_extract(f.path, '[^/]*$') as name) as n
+        join _sv_commits as c using (model_id, commit_id)
         where f.category in ('weights', 'tokenizer') or f.path like '%generation_config.json' or f.path = 'tokenizer.json'
         """,
     ),
@@ -193,13 +195,12 @@ STEPS: list[tuple[str, str]] = [
                                when 'added' then case when fa.first_idx = ch.idx then 'format' else 'weights' end
                                when 'deleted' then 'format'
                            end
-                       when ch.category = 'tokenizer' and ch.name not in ({_RESTATED}) then 'tokenizer'
-                       when ch.name = 'generation_config.json' then 'generation'
+                       when ch.category = 'tokenizer' and _sv_name(ch.path) not in ({_RESTATED}) then 'tokenizer'
+                       when _sv_name(ch.path) = 'generation_config.json' then 'generation'
                    end as reason,
                    ch.category = 'weights' as path_counts
             from _sv_changes as ch
             left join first_added as fa on fa.model_id = ch.model_id and fa.ext = ch.ext and ch.category = 'weights'
-            where ch.category in ('weights', 'tokenizer') or ch.name = 'generation_config.json'
         ),
         arch_reasons as (
             select model_id, idx, 'config.json' as path, 'architecture' as reason from _sv_configs
@@ -365,11 +366,9 @@ STEPS: list[tuple[str, str]] = [
             select f.model_id,
                    count(*) filter (f.category = 'weights') as weight_files,
                    list_sort(list(distinct coalesce(f.sha256, f.blob, chr(0))) filter (f.category = 'weights')) as weights,
-                   list_sort(list(distinct case when contains(n.name, '.') then '.' || regexp_extract(n.name, '[^.]*$') else '' end)
-                             filter (f.category = 'weights')) as formats,
+                   list_sort(list(distinct _sv_ext(f.path)) filter (f.category = 'weights')) as formats,
                    any_value(f.size) filter (f.category is distinct from 'weights' and f.path = 'tokenizer.json') as tokenizer_size
-            from model_files as f join _sv_paired using (model_id),
-            lateral (select regexp_extract(f.path, '[^/]*$') as name) as n
+            from model_files as f join _sv_paired using (model_id)
             group by f.model_id
         ),
         head as (
