@@ -420,11 +420,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--analyse-sizes", default="10000,100000", help="Store sizes of the analyse part.")
     parser.add_argument("--analyse-before", default="745561d", help="Commit of the code before (empty: skip).")
     parser.add_argument("--analyse-before-size", type=int, default=100_000)
+    parser.add_argument("--analyse-steps", default="", help="analyse part: only these steps, comma-separated (default: all).")
     parser.add_argument("--memory", default="4GB", help="analyse part: --memory of hfaudit analyse.")
     parser.add_argument("--jobs", type=int, default=None, help="analyse part: --jobs of hfaudit analyse.")
     args = parser.parse_args(argv)
     if args.only:
         args.skip = [p for p in PARTS if p != args.only]
+    if args.analyse_steps:
+        from hfaudit.lab.analyse_bench import STEPS
+
+        unknown = [s for s in args.analyse_steps.split(",") if s and s not in STEPS]
+        if unknown:
+            parser.error(f"--analyse-steps: unknown step {unknown[0]!r} (one of {', '.join(STEPS)})")
     args.out.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {}
     if "analyse" not in args.skip:
@@ -433,6 +440,7 @@ def main(argv: list[str] | None = None) -> None:
         result["analyse"] = analyse_bench(
             args.out, [int(n) for n in args.analyse_sizes.split(",") if n], memory=args.memory, jobs=args.jobs,
             before=args.analyse_before or None, before_size=args.analyse_before_size,
+            only=[s for s in args.analyse_steps.split(",") if s] or None,
         )
     if "naming" not in args.skip:
         from hfaudit.lab.naming_bench import run_bench
