@@ -507,10 +507,8 @@ class GitBackend:
             hf_raise_for_status(response)
             try:
                 return unpack(response.content, sideband)
-            except GitFailure:
-                raise
-            except Exception as exc:  # any failure to read the pack: truncated or corrupt, fetched again
-                raise httpx.RemoteProtocolError(f"bad pack: {type(exc).__name__}: {exc}"[:300]) from None
+            except BadPack as exc:  # truncated or corrupt: retried by with_retry as a reset would be
+                raise httpx.RemoteProtocolError(f"bad pack: {exc}") from None
 
         return self._call(upload), found
 
@@ -530,7 +528,21 @@ class GitBackend:
             raise GitFailure("git_unavailable", self._scrub(f"{type(exc).__name__}: {exc}")[:500]) from None
 
 
+class BadPack(Exception):
+    """An upload-pack answer that cannot be read (truncated, corrupt): fetched again, as a reset is."""
+
+
 def unpack(data: bytes, sideband: bool) -> dict[str, tuple[str, bytes]]:
+    """``_unpack``, any failure to read the pack raised as ``BadPack`` (server errors as ``GitFailure``)."""
+    try:
+        return _unpack(data, sideband)
+    except GitFailure:
+        raise
+    except Exception as exc:  # zlib, checksum, delta and framing errors alike: the bytes are bad
+        raise BadPack(f"{type(exc).__name__}: {exc}"[:300]) from None
+
+
+def _unpack(data: bytes, sideband: bool) -> dict[str, tuple[str, bytes]]:
     """The objects of an upload-pack response (``NAK``, then the pack, in side-band packets or raw):
     oid → (kind, raw content). dulwich reads the pack (its trailing SHA-1 checked, each entry
     inflated once by ``iter_unpacked``) and applies the deltas (``apply_delta``); every object id is
