@@ -479,14 +479,14 @@ class GitBackend:
             response = session.get(f"{self._url(model_id)}/info/refs", params={"service": "git-upload-pack"}, headers=auth)
             hf_raise_for_status(response)
             try:
-                proto = Protocol(io.BytesIO(response.content).read, None)
+                proto = Protocol(io.BytesIO(response.content).read, _read_only)
                 if proto.read_pkt_line() != b"# service=git-upload-pack\n" or proto.read_pkt_line() is not None:
                     raise GitProtocolError("not a git-upload-pack advertisement")
                 refs, caps = read_pkt_refs_v1(proto.read_pkt_seq())
             except (GitProtocolError, ValueError) as exc:
                 raise httpx.RemoteProtocolError(f"bad ref advertisement: {exc}") from None
             # After a rename's 307 the upload-pack request goes where the advertisement came from.
-            return str(response.url).split("/info/refs", 1)[0], refs, caps
+            return str(response.url).split("/info/refs", 1)[0], {bytes(k): bytes(v) for k, v in refs.items()}, caps
 
         base, advertised, caps = self._call(advertise)
         found = {name.decode("utf-8", "surrogateescape"): oid.decode() for name, oid in advertised.items()
@@ -553,7 +553,7 @@ def _unpack(data: bytes, sideband: bool) -> dict[str, tuple[str, bytes]]:
     from dulwich.protocol import Protocol
 
     stream = io.BytesIO(data)
-    proto = Protocol(stream.read, None)
+    proto = Protocol(stream.read, _read_only)
     first = proto.read_pkt_line()
     if first is None or not first.startswith(b"NAK"):
         text = (first or b"").decode("utf-8", "replace").strip()
@@ -603,6 +603,11 @@ def _unpack(data: bytes, sideband: bool) -> dict[str, tuple[str, bytes]]:
 
 
 _KINDS = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}
+
+
+def _read_only(data: bytes) -> int | None:
+    """The write side of a pkt-line reader over a response body: nothing is ever written there."""
+    raise AssertionError("a pkt-line reader of a response body does not write")
 
 
 def _object_id(kind: int, body: bytes) -> str:
