@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from hfaudit.collect.crawl import Scope, crawl
@@ -50,21 +51,28 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_git_and_api_give_the_same_store_on_a_generated_registry(registry: Path, tmp_path: Path) -> None:
     with start_server(registry) as server:
-        git = crawl(str(tmp_path / "git.duckdb"), server.url, Scope(), history="git")
+        git = crawl(str(tmp_path / "git.duckdb"), server.url, Scope(), history="git")  # in-process (dulwich)
         stats_git = server.stats()
         server.reset_stats()
         api = crawl(str(tmp_path / "api.duckdb"), server.url, Scope(), history="api")
         stats_api = server.stats()
-    a, b = dump(tmp_path / "git.duckdb"), dump(tmp_path / "api.duckdb")
+        server.reset_stats()
+        crawl(str(tmp_path / "cli.duckdb"), server.url, Scope(), history="git", git_client="cli")
+        stats_cli = server.stats()
+    a, b, c = dump(tmp_path / "git.duckdb"), dump(tmp_path / "api.duckdb"), dump(tmp_path / "cli.duckdb")
     for table in TABLES:
         assert a[table] == b[table], table
+        assert c[table] == b[table], table
+    assert stats_cli["buckets"]["git"] == stats_git["buckets"]["git"]  # the same 2 requests a model
     assert len(a["commits"]) > 200 and len(a["card_versions"]) > 20
     assert git.counts.commits_added == api.counts.commits_added
     # git made no tree or resolver calls: its API calls are the listing and baseModels only
     assert stats_git["buckets"]["resolvers"] == 0 and stats_git["routes"].get("tree", 0) == 0
     assert stats_git["buckets"]["git"] > 0 and stats_api["buckets"]["git"] == 0
     assert stats_git["total"] * 5 < stats_api["total"]
-    assert git.requests["buckets"]["git"] >= stats_git["buckets"]["git"] - 5
+    # in-process, every git request went through the session: the client's count is the server's
+    assert git.requests["buckets"]["git"] == stats_git["buckets"]["git"]
+    assert git.requests["total"] == stats_git["total"]
 
 
 @pytest.mark.skipif(not HISTORIES.is_dir(), reason="../shared/reference is not available")
@@ -75,10 +83,12 @@ def test_git_and_api_agree_on_the_real_histories(tmp_path: Path) -> None:
     write_import(HISTORIES, path)
     with start_server(path) as server:
         crawl(str(tmp_path / "git.duckdb"), server.url, Scope(), history="git")
+        crawl(str(tmp_path / "cli.duckdb"), server.url, Scope(), history="git", git_client="cli")
         crawl(str(tmp_path / "api.duckdb"), server.url, Scope(), history="api")
-    a, b = dump(tmp_path / "git.duckdb"), dump(tmp_path / "api.duckdb")
+    a, b, c = dump(tmp_path / "git.duckdb"), dump(tmp_path / "api.duckdb"), dump(tmp_path / "cli.duckdb")
     for table in TABLES:
         assert a[table] == b[table], table
+        assert c[table] == b[table], table
     assert len({r[0] for r in a["models"]}) == 4 and len(a["commits"]) == 96
     assert any(r[7] for r in a["file_changes"])  # LFS sha256 read from the pointers
     assert errors(tmp_path / "git.duckdb") == errors(tmp_path / "api.duckdb")
@@ -129,40 +139,47 @@ def test_auto_falls_back_per_model_with_the_reason(tmp_path: Path) -> None:
         e for e in git_only.errors if e["model_id"] == "acme/base").items()
 
 
-def test_faults_on_git_requests_then_resume_equal_a_clean_crawl(registry: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("client", ["dulwich", "cli"])
+def test_faults_on_git_requests_then_resume_equal_a_clean_crawl(registry: Path, tmp_path: Path, client: str) -> None:
     kinds = ("429", "500", "502", "503", "504", "reset", "timeout", "truncate")
     with start_server(registry) as server:
-        crawl(str(tmp_path / "clean.duckdb"), server.url, Scope(), history="git")
+        crawl(str(tmp_path / "clean.duckdb"), server.url, Scope(), history="api")
     faults = ",".join(f"{kind}:0.03" for kind in kinds)  # 24% of requests fail, 3% of each kind
     db = tmp_path / "faulty.duckdb"
     with start_server(registry, faults=faults, fault_seed=3, timeout_stall_s=1.2) as server:
         for _ in range(4):
-            result = crawl(str(db), server.url, Scope(), history="git", timeout=1.0)
+            result = crawl(str(db), server.url, Scope(), history="git", timeout=1.0, git_client=client)
             if result.counts.models_failed <= 4:  # the gated and disabled ones
                 break
         stats = server.stats()
     assert set(stats["faults"]) >= {"500", "503", "reset", "truncate"}
-    assert result.requests["git"]["retries"] > 0 or stats["faults"]
+    assert (result.requests["git"]["retries"] if client == "cli" else result.requests["retries"]) > 0
     assert dump(db) == dump(tmp_path / "clean.duckdb")
 
 
-def test_token_is_sent_to_git_but_never_stored_or_shown(registry: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("client", ["dulwich", "cli"])
+def test_token_is_sent_to_git_but_never_stored_or_shown(registry: Path, tmp_path: Path, client: str) -> None:
     db = tmp_path / "tok.duckdb"
     env = {**os.environ, "HF_TOKEN": TOKEN, "HF_HUB_DISABLE_XET": "1"}
     with start_server(registry, token_access=[TOKEN], latency_ms=20) as server:
         proc = subprocess.Popen(
             [sys.executable, "-m", "hfaudit", "crawl", "--db", str(db), "--endpoint", server.url, "--history", "git",
-             "--quiet", "--no-analyse"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+             "--git-client", client, "--quiet", "--no-analyse"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
         seen_git = False
         while proc.poll() is None:
             ps = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True).stdout
             assert TOKEN not in ps
-            seen_git = seen_git or "clone --bare" in ps
+            # this crawl's own git processes (other jobs on the machine may run git too)
+            try:
+                children = [" ".join(c.cmdline()) for c in psutil.Process(proc.pid).children(recursive=True)]
+            except psutil.Error:
+                children = []
+            seen_git = seen_git or any("clone" in line for line in children)
             time.sleep(0.05)
         out, err = proc.communicate()
     assert proc.returncode == 0, err
     assert TOKEN not in out and TOKEN not in err
-    assert seen_git
+    assert seen_git == (client == "cli")  # in-process, the crawl starts no git process at all
     with Store(db, read_only=True) as store:
         gated = store.con.execute("select count(*) from commits c join models m using (model_id) where m.gated <> 'false'").fetchone()
         for (table,) in store.con.execute("select table_name from information_schema.tables").fetchall():
@@ -184,8 +201,25 @@ def test_a_server_that_ignores_the_filter_is_detected(registry: Path, tmp_path: 
 
 
 def test_bad_git_options_are_one_line_errors(tmp_path: Path) -> None:
-    for option in (["--git-filter", "tree:0"], ["--git-quota", "ten"], ["--history", "svn"]):
+    for option in (["--git-filter", "tree:0"], ["--git-quota", "ten"], ["--history", "svn"], ["--git-client", "jgit"],
+                   ["--git-client", "dulwich", "--git-cache", str(tmp_path / "c")],
+                   ["--git-client", "dulwich", "--git-filter", "blob:none"]):  # fmt: skip
         done = subprocess.run([sys.executable, "-m", "hfaudit", "crawl", "--db", str(tmp_path / "x.duckdb"),
                                "--endpoint", "http://127.0.0.1:9", *option], capture_output=True, text=True)  # fmt: skip
         assert done.returncode == 2 and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_in_process_git_is_paced_by_the_servers_ratelimit_headers(registry: Path, tmp_path: Path) -> None:
+    """The fake Hub's git bucket announces its quota in RateLimit headers; the in-process client reads
+    them (the CLI cannot) and waits for the reset; the few 429s drawn when a window opens with 16
+    workers in flight (before its first reading) are retried after exactly the announced reset."""
+    with start_server(registry) as server:
+        crawl(str(tmp_path / "clean.duckdb"), server.url, Scope(), history="api")
+    with start_server(registry, quotas={"git": (30, 2.0)}) as server:
+        result = crawl(str(tmp_path / "paced.duckdb"), server.url, Scope(), history="git")
+        stats = server.stats()
+    assert stats["buckets"]["git"] > 60  # more than two windows' worth: the quota did bind
+    assert result.requests["rate_limit_waits"] > stats["status"].get("429", 0)
+    assert stats["status"].get("429", 0) < stats["buckets"]["git"] / 10
+    assert dump(tmp_path / "paced.duckdb") == dump(tmp_path / "clean.duckdb")

@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
 
 import pytest
 from huggingface_hub import HfApi
@@ -224,3 +226,35 @@ def test_omitted_commit_ids_are_derived_at_load(tmp_path: Path) -> None:
     path.write_text(json.dumps(line) + "\n")
     model = next(iter(Registry.load(path)))
     assert model.head == expected and git_problem(model.raw) is None
+
+
+def test_ref_advertisement_is_kept_per_namespace_and_protocol(tmp_path: Path) -> None:
+    lines = derived_base()
+    base = Model(lines[0])
+    with start_server(Registry(Model(line) for line in lines)) as hub:
+        url = f"{hub.url}/acme/base/info/refs?service=git-upload-pack"
+        bodies = []
+        for version in ("0", "0", "2", "2"):
+            with urlopen(Request(url, headers={"Git-Protocol": f"version={version}"})) as response:
+                bodies.append(response.read())
+        assert bodies[0] == bodies[1] and bodies[2] == bodies[3] and bodies[0] != bodies[2]
+        assert hub.hub.git.advert_hits == 2  # one http-backend run per (namespace, protocol)
+        assert f"{base.head} refs/heads/main".encode() in bodies[0] and b"version 2" in bodies[2]
+        # another model's advertisement is its own, and both still clone (v0 and v2) from the kept answer
+        other = next(m for m in lines[1:] if hub.hub.git.has(Model(m)) and not m.get("gated") and not m.get("private")
+                     and not m.get("disabled"))  # fmt: skip
+        for model_id, head in (("acme/base", base.head), (other["id"], Model(other).head)):
+            for version in ("0", "2"):
+                dest = tmp_path / f"{model_id.replace('/', '_')}-{version}"
+                clone(f"{hub.url}/{model_id}", dest, "-c", f"protocol.version={version}")
+                assert git("rev-parse", "HEAD", cwd=dest).stdout.strip() == head
+    # faults still apply to a kept answer: it only stands in for what http-backend would say
+    with start_server(Registry(Model(line) for line in lines), fault_schedule="3:503") as hub:
+        codes = []
+        for _ in range(3):
+            try:
+                with urlopen(f"{hub.url}/acme/base/info/refs?service=git-upload-pack") as response:
+                    codes.append(response.status)
+            except HTTPError as exc:
+                codes.append(exc.code)
+        assert codes == [200, 200, 503] and hub.stats()["faults"] == {"503": 1} and hub.hub.git.advert_hits == 1

@@ -52,6 +52,9 @@ def crawl_command(
     git_filter: Annotated[
         str, typer.Option("--git-filter", help="Partial-clone filter: none (default, measured cheapest), blob:none or blob:limit=N.")
     ] = "none",
+    git_client: Annotated[
+        str, typer.Option("--git-client", help="auto (default): in-process (dulwich) unless --git-filter or --git-cache needs the git CLI; cli; dulwich.")
+    ] = "auto",
     memory: MemoryOption = "4GB",
     jobs: JobsOption = None,
     no_analyse: Annotated[bool, typer.Option("--no-analyse", help="Do not rebuild the analysis tables.")] = False,
@@ -93,6 +96,7 @@ def crawl_command(
             str(db), url, scope, token=secret, concurrency=concurrency,
             timeout=timeout, changes=changes, progress=progress.update, history=history,
             git_cache=str(git_cache) if git_cache else None, git_quota=git_quota, git_filter=git_filter,
+            git_client=git_client,
         )
     print(result.summary())
     if result.status == "failed":

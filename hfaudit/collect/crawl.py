@@ -29,6 +29,7 @@ from hfaudit.collect.history_git import (
     GitBackend,
     GitFailure,
     GitOptions,
+    check_client,
     check_filter,
     parse_git_quota,
 )
@@ -604,6 +605,7 @@ def crawl(
     git_cache: str | None = None,
     git_quota: str | None = None,
     git_filter: str = "none",
+    git_client: str = "auto",
 ) -> CrawlResult:
     """Crawl ``scope`` from ``endpoint`` into ``db`` as one new snapshot.
 
@@ -621,7 +623,8 @@ def crawl(
         raise HfauditError(f"--history must be one of {', '.join(HISTORY_MODES)}, not {history!r}", code=2)
     try:
         options = GitOptions(filter=check_filter(git_filter), cache_dir=Path(git_cache) if git_cache else None,
-                             quota=parse_git_quota(git_quota), timeout=timeout)  # fmt: skip
+                             quota=parse_git_quota(git_quota), timeout=timeout,
+                             client=check_client(git_client, git_filter, git_cache))  # fmt: skip
     except ValueError as exc:
         raise HfauditError(str(exc), code=2) from None
     created = not Path(db).exists()
@@ -748,7 +751,9 @@ def _crawl(
             requests = _delta(before, STATS.as_dict())
             git_delta = _delta(git_before, GIT_STATS.as_dict())
             requests["git"] = git_delta
-            requests.setdefault("buckets", {})["git"] = git_delta.get("requests", 0)
+            # In-process git requests went through the session (bucket git); the CLI's are counted 2 a command.
+            buckets = requests.setdefault("buckets", {})
+            buckets["git"] = buckets.get("git", 0) + git_delta.get("requests", 0)
             requests["total"] = requests.get("total", 0) + git_delta.get("requests", 0)
             store.finish_snapshot(snapshot_id, status, asdict(counts), requests)
             # This snapshot's errors, and the open ones of models skipped as failing for good.

@@ -1,14 +1,25 @@
-"""The git history backend: a model's whole history from one bare partial clone, read locally.
+"""The git history backend: a model's whole history from one clone, read locally.
 
-``GitBackend.open(model_id, head)`` clones (or, with ``--git-cache``, fetches into) a bare repository
-of the model with the ``git`` CLI, then reads everything the crawler stores from local objects with
-one more git process, ``cat-file --batch-all-objects --batch``, whose commits, trees and blobs are
-parsed here: the commits reachable from ``head``, the tree at every commit, blob sizes, LFS pointers
-(``oid sha256:`` and ``size``) and README/config texts; branches and tags come from the ref files.
-The ``GitHistory`` it returns answers the crawler's questions (commits, tree at a revision, text of
-a file, refs) exactly as the API backend would, so both fill the same tables.
+``GitBackend.open(model_id, head)`` gets every object of the model in one of two ways
+(``--git-client``):
 
-The token is sent as ``http.extraHeader`` through ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_0``/
+- ``dulwich`` (what ``auto`` picks without ``--git-filter`` or ``--git-cache``): an in-process
+  smart-HTTP client, protocol v0: ``GET info/refs?service=git-upload-pack`` and one ``POST
+  git-upload-pack`` wanting every branch and tag, sent through huggingface_hub's session with the
+  API's retry layer (``with_retry``) and the per-bucket limiter that reads ``RateLimit`` headers
+  (bucket ``git``), the pack parsed in memory with dulwich's pack reader (checksum verified, deltas
+  resolved, every object id recomputed). No process is started per model.
+- ``cli``: a bare (partial) clone, or with ``--git-cache`` a fetch into a kept bare repository, with
+  the ``git`` CLI, then one more git process, ``cat-file --batch-all-objects --batch``. Filters,
+  lazy fetches of missing blobs, the cache and protocol v2 need it.
+
+Either way the objects are parsed here: the commits reachable from ``head``, the tree at every
+commit, blob sizes, LFS pointers (``oid sha256:`` and ``size``) and README/config texts; branches
+and tags come from the advertised refs (dulwich) or the ref files (cli). The ``GitHistory`` it
+returns answers the crawler's questions (commits, tree at a revision, text of a file, refs) exactly
+as the API backend would, so both fill the same tables.
+
+In-process, the token is an ``Authorization`` header of the two requests. For the CLI it is sent as ``http.extraHeader`` through ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_0``/
 ``GIT_CONFIG_VALUE_0`` in the child's environment: never in argv, a URL, a log line, the store or an
 error message (git's messages are scrubbed of it all the same).
 
@@ -21,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import os
 import random
 import re
@@ -34,14 +46,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import huggingface_hub
 from huggingface_hub import GitCommitInfo
+from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.utils import hf_raise_for_status, httpx
 
 from hfaudit.cards import LFS_POINTER
+from hfaudit.collect.hub import with_retry
 from hfaudit.files import TRACKED_CONTENT, TRACKED_CONTENT_MAX_BYTES
 from hfaudit.gitcommit import parse_commit
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 FILTERS = ("none", "blob:none")  # or blob:limit=N
+CLIENTS = ("auto", "cli", "dulwich")
 # Blobs at most this big are read to see whether they are LFS pointers (the spec caps pointers at 1024).
 POINTER_MAX = 1024
 _POINTER = re.compile(
@@ -124,6 +141,16 @@ def parse_git_quota(text: str | None) -> tuple[int, float] | None:
     return quota
 
 
+def check_client(client: str, filter: str, cache_dir: Path | str | None) -> str:
+    """``--git-client``, checked against what the in-process client can do."""
+    if client not in CLIENTS:
+        raise ValueError(f"bad --git-client {client!r}: expected auto, cli or dulwich")
+    if client == "dulwich" and (filter != "none" or cache_dir is not None):
+        raise ValueError("--git-client dulwich fetches whole packs into memory: it takes neither --git-filter "
+                         "nor --git-cache (use --git-client cli or auto)")  # fmt: skip
+    return client
+
+
 def check_filter(text: str) -> str:
     if text in FILTERS or re.fullmatch(r"blob:limit=\d+[kmg]?", text):
         return text
@@ -138,6 +165,13 @@ class GitOptions:
     protocol: str = "0"
     timeout: float = 30.0
     attempts: int = 6
+    client: str = "auto"
+
+    def in_process(self) -> bool:
+        """Whether the in-process (dulwich) client fetches: ``auto`` picks it when nothing needs the CLI."""
+        if self.client != "auto":
+            return self.client == "dulwich"
+        return self.filter == "none" and self.cache_dir is None and self.protocol == "0"
 
 
 class GitHistory:
@@ -263,11 +297,15 @@ class GitBackend:
 
     def open(self, model_id: str, head: str) -> GitHistory:
         """Clone or fetch ``model_id`` and read its history up to ``head`` (the listed sha)."""
+        if self.options.in_process():
+            objects, found = self._fetch_in_process(model_id)
+            return self._history(objects, head, found)
         scratch = Path(tempfile.mkdtemp(prefix="hfaudit-git-"))
         try:
             repo, fresh = self._repo_dir(model_id, scratch)
             self._fetch(model_id, repo, fresh)
-            return self._read(repo, head)
+            objects = self._all_objects(repo)
+            return self._history(objects, head, self._ref_files(repo))
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -302,10 +340,9 @@ class GitBackend:
 
     # ----------------------------------------------------------------------------------------- read
 
-    def _read(self, repo: Path, head: str) -> GitHistory:
-        """Everything from one ``cat-file --batch-all-objects --batch``: commits, trees and blobs are
-        parsed here, so a model costs one local git process after its clone or fetch."""
-        objects = self._all_objects(repo)
+    def _history(self, objects: dict[str, tuple[str, bytes]], head: str, found: dict[str, str]) -> GitHistory:
+        """A model's history from all its objects (oid → (kind, raw content)) and its refs (name → oid):
+        commits, trees and blobs are parsed here, whichever client fetched them."""
         if head not in objects:
             raise GitFailure("git_error", f"the listed head {head[:12]} is not in the fetched history")
         # Commits reachable from head, in topological order (parents first), then the API's order.
@@ -386,7 +423,7 @@ class GitBackend:
                     texts[(cid, path)] = objects[oid][1].decode("utf-8", errors="replace")
             trees[cid] = tree
             previous = current
-        return GitHistory(commits, trees, texts, self._refs(repo, objects))
+        return GitHistory(commits, trees, texts, _ref_rows(found, objects))
 
     def _all_objects(self, repo: Path) -> dict[str, tuple[str, bytes]]:
         data = self._run(["cat-file", "--batch-all-objects", "--unordered", "--batch"], repo)
@@ -400,8 +437,8 @@ class GitBackend:
             pos = start + int(size) + 1
         return out
 
-    def _refs(self, repo: Path, objects: dict[str, tuple[str, bytes]]) -> list[tuple[str, str, str]]:
-        """Branches and tags from the repository's ref files (loose and packed), tags peeled."""
+    def _ref_files(self, repo: Path) -> dict[str, str]:
+        """Branches and tags from the repository's ref files (loose and packed)."""
         found: dict[str, str] = {}
         packed = repo / "packed-refs"
         if packed.exists():
@@ -417,14 +454,176 @@ class GitBackend:
                         text = path.read_text().strip()
                         if not text.startswith("ref:"):
                             found[str(path.relative_to(repo)).replace(os.sep, "/")] = text
-        refs = []
-        for name, oid in sorted(found.items()):
-            while objects.get(oid, ("",))[0] == "tag":  # annotated: peel to the commit
-                oid = objects[oid][1].split(b"\n", 1)[0].split()[1].decode()
-            if name.startswith("refs/heads/"):
-                refs.append(("branch", name[len("refs/heads/") :], oid))
-            elif name.startswith("refs/tags/"):
-                refs.append(("tag", name[len("refs/tags/") :], oid))
-        return refs
+        return found
+
+    # ------------------------------------------------------------------------------- in-process
+
+    def _fetch_in_process(self, model_id: str) -> tuple[dict[str, tuple[str, bytes]], dict[str, str]]:
+        """Every object of every branch and tag, over smart HTTP protocol v0 in two requests, and the
+        advertised branches and tags; no git process. Both requests go through huggingface_hub's
+        session (its hooks count them in the ``git`` bucket and pace them on ``RateLimit`` headers),
+        each under ``with_retry`` (5xx, 429, resets, timeouts; a truncated or corrupt pack is retried
+        as a reset). The upload-pack request wants the refs with ``ofs-delta``, ``side-band-64k`` and
+        ``no-progress`` when offered, no ``thin-pack`` and no haves: the server sends a complete pack."""
+        from dulwich.client import read_pkt_refs_v1
+        from dulwich.errors import GitProtocolError
+        from dulwich.protocol import Protocol, pkt_line
+
+        session = huggingface_hub.get_session()
+        auth = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        with GIT_STATS.lock:
+            GIT_STATS.fetches += 1
+
+        def advertise() -> tuple[str, dict[bytes, bytes], set[bytes]]:
+            self.limiter.take(1)
+            response = session.get(f"{self._url(model_id)}/info/refs", params={"service": "git-upload-pack"}, headers=auth)
+            hf_raise_for_status(response)
+            try:
+                proto = Protocol(io.BytesIO(response.content).read, _read_only)
+                if proto.read_pkt_line() != b"# service=git-upload-pack\n" or proto.read_pkt_line() is not None:
+                    raise GitProtocolError("not a git-upload-pack advertisement")
+                refs, caps = read_pkt_refs_v1(proto.read_pkt_seq())
+            except (GitProtocolError, ValueError) as exc:
+                raise httpx.RemoteProtocolError(f"bad ref advertisement: {exc}") from None
+            # After a rename's 307 the upload-pack request goes where the advertisement came from.
+            return str(response.url).split("/info/refs", 1)[0], {bytes(k): bytes(v) for k, v in refs.items()}, caps
+
+        base, advertised, caps = self._call(advertise)
+        found = {name.decode("utf-8", "surrogateescape"): oid.decode() for name, oid in advertised.items()
+                 if name.startswith((b"refs/heads/", b"refs/tags/")) and not name.endswith(b"^{}")}  # fmt: skip
+        wants = sorted(set(found.values()))
+        if not wants:
+            return {}, found
+        use = b" ".join(c for c in (b"ofs-delta", b"side-band-64k", b"no-progress") if c in caps)
+        body = b"".join([pkt_line(b"want %s %s\n" % (wants[0].encode(), use)),
+                         *(pkt_line(b"want %s\n" % w.encode()) for w in wants[1:]), b"0000", pkt_line(b"done\n")])  # fmt: skip
+        headers = {**auth, "Content-Type": "application/x-git-upload-pack-request",
+                   "Accept": "application/x-git-upload-pack-result"}  # fmt: skip
+        sideband = b"side-band-64k" in caps
+
+        def upload() -> dict[str, tuple[str, bytes]]:
+            self.limiter.take(1)
+            response = session.post(f"{base}/git-upload-pack", content=body, headers=headers)
+            hf_raise_for_status(response)
+            try:
+                return unpack(response.content, sideband)
+            except BadPack as exc:  # truncated or corrupt: retried by with_retry as a reset would be
+                raise httpx.RemoteProtocolError(f"bad pack: {exc}") from None
+
+        return self._call(upload), found
+
+    def _call(self, call: Any) -> Any:
+        """``with_retry(call)``, its final failure as a ``GitFailure`` (the token scrubbed)."""
+        try:
+            return with_retry(call, attempts=self.options.attempts)
+        except HfHubHTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            message = self._scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else f"HTTP {status}")[:500]
+            if status == 404:
+                raise GitFailure("no_git_view", message, 404) from None
+            if status in (401, 403):
+                raise GitFailure("git_denied", message, status) from None
+            raise GitFailure("git_unavailable", message, status) from None
+        except httpx.HTTPError as exc:
+            raise GitFailure("git_unavailable", self._scrub(f"{type(exc).__name__}: {exc}")[:500]) from None
+
+
+class BadPack(Exception):
+    """An upload-pack answer that cannot be read (truncated, corrupt): fetched again, as a reset is."""
+
+
+def unpack(data: bytes, sideband: bool) -> dict[str, tuple[str, bytes]]:
+    """``_unpack``, any failure to read the pack raised as ``BadPack`` (server errors as ``GitFailure``)."""
+    try:
+        return _unpack(data, sideband)
+    except GitFailure:
+        raise
+    except Exception as exc:  # zlib, checksum, delta and framing errors alike: the bytes are bad
+        raise BadPack(f"{type(exc).__name__}: {exc}"[:300]) from None
+
+
+def _unpack(data: bytes, sideband: bool) -> dict[str, tuple[str, bytes]]:
+    """The objects of an upload-pack response (``NAK``, then the pack, in side-band packets or raw):
+    oid → (kind, raw content). dulwich reads the pack (its trailing SHA-1 checked, each entry
+    inflated once by ``iter_unpacked``) and applies the deltas (``apply_delta``); every object id is
+    computed here from its content, as ``index-pack`` would. A server error on the side band is a
+    ``GitFailure``; a truncated or corrupt pack raises (the caller fetches it again)."""
+    from dulwich.object_format import SHA1
+    from dulwich.pack import OFS_DELTA, REF_DELTA, PackData, apply_delta
+    from dulwich.protocol import Protocol
+
+    stream = io.BytesIO(data)
+    proto = Protocol(stream.read, _read_only)
+    first = proto.read_pkt_line()
+    if first is None or not first.startswith(b"NAK"):
+        text = (first or b"").decode("utf-8", "replace").strip()
+        raise GitFailure("git_unavailable", f"upload-pack answered {text[:200]!r}, not NAK")
+    if sideband:
+        parts = []
+        for pkt in proto.read_pkt_seq():
+            if pkt[:1] == b"\x01":
+                parts.append(pkt[1:])
+            elif pkt[:1] == b"\x03":
+                raise GitFailure("git_unavailable", "upload-pack: " + pkt[1:].decode("utf-8", "replace").strip()[:300])
+        pack = b"".join(parts)
+    else:
+        pack = stream.read()
+    pack_data = PackData.from_file(io.BytesIO(pack), SHA1, len(pack))
+    pack_data.check()  # the trailing SHA-1 over the whole pack
+    at: dict[int, tuple[int, bytes]] = {}  # pack offset -> (type number, content), for delta bases
+    oid_at: dict[str, int] = {}
+    deltas: list[tuple[int, int | str, bytes]] = []  # (offset, base offset or base oid, delta)
+    for entry in pack_data.iter_unpacked():
+        assert entry.offset is not None
+        body = b"".join(entry.decomp_chunks)
+        if entry.pack_type_num == OFS_DELTA:
+            assert isinstance(entry.delta_base, int)
+            deltas.append((entry.offset, entry.offset - entry.delta_base, body))
+        elif entry.pack_type_num == REF_DELTA:
+            assert isinstance(entry.delta_base, bytes)
+            deltas.append((entry.offset, entry.delta_base.hex(), body))
+        else:
+            at[entry.offset] = (entry.pack_type_num, body)
+    while deltas:  # bases first; a REF_DELTA may name a base later in the pack
+        left = []
+        for offset, base, delta in deltas:
+            found = at.get(base) if isinstance(base, int) else at.get(oid_at.get(base, -1))
+            if found is None:
+                if isinstance(base, str) and not oid_at:
+                    oid_at.update({_object_id(t, b): o for o, (t, b) in at.items()})
+                left.append((offset, base, delta))
+                continue
+            at[offset] = (found[0], b"".join(apply_delta(found[1], delta)))
+            if isinstance(base, str):
+                oid_at[_object_id(*at[offset])] = offset
+        if len(left) == len(deltas):
+            raise ValueError(f"{len(left)} deltas of the pack have no base in it")
+        deltas = left
+    return {_object_id(kind, body): (_KINDS[kind], body) for kind, body in at.values()}
+
+
+_KINDS = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}
+
+
+def _read_only(data: bytes) -> int | None:
+    """The write side of a pkt-line reader over a response body: nothing is ever written there."""
+    raise AssertionError("a pkt-line reader of a response body does not write")
+
+
+def _object_id(kind: int, body: bytes) -> str:
+    return hashlib.sha1(b"%s %d\0%s" % (_KINDS[kind].encode(), len(body), body)).hexdigest()
+
+
+def _ref_rows(found: dict[str, str], objects: dict[str, tuple[str, bytes]]) -> list[tuple[str, str, str]]:
+    """(kind, name, commit) of every branch and tag, annotated tags peeled to their commit."""
+    refs = []
+    for name, oid in sorted(found.items()):
+        while objects.get(oid, ("",))[0] == "tag":  # annotated: peel to the commit
+            oid = objects[oid][1].split(b"\n", 1)[0].split()[1].decode()
+        if name.startswith("refs/heads/"):
+            refs.append(("branch", name[len("refs/heads/") :], oid))
+        elif name.startswith("refs/tags/"):
+            refs.append(("tag", name[len("refs/tags/") :], oid))
+    return refs
 
 

@@ -124,6 +124,10 @@ STATS = RequestStats()
 
 
 def bucket_of(url_path: str) -> str:
+    """The rate-limit bucket of a request: ``git`` for smart HTTP (``info/refs``, ``git-upload-pack``;
+    the Hub documents no git bucket, so it is paced on its own), ``resolvers`` for files, else ``api``."""
+    if url_path.endswith(("/info/refs", "/git-upload-pack")) and not url_path.startswith("/api/"):
+        return "git"
     return "resolvers" if "/resolve/" in url_path or "/resolve-cache/" in url_path else "api"
 
 

@@ -79,6 +79,11 @@ class GitView:
         self.report: BuildReport | None = None
         self._lock = threading.Lock()
         self._refs: list[tuple[str, str]] = []
+        # (namespace, Git-Protocol header) -> the http-backend's answer to GET info/refs: the view is
+        # built once, before the first request, and never changes while served, so each model's ref
+        # advertisement is computed once (git-upload-pack POSTs always run http-backend).
+        self._adverts: dict[tuple[str, str], tuple[int, list[tuple[str, str]], bytes]] = {}
+        self.advert_hits = 0
 
     # ---------------------------------------------------------------------------------------- build
 
@@ -224,7 +229,16 @@ class GitView:
 
     def serve(self, model: Model, method: str, service_path: str, query: str, headers: dict[str, str],
               body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:  # fmt: skip
-        """Run ``git http-backend`` for one request on ``model``'s namespace: (status, headers, body)."""
+        """Run ``git http-backend`` for one request on ``model``'s namespace: (status, headers, body).
+
+        A successful ``GET info/refs`` is kept per namespace and protocol and answered from memory the
+        next time (the advertisement of an unchanging repository is the same bytes every time)."""
+        key = (self.keys[model.id], headers.get("git-protocol", ""))
+        advert = method == "GET" and service_path == "info/refs"
+        if advert and (cached := self._adverts.get(key)) is not None:
+            with self._lock:
+                self.advert_hits += 1
+            return cached[0], list(cached[1]), cached[2]
         env = _git_env()
         env.update(
             GIT_PROJECT_ROOT=str(self.root),
@@ -242,7 +256,10 @@ class GitView:
         if headers.get("content-encoding"):
             env["HTTP_CONTENT_ENCODING"] = headers["content-encoding"]
         done = subprocess.run(["git", "http-backend"], input=body, capture_output=True, env=env)
-        return parse_cgi(done.stdout, done.returncode, done.stderr)
+        answer = parse_cgi(done.stdout, done.returncode, done.stderr)
+        if advert and answer[0] == 200:
+            self._adverts[key] = answer
+        return answer
 
 
 def parse_cgi(output: bytes, returncode: int, stderr: bytes) -> tuple[int, list[tuple[str, str]], bytes]:

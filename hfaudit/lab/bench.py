@@ -63,22 +63,45 @@ def _popen_measured(cmd: list[str]) -> dict[str, Any]:
     (``wait4``'s ``ru_maxrss`` is useless here: on Linux a child starts with its parent's
     high-water mark, and this process holds the whole registry.)"""
     env = {**os.environ, "HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    server = _server_cpu()
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     watched = psutil.Process(proc.pid)
     peak = 0
+    cpu = None
     while proc.poll() is None:
         try:
             peak = max(peak, watched.memory_info().rss)
+            cpu = watched.cpu_times()
         except psutil.Error:
             break
         time.sleep(0.1)
     out_b, err_b = proc.communicate()
     seconds = time.monotonic() - started
+    # CPU seconds (user + system): the command itself (last sample, 0.1 s before it ended), its
+    # children (git processes, waited for by it), and the fake Hub serving it (with its http-backends).
+    own = round(cpu.user + cpu.system, 1) if cpu else None
+    children = round(cpu.children_user + cpu.children_system, 1) if cpu else None
+    served_cpu = _server_cpu()
+    fakehub = {k: round(served_cpu[k] - server[k], 1) for k in server} if server and served_cpu else None
     out, err = out_b.decode(), err_b.decode()
-    if proc.returncode != 0:
+    if proc.returncode not in (0, 3):  # 3: partial, the gated and disabled models a crawl cannot store
         raise SystemExit(f"bench: {' '.join(cmd[2:5])} failed: {(err or out).strip().splitlines()[-1:]}")
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20, 1), "last_line": out.strip().splitlines()[-1:]}
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20, 1), "last_line": out.strip().splitlines()[-1:],
+            "cpu_s": {"self": own, "children": children, "fakehub": fakehub, "load_1m": round(os.getloadavg()[0], 1)}}
+
+
+def _server_cpu() -> dict[str, float] | None:
+    """CPU seconds of the fake Hub this bench serves (``served``: a child running ``fakehub serve``):
+    its own Python and its finished children (``git http-backend`` and what that starts)."""
+    for child in psutil.Process().children():
+        try:
+            if "fakehub" in child.cmdline() and "serve" in child.cmdline():
+                t = child.cpu_times()
+                return {"self": t.user + t.system, "children": t.children_user + t.children_system}
+        except psutil.Error:
+            continue
+    return None
 
 
 def change_counts(changes: dict[str, Any]) -> dict[str, Any]:
@@ -241,11 +264,14 @@ def _measured_crawl(url: str, cmd: list[str], db: Path, cache: Path | None = Non
 
 
 def history_bench(out: Path, models: int, seed: int, latency_ms: int, sample: int, concurrency: int,
-                  filters: tuple[str, ...] = ("blob:none", "blob:limit=64k")) -> dict[str, Any]:  # fmt: skip
+                  filters: tuple[str, ...] = ("blob:none", "blob:limit=64k"), api_sample: int | None = None) -> dict[str, Any]:  # fmt: skip
     """hfaudit --history git against --history api and the naive crawler, same registry, same run.
 
-    Also: the partial-clone filters (``--git-filter``) measured against none, and an incremental
-    re-crawl after ``--evolve`` with ``--git-cache``."""
+    ``--history git`` runs with default options (the in-process client). Also, on registries of at
+    most 1,000 models: the git CLI with ``--git-cache`` (whose disk per model is reported), the
+    partial-clone filters measured against none. Then an incremental re-crawl after ``--evolve``
+    (with the cache when it was built). ``api_sample``: crawl ``--history api`` on that many sampled
+    models only (``--models-file``, one ``model_info`` each instead of the listing) and scale."""
     out.mkdir(parents=True, exist_ok=True)
     registry_path = out / f"history-registry-{models}.jsonl"
     evolved_path = out / f"history-registry-{models}-evolved.jsonl"
@@ -266,9 +292,27 @@ def history_bench(out: Path, models: int, seed: int, latency_ms: int, sample: in
                               "commits": sum(len(m.commits) for m in registry)}  # fmt: skip
     with served(registry_path, "--latency-ms", str(latency_ms)) as url:
         print(f"bench history: serving {models} models at {url} with {latency_ms} ms latency", flush=True)
-        result["git"] = _measured_crawl(url, [*base, "--history", "git", "--git-cache", str(cache)], dbs["git"], cache)
+        result["git"] = _measured_crawl(url, [*base, "--history", "git"], dbs["git"])
         print(f"bench history: git {result['git']['seconds']} s, {result['git']['requests']} requests", flush=True)
-        result["api"] = _measured_crawl(url, [*base, "--history", "api"], dbs["api"])
+        small = models <= 1000
+        if small:
+            _fresh(dbs["evolved"])
+            result["git_cli_cache"] = _measured_crawl(url, [*base, "--history", "git", "--git-cache", str(cache)],
+                                                      dbs["evolved"], cache)  # fmt: skip
+        if api_sample:
+            api_ids = sorted(random.Random(seed + 1).sample(public, min(api_sample, len(public))))
+            api_file = out / "history-api-sample.txt"
+            api_file.write_text("\n".join(api_ids) + "\n")
+            run = _measured_crawl(url, [*base, "--history", "api", "--models-file", str(api_file)], dbs["api"])
+            # Scaled by commits, not models: the API backend's requests grow with commits (one tree
+            # each), and commits per model are heavy-tailed, so a small sample's model share misleads.
+            commits_of = {m.id: len(m.commits) for m in registry}
+            factor = sum(commits_of[i] for i in public) / max(1, sum(commits_of[i] for i in api_ids))
+            result["api"] = {**run, "sample": len(api_ids), "scaled": True, "scale_factor": round(factor, 2),
+                             **{k: round(run[k] * factor) for k in ("requests", "api", "resolvers", "git", "bytes", "disk_db")},
+                             "seconds_scaled": round(run["seconds"] * factor, 1), "seconds_sample": run["seconds"]}  # fmt: skip
+        else:
+            result["api"] = _measured_crawl(url, [*base, "--history", "api"], dbs["api"])
         print(f"bench history: api {result['api']['seconds']} s, {result['api']['requests']} requests", flush=True)
         _stats(url, reset=True)
         run = _popen_measured([py, "-m", "hfaudit.lab.naive", "--endpoint", url, "--models-file", str(sample_file)])
@@ -282,17 +326,21 @@ def history_bench(out: Path, models: int, seed: int, latency_ms: int, sample: in
         result["filters"] = {}
         # The filter comparison is a separate crawl each: measured on small registries only (it
         # would add two full git crawls to the 10,000-model bench; docs/crawler.md has the figures).
-        for name in filters if models <= 1000 else ():
+        for name in filters if small else ():
             db = out / "history-filter.duckdb"
             _fresh(db)
             result["filters"][name] = _measured_crawl(url, [*base, "--history", "git", "--git-filter", name], db)
     with served(evolved_path, "--latency-ms", str(latency_ms)) as url:
         import shutil
 
-        shutil.copy(dbs["git"], dbs["evolved"])
-        result["git_evolved"] = _measured_crawl(url, [*base, "--history", "git", "--git-cache", str(cache)],
-                                                dbs["evolved"], cache)  # fmt: skip
-    result["cache_bytes_per_model"] = round(result["git"]["disk_cache"] / max(1, len(public)))
+        if small:  # the cached store and cache: a moved head costs a fetch
+            result["git_evolved"] = _measured_crawl(url, [*base, "--history", "git", "--git-cache", str(cache)],
+                                                    dbs["evolved"], cache)  # fmt: skip
+        else:  # in-process: a moved head costs a fresh clone (2 requests)
+            shutil.copy(dbs["git"], dbs["evolved"])
+            result["git_evolved"] = _measured_crawl(url, [*base, "--history", "git"], dbs["evolved"])
+    if small:
+        result["cache_bytes_per_model"] = round(result["git_cli_cache"]["disk_cache"] / max(1, len(public)))
     return result
 
 
@@ -315,25 +363,36 @@ def check_bench(out: Path, models: int = 300, seed: int = 12, latency_ms: int = 
 
 
 def render_history(h: dict[str, Any]) -> list[str]:
-    rows = [("hfaudit --history git", h["git"]), ("hfaudit --history api", h["api"]), ("naive (scaled)", h["naive"])]
+    api_name = f"hfaudit --history api (scaled from {h['api']['sample']} models by commits, x{h['api'].get('scale_factor')})" if h["api"].get("scaled") else "hfaudit --history api"
+    rows = [("hfaudit --history git (in-process)", h["git"]), *([("git CLI, --git-cache", h["git_cli_cache"])] if "git_cli_cache" in h else []),
+            (api_name, h["api"]), ("naive (scaled)", h["naive"])]  # fmt: skip
     lines = ["", f"## History: {h['models']} models, {h['commits']} commits, {h['latency_ms']} ms latency, "
              f"{h['concurrency']} workers (naive: sequential, {h['naive_sample']} sampled models, scaled)", "",
-             "| crawler | requests | api | resolvers | git | bytes received | wall (s) | peak RSS (MB) | disk (MB) |",
-             "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+             "| crawler | requests | api | resolvers | git | bytes received | wall (s) | CPU s (crawler+children / fake Hub) | peak RSS (MB) | disk (MB) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for name, r in rows:
         requests = r.get("requests", r.get("requests_exact"))
         seconds = r.get("seconds_scaled", r["seconds"])
         data = r.get("bytes_scaled", r.get("bytes", 0))
         disk = (r.get("disk_db", 0) + r.get("disk_cache", 0)) / 2**20
         lines.append(f"| {name} | {requests} | {r['api']} | {r['resolvers']} | {r['git']} | {data / 2**20:.1f} MB | "
-                     f"{seconds} | {r['peak_rss_mb']} | {disk:.1f} |")  # fmt: skip
+                     f"{seconds} | {_cpu_text(r)} | {r['peak_rss_mb']} | {disk:.1f} |")  # fmt: skip
     for name, r in h.get("filters", {}).items():
         lines.append(f"| git, `--git-filter {name}` | {r['requests']} | {r['api']} | {r['resolvers']} | {r['git']} | "
-                     f"{r['bytes'] / 2**20:.1f} MB | {r['seconds']} | {r['peak_rss_mb']} | {r['disk_db'] / 2**20:.1f} |")  # fmt: skip
+                     f"{r['bytes'] / 2**20:.1f} MB | {r['seconds']} | {_cpu_text(r)} | {r['peak_rss_mb']} | {r['disk_db'] / 2**20:.1f} |")  # fmt: skip
     e = h["git_evolved"]
-    lines += ["", f"Re-crawl after `--evolve` with `--git-cache`: {e['requests']} requests ({e['git']} git, {e['api']} api), "
-              f"{e['seconds']} s. Cache: {h['cache_bytes_per_model']} bytes per model."]  # fmt: skip
+    how = "with `--git-cache` (CLI)" if "cache_bytes_per_model" in h else "in-process, no cache (a moved head is a fresh clone)"
+    lines += ["", f"Re-crawl after `--evolve` {how}: {e['requests']} requests ({e['git']} git, {e['api']} api), "
+              f"{e['seconds']} s." + (f" Cache: {h['cache_bytes_per_model']} bytes per model." if "cache_bytes_per_model" in h else "")]  # fmt: skip
     return lines
+
+
+def _cpu_text(r: dict[str, Any]) -> str:
+    cpu = r.get("cpu_s") or {}
+    if cpu.get("self") is None:
+        return ""
+    hub = cpu.get("fakehub") or {}
+    return f"{cpu['self']}+{cpu['children']} / {hub.get('self', '?')}+{hub.get('children', '?')}"
 
 
 def render(result: dict[str, Any]) -> str:
@@ -345,7 +404,8 @@ def render(result: dict[str, Any]) -> str:
             c = result["check"]
             lines += ["", f"Check ({c['models']} new models, {c['latency_ms']} ms, default options): hfaudit "
                       f"{c['hfaudit']['requests']} requests ({c['hfaudit']['api']} api, {c['hfaudit']['git']} git) in "
-                      f"{c['hfaudit']['seconds']} s; naive {c['naive']['requests']} in {c['naive']['seconds']} s: "
+                      f"{c['hfaudit']['seconds']} s (CPU s {_cpu_text(c['hfaudit'])}); naive {c['naive']['requests']} in "
+                      f"{c['naive']['seconds']} s (CPU s {_cpu_text(c['naive'])}): "
                       f"all {c['all_ratio']}, api {c['api_ratio']}, {c['speedup']}x faster."]  # fmt: skip
         return "\n".join(lines) + "\n"
     c = result["crawl"]
@@ -417,6 +477,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip", action="append", default=[], choices=list(PARTS))
     parser.add_argument("--only", choices=list(PARTS), help="Run this part alone.")
     parser.add_argument("--history-models", type=int, default=None, help="Models of the history part (default --models).")
+    parser.add_argument("--history-api-sample", type=int, default=None,
+                        help="history part: crawl --history api on this many sampled models and scale (default: all).")
     parser.add_argument("--analyse-sizes", default="10000,100000", help="Store sizes of the analyse part.")
     parser.add_argument("--analyse-before", default="745561d", help="Commit of the code before (empty: skip).")
     parser.add_argument("--analyse-before-size", type=int, default=100_000)
@@ -451,7 +513,7 @@ def main(argv: list[str] | None = None) -> None:
         (args.out / "crawl.json").write_text(json.dumps(result["crawl"], indent=2, sort_keys=True))
     if "history" not in args.skip:
         result["history"] = history_bench(args.out, args.history_models or args.models, args.seed, args.latency_ms,
-                                          args.naive_sample, args.concurrency)  # fmt: skip
+                                          args.naive_sample, args.concurrency, api_sample=args.history_api_sample)  # fmt: skip
         (args.out / "history.json").write_text(json.dumps(result["history"], indent=2, sort_keys=True))
     if "check" not in args.skip:
         result["check"] = check_bench(args.out)
