@@ -37,7 +37,7 @@ from hfaudit.analyse.lineage.relations import (
     name_quant_token,
     observe,
 )
-from hfaudit.store import schema
+from hfaudit.store import json_value, schema
 
 # The lineage tables (columns and types declared in hfaudit.store.schema), in the order they are written.
 TABLES: tuple[str, ...] = ("lineage_evidence", "lineage_edges", "model_lineage", "lineage_conflicts", "lineage_paper")
@@ -91,7 +91,7 @@ def _card_refs(text: str) -> list[str]:
 def _config(content: str) -> list[str | None]:
     """[``'1'`` when the text is a JSON object, ``base_model_name_or_path``, ``_name_or_path`` (when
     strings), the quantization keys as JSON]."""
-    data = E.json_value(content)
+    data = json_value(content)
     if not isinstance(data, dict):
         return [None, None, None, "{}"]
     base, path = data.get("base_model_name_or_path"), data.get("_name_or_path")
