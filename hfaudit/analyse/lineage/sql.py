@@ -118,7 +118,7 @@ def _name(name: str) -> list[str | None]:
     return [token, stem, stem_id, E.name_key(name), E.name_key(stem) if stem else None, paper_variant(name)]
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def _observed(
     key_id: str, paths: tuple[str, ...], quant: str, tags: tuple[str, ...], library: str | None, n: int, declared: bool
 ) -> tuple[str, str, str, str | None]:
@@ -127,13 +127,11 @@ def _observed(
 
 
 def _observe(
-    model_id: str, paths: list[str] | None, cfg_a: str | None, cfg_b: str | None, tags: list[str] | None,
+    key_id: str, paths: list[str] | None, cfg_a: str | None, cfg_b: str | None, tags: list[str] | None,
     library: str | None, n: int, declared: bool,
 ) -> list[str | None]:  # fmt: skip
-    """[relation, basis, reason, the files' relation where something else decided]. The model id
-    matters only through its name and a quantization owner, so the memo is keyed on those."""
-    owner, slash, name = model_id.partition("/")
-    key_id = f"{owner.lower() if owner.lower() in QUANT_OWNERS else 'x'}/{name}" if slash else model_id
+    """[relation, basis, reason, the files' relation where something else decided], for a model id
+    reduced to what the rules read (its name, and its owner when that is a quantization owner)."""
     quant = json.dumps({**json.loads(cfg_a or "{}"), **json.loads(cfg_b or "{}")}, sort_keys=True)
     return list(_observed(key_id, tuple(paths or ()), quant, tuple(str(t) for t in tags or ()), library or None, n, bool(declared)))
 
@@ -534,10 +532,23 @@ def _observations(con: duckdb.DuckDBPyConnection) -> None:
             left join _lin_cfg as ca on ca.content = cast(m.config as varchar)
             left join cfg as cb using (model_id)
             where m.status is distinct from 'renamed'
+        ),
+        keyed as (
+            -- the rules read the model id only through its name and a quantization owner
+            select *, case when contains(model_id, '/')
+                           then case when {_OWNER} in {_sql_list(sorted(QUANT_OWNERS))} then {_OWNER} else 'x' end || '/' || {_NAME}
+                           else model_id end as key_id
+            from facts
+        ),
+        distinct_facts as (
+            select *, lin_observe(key_id, paths, cfg_a, cfg_b, tags, library, n_parents, declared) as o
+            from (select distinct key_id, paths, cfg_a, cfg_b, tags, library, n_parents, declared from keyed)
         )
-        select model_id, parent_id, n_parents, declared_relation,
-               lin_observe(model_id, paths, cfg_a, cfg_b, tags, library, n_parents, declared) as o
-        from facts
+        select k.model_id, k.parent_id, k.n_parents, k.declared_relation, d.o
+        from keyed as k join distinct_facts as d
+          on d.key_id = k.key_id and d.paths is not distinct from k.paths and d.cfg_a is not distinct from k.cfg_a
+         and d.cfg_b is not distinct from k.cfg_b and d.tags is not distinct from k.tags
+         and d.library is not distinct from k.library and d.n_parents = k.n_parents and d.declared = k.declared
         """
     )
 
