@@ -10,7 +10,9 @@ the tree) and peak RSS; per size the total; between sizes the scaling exponent
 ``log(t2 / t1) / log(n2 / n1)`` (1 is linear). The code before the rewrite (``--before``, a commit,
 default 745561d) runs the same steps on the ``--before-size`` store (default 100k) in the same run,
 from a ``git worktree`` of that commit. Each step pays about half a second of interpreter start.
-Results go to ``<out>/analyse.json`` and ``analyse.md``.
+Results go to ``<out>/analyse.json`` and ``analyse.md``. ``--analyse-steps lineage,audits`` runs only
+those analysers (each reads the tables of the steps before it as the store holds them: a synthesised
+store has none, so a later step alone measures it without them).
 """
 
 from __future__ import annotations
@@ -109,12 +111,14 @@ def before_tree(commit: str, work: Path) -> Path:
     return tree
 
 
-def run_steps_measured(db: Path, code: Path | None, memory: str, jobs: int) -> dict[str, Any]:
+def run_steps_measured(
+    db: Path, code: Path | None, memory: str, jobs: int, only: list[str] | None = None
+) -> dict[str, Any]:
     env = {**os.environ}
     if code is not None:
         env["PYTHONPATH"] = str(code)
     steps = {}
-    for name in STEPS:
+    for name in only or STEPS:
         steps[name] = measured([sys.executable, "-c", _STEP, name, str(db), memory, str(jobs)], env=env, cwd=code)
         if steps[name]["line"].startswith("stopped"):
             print(f"bench analyse: {db.name} {name}: {steps[name]['line']}; later steps skipped", flush=True)
@@ -146,6 +150,7 @@ def analyse_bench(
     jobs: int | None = None,
     before: str | None = BEFORE,
     before_size: int = 100_000,
+    only: list[str] | None = None,
 ) -> dict[str, Any]:
     from hfaudit.analyse.batches import default_jobs
     from hfaudit.lab.synth import synthesise
@@ -162,9 +167,9 @@ def analyse_bench(
             # The code before first, on a fresh copy (it replaces the same tables).
             copy = out / f"synth-{n}-before.duckdb"
             shutil.copy2(db, copy)
-            entry["before"] = run_steps_measured(copy, before_tree(before, out), memory, jobs)
+            entry["before"] = run_steps_measured(copy, before_tree(before, out), memory, jobs, only)
             copy.unlink()
-        entry["now"] = run_steps_measured(db, None, memory, jobs)
+        entry["now"] = run_steps_measured(db, None, memory, jobs, only)
         result["sizes"][str(n)] = entry
         db.unlink()
         for extra in (out / f"synth-{n}.duckdb.wal", out / f"synth-{n}.duckdb.tmp"):

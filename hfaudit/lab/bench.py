@@ -420,6 +420,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--analyse-sizes", default="10000,100000", help="Store sizes of the analyse part.")
     parser.add_argument("--analyse-before", default="745561d", help="Commit of the code before (empty: skip).")
     parser.add_argument("--analyse-before-size", type=int, default=100_000)
+    parser.add_argument("--analyse-steps", default="", help="analyse part: only these analysers (comma-separated).")
     parser.add_argument("--memory", default="4GB", help="analyse part: --memory of hfaudit analyse.")
     parser.add_argument("--jobs", type=int, default=None, help="analyse part: --jobs of hfaudit analyse.")
     args = parser.parse_args(argv)
@@ -433,6 +434,7 @@ def main(argv: list[str] | None = None) -> None:
         result["analyse"] = analyse_bench(
             args.out, [int(n) for n in args.analyse_sizes.split(",") if n], memory=args.memory, jobs=args.jobs,
             before=args.analyse_before or None, before_size=args.analyse_before_size,
+            only=[x for x in args.analyse_steps.split(",") if x] or None,
         )
     if "naming" not in args.skip:
         from hfaudit.lab.naming_bench import run_bench
