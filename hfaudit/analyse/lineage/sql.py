@@ -105,7 +105,7 @@ def _name(name: str) -> list[str | None]:
     from hfaudit.analyse.naming.paper import paper_variant
 
     token = name_quant_token(name)
-    stem = E.strip_quant_suffix(name)
+    stem: str | None = E.strip_quant_suffix(name)
     stem_id = None
     if stem == name or not stem:
         stem = None
@@ -137,7 +137,7 @@ def _observe(
 
 
 def _functions(con: duckdb.DuckDBPyConnection) -> None:
-    specs = [
+    specs: list[tuple[str, Any, list[Any], Any]] = [
         ("lin_ref", _clean_ref, ["VARCHAR", "BOOLEAN"], "VARCHAR"),
         ("lin_card_refs", _card_refs, ["VARCHAR"], "VARCHAR[]"),
         ("lin_config", _config, ["VARCHAR"], "VARCHAR[]"),
@@ -149,10 +149,8 @@ def _functions(con: duckdb.DuckDBPyConnection) -> None:
             con.remove_function(name)
         except duckdb.Error:
             pass
-        special = name == "lin_observe"
-        con.create_function(
-            name, func, args, ret, null_handling="special" if special else "default", side_effects=False  # type: ignore[arg-type]
-        )
+        handling: Any = "special" if name == "lin_observe" else "default"  # observe takes nulls itself
+        con.create_function(name, func, list(args), ret, null_handling=handling, side_effects=False)
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
