@@ -180,6 +180,36 @@ def test_renames_self_references_cycles_and_dangling_parents(store: duckdb.DuckD
     assert "old/name" not in lineage
 
 
+def test_rename_loops_tag_relations_and_their_order(store: duckdb.DuckDBPyConnection) -> None:
+    """The resolver's rename chain stops at a loop; a tag's relation is the last relation tag's and
+    tags keep the order they first name a parent in (as the set-work lineage writes them)."""
+    _load(store, [
+        _model("org/base"), _model("org/other"),
+        _model("r/a", status="renamed", renamed_to="r/b"), _model("r/b", status="renamed", renamed_to="r/a"),
+        _model("x/child", bases=["r/a"]),
+        _model("t/child", tags=["base_model:org/base", "base_model:finetune:org/other", "base_model:adapter:org/base"]),
+    ])  # fmt: skip
+    build_lineage_tables(store)
+    ev = store.execute(
+        "select parent_ref, parent_id, resolved_via, declared_relation, position from lineage_evidence "
+        "where child_id = 't/child' and source = 'tag' order by position"
+    ).fetchall()
+    assert ev == [("org/base", "org/base", "exact", "adapter", 0), ("org/other", "org/other", "exact", "finetune", 1)]
+    got = store.execute(
+        "select parent_id, resolved_via from lineage_evidence where child_id = 'x/child' and source = 'card'"
+    ).fetchall()
+    assert got == [("r/b", "renamed")]  # r/a -> r/b, then r/b -> r/a is a loop: stop at r/b
+    edges = store.execute(
+        "select parent_id, in_graph, is_primary, relation from lineage_edges where child_id = 't/child' order by parent_id"
+    ).fetchall()
+    assert edges == [("org/base", True, True, "adapter"), ("org/other", True, False, "adapter")]
+    row = store.execute(
+        "select parent_id, relation_to_parent, relation_basis, n_parents from model_lineage where model_id = 't/child'"
+    ).fetchone()
+    assert row == ("org/base", "adapter", "declared", 2)
+    assert not store.execute("select * from duckdb_tables() where table_name like '_lin_%'").fetchall()  # no leftovers
+
+
 def test_adapter_files_the_hub_calls_finetunes(store: duckdb.DuckDBPyConnection) -> None:
     """The Hub's relation follows the library: adapter files under transformers (or no library) are
     listed as fine-tunes. hfaudit gives the Hub's relation and keeps the files' reading visible."""

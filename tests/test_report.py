@@ -51,14 +51,23 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_report_writes_three_files(report_dir: Path) -> None:
-    assert sorted(p.name for p in report_dir.iterdir()) == ["report.html", "report.json", "report.md"]
+def test_report_writes_three_files_and_the_full_lists(report_dir: Path) -> None:
+    assert sorted(p.name for p in report_dir.iterdir()) == ["models.jsonl", "owners.jsonl", "report.html", "report.json", "report.md"]
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
     assert data["schema"] == "hfaudit.report" and data["version"] == 1
     assert data["totals"]["models"] == 6
     measures = {r["measure"] for r in data["paper"]}
     assert {"Naming conventions", "Base architectures", "Models with a card (%)"} <= measures
     assert any(m["model_id"] == EVIL for m in data["models"])
+    # The report summarises: a histogram of scores (not one score per model); every model is in models.jsonl.
+    assert "scores" not in data and [r["from"] for r in data["score_histogram"]] == [float(i) for i in range(10)]
+    listed = [json.loads(line) for line in (report_dir / "models.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(listed) == 6 and EVIL in {m["model_id"] for m in listed}
+    scored = sorted(m["score"] for m in listed if m["score"] is not None)
+    assert sum(r["models"] for r in data["score_histogram"]) == len(scored)
+    assert [m["score"] for m in listed if m["score"] is not None] == scored  # lowest first
+    owners = [json.loads(line) for line in (report_dir / "owners.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {o["owner"] for o in owners} == {m["model_id"].split("/")[0] for m in listed}
 
 
 def test_card_text_is_escaped_in_html_and_markdown(report_dir: Path) -> None:

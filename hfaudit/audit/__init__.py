@@ -230,12 +230,14 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def run_audit(con: duckdb.DuckDBPyConnection, audit: Audit, models: Sequence[str] | None = None) -> list[Finding]:
     """Run one audit's query and turn its rows into findings (with ``models``, only their rows: the
-    filter is part of the query, so DuckDB can push it down instead of every finding of the store
-    reaching Python)."""
+    filter is part of the query, a list of constants, so DuckDB pushes it through the audit's CTEs
+    into the table scans and reads only those models' rows; a semi-join on ``unnest(?)`` is not
+    pushed down and scanned whole tables, 0.4 s of CPU for one audit at 100k models)."""
     sql, args = audit.sql, None
     if models:
-        sql = f"select * from (\n{audit.sql.rstrip().rstrip(';')}\n) as _audit where model_id in (select unnest(?))"
-        args = [list(models)]
+        marks = ", ".join("?" * len(models))
+        sql = f"select * from (\n{audit.sql.rstrip().rstrip(';')}\n) as _audit where model_id in ({marks})"
+        args = [str(m) for m in models]
     try:
         frame = (con.execute(sql, args) if args else con.execute(sql)).df()
     except duckdb.Error as exc:

@@ -22,6 +22,7 @@ from hfaudit.errors import HfauditError
 from hfaudit.store import Store
 
 REPORT_SCHEMA_VERSION = 1
+SCORE_BINS = 10
 # The study's published figures (docs/paper.md §1, §4.2, §5.3, §6.1).
 PAPER = {
     "models": 52227,
@@ -273,7 +274,20 @@ def build_report(con: duckdb.DuckDBPyConnection, authors: Sequence[str] = (), mo
         data["owners_more"] = max(
             0, (q.one("select count(*) from owner_scores where owner in (select distinct split_part(model_id, '/', 1) from _scope)") or 0) - len(data["owners"])
         )
-        data["scores"] = [r["score"] for r in q.rows("select score from compliance_scores join _scope using (model_id) where score is not null order by score")]
+        # Ten bins over 0–10 counted in SQL (the report never holds one row per model); every
+        # model's score is in models.jsonl beside the report.
+        data["score_histogram"] = q.rows(
+            f"""
+            with b as (
+                select least({SCORE_BINS - 1}, greatest(0, floor(score * {SCORE_BINS} / 10.0)))::integer as bin, count(*) as n
+                from compliance_scores join _scope using (model_id) where score is not null group by 1
+            )
+            select bin * 10.0 / {SCORE_BINS} as "from", (bin + 1) * 10.0 / {SCORE_BINS} as "to", coalesce(n, 0) as models
+            from range({SCORE_BINS}) as r(bin) left join b using (bin) order by bin
+            """
+        )
+        if not any(r["models"] for r in data["score_histogram"]):
+            data["score_histogram"] = []
         worst = q.rows(
             """
             select s.model_id, s.score, s.findings, s.reason
@@ -415,6 +429,33 @@ def _family(q: _Q) -> dict[str, Any] | None:
 
 
 REPORT_FILES = ("report.md", "report.html", "report.json")
+# The rows the report summarises, in full, as JSON lines beside it (written by DuckDB, streamed).
+LIST_FILES = ("models.jsonl", "owners.jsonl")
+
+
+def _write_lists(con: duckdb.DuckDBPyConnection, folder: Path) -> list[str]:
+    """``models.jsonl`` (every model in scope with its score) and ``owners.jsonl`` (every owner in
+    scope), lowest scores first, when the audits ran; the names of the files written."""
+    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    if not {"compliance_scores", "owner_scores"} <= tables:
+        return []
+    queries = {
+        "models.jsonl": """
+            select s.model_id, s.score, s.findings, s.demerits, s.reason
+            from compliance_scores as s join _scope using (model_id)
+            order by s.score nulls last, s.findings desc, s.model_id
+        """,
+        "owners.jsonl": """
+            select o.owner, o.models, o.score, o.findings
+            from owner_scores as o
+            where o.owner in (select distinct split_part(model_id, '/', 1) from _scope)
+            order by o.score nulls last, o.findings desc, o.owner
+        """,
+    }
+    for name, sql in queries.items():
+        path = str(folder / name).replace("'", "''")
+        con.execute(f"copy ({sql}) to '{path}' (format json)")
+    return list(queries)
 
 
 def write_report(db: str | Path, out: str | Path, authors: Sequence[str] = (), models: Sequence[str] = ()) -> list[Path]:
@@ -433,24 +474,29 @@ def write_report(db: str | Path, out: str | Path, authors: Sequence[str] = (), m
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise HfauditError(f"--out {folder} is a file, not a folder", code=2)
-    with Store(db, read_only=True) as store:
-        data = build_report(store.con, authors, models)
-    if not data["totals"]["models"]:
-        scope = " ".join([*(f"--author {a}" for a in authors), *(f"--model {m}" for m in models)])
-        raise HfauditError(f"the scope ({scope}) holds no models in {db}" if scope else f"{db} holds no models: run 'hfaudit crawl' first", code=2)
-    texts = [render_markdown(data), render_html(data), json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
     except OSError as exc:
         raise HfauditError(f"cannot write the report into {folder}: {exc.strerror}", code=2) from exc
     try:
+        with Store(db, read_only=True) as store:
+            data = build_report(store.con, authors, models)
+            if not data["totals"]["models"]:
+                scope = " ".join([*(f"--author {a}" for a in authors), *(f"--model {m}" for m in models)])
+                raise HfauditError(
+                    f"the scope ({scope}) holds no models in {db}" if scope else f"{db} holds no models: run 'hfaudit crawl' first",
+                    code=2,
+                )
+            data["lists"] = _write_lists(store.con, tmp)
+        texts = [render_markdown(data), render_html(data), json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"]
         for name, text in zip(REPORT_FILES, texts, strict=True):
             (tmp / name).write_text(text, encoding="utf-8")
-        for name in REPORT_FILES:
+        names = [*REPORT_FILES, *data["lists"]]
+        for name in names:
             (tmp / name).replace(folder / name)
     except OSError as exc:
         raise HfauditError(f"cannot write the report into {folder}: {exc.strerror}", code=2) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return [folder / name for name in REPORT_FILES]
+    return [folder / name for name in names]

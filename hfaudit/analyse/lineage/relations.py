@@ -112,18 +112,26 @@ def name_tokens(model_id: str) -> list[str]:
 
 def name_quant_sign(model_id: str) -> str | None:
     """The token of the name that signs a quantization (``gguf``, ``4bit``, ``q4_k_m``), or None."""
-    name = model_id.split("/", 1)[-1].lower()
+    token = name_quant_token(model_id.split("/", 1)[-1])
+    if token is not None:
+        return token
+    owner = model_id.split("/", 1)[0].lower() if "/" in model_id else ""
+    return f"owner {owner}" if owner in QUANT_OWNERS else None
+
+
+def name_quant_token(name: str) -> str | None:
+    """``name_quant_sign`` of the name alone (the part after the owner), without the owner rule."""
+    name = name.lower()
     for token in re.split(r"[-.\s]+", name):
         if QUANT_TOKEN.match(token) or QUANT_TOKEN.match(token.replace("_", "")):
             return token
         hit = _QUANT_INSIDE.search(token)
         if hit:
             return hit.group(0)
-    for token in name_tokens(model_id):
-        if QUANT_TOKEN.match(token):
+    for token in _TOKEN_SPLIT.split(name):
+        if token and QUANT_TOKEN.match(token):
             return token
-    owner = model_id.split("/", 1)[0].lower() if "/" in model_id else ""
-    return f"owner {owner}" if owner in QUANT_OWNERS else None
+    return None
 
 
 def name_adapter_sign(model_id: str) -> str | None:

@@ -45,6 +45,14 @@ def histogram(values: Sequence[float], title: str, bins: int = 10, lo: float = 0
     for v in values:
         i = min(bins - 1, max(0, int((v - lo) / (hi - lo) * bins)))
         counts[i] += 1
+    return histogram_counts(counts, title, lo, hi, width)
+
+
+def histogram_counts(counts: Sequence[int], title: str, lo: float = 0.0, hi: float = 10.0, width: int = 560) -> str:
+    """Bars of already counted equal bins over [lo, hi] (the report counts them in SQL)."""
+    if not any(counts):
+        return ""
+    bins = len(counts)
     height, base = 160, 130
     top = max(counts) or 1
     bw = (width - 40) / bins

@@ -25,8 +25,10 @@ def _env() -> Environment:
 def build_charts(data: dict[str, Any]) -> dict[str, Markup]:
     """SVG strings built by :mod:`hfaudit.present.report.charts` (labels escaped there)."""
     out: dict[str, str] = {}
-    if data.get("scores"):
-        out["scores"] = charts.histogram(data["scores"], "Compliance scores of models (0–10)")
+    if data.get("score_histogram"):
+        out["scores"] = charts.histogram_counts(
+            [r["models"] for r in data["score_histogram"]], "Compliance scores of models (0–10)"
+        )
     if data.get("audits"):
         out["audits"] = charts.bars([(a["audit_id"], a["findings"]) for a in data["audits"] if a["findings"]], "Findings per audit")
     if data.get("version_schemes"):

@@ -66,7 +66,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         out.append("\n### Owners (lowest scores first)\n\n")
         out.append(table(data["owners"], ["owner", "models", "score", "findings"]))
         if data.get("owners_more"):
-            out.append(f"\n+{data['owners_more']:,} more owners\n")
+            listed = ": every owner in owners.jsonl" if "owners.jsonl" in data.get("lists", []) else ""
+            out.append(f"\n+{data['owners_more']:,} more owners{listed}\n")
         out.append("\n### Models (lowest scores first)\n\n")
         for m in data["models"]:
             score = f"score {cell(m['score'])}" if m["score"] is not None else cell(m.get("reason"))
@@ -76,7 +77,8 @@ def render_markdown(data: dict[str, Any]) -> str:
                 out.append(f"\n+{m['findings_more']:,} more findings\n")
             out.append("\n")
         if data.get("models_more"):
-            out.append(f"+{data['models_more']:,} more models\n")
+            listed = ": every model's score in models.jsonl" if "models.jsonl" in data.get("lists", []) else ""
+            out.append(f"+{data['models_more']:,} more models{listed}\n")
     fam = data.get("family")
     if fam:
         out.append("## The largest family\n")
