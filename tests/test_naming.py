@@ -288,3 +288,29 @@ def test_jiang_class(name: str, cls: str) -> None:
 
 def test_it_between_languages_stays_italian() -> None:
     assert parse_name("Helsinki-NLP/opus-mt-it-en").segment_pairs()[-1] == ["it-en", "language"]
+
+
+# --- generalisation round (issue 15): rules checked on the silver corpus's report half -----------
+
+
+@pytest.mark.parametrize(
+    ("model_id", "first"),
+    [
+        ("jhgan/ko-sbert-sts", ["ko", "language"]),
+        ("NlpHUST/vi-electra-small", ["vi", "language"]),
+        ("p208p2002/zh-wiki-punctuation-restore", ["zh", "language"]),
+        ("hyunseoki/ko-en-llama2-13b", ["ko-en", "language"]),
+        # A leading code that is also a word or an abbreviation stays the identifier.
+        ("x/it-sentiment", ["it", "identifier"]),
+        ("x/no-flash-attn", ["no-flash-attn", "identifier"]),
+        ("x/ml-agents-demo", ["ml-agents-demo", "identifier"]),
+    ],
+)
+def test_a_leading_language_code_is_a_language_unless_it_is_a_word(model_id: str, first: list[str]) -> None:
+    assert parse_name(model_id).segment_pairs()[0] == first
+
+
+def test_iso_639_language_names() -> None:
+    p = parse_name("NbAiLab/nb-wav2vec2-300m-nynorsk")
+    assert p.segment_pairs() == [["nb", "language"], ["wav2vec2", "base-model"], ["300m", "size"], ["nynorsk", "language"]]
+    assert p.jiang_class == "IA"

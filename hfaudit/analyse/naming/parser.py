@@ -366,6 +366,11 @@ _SHAPE_RE = re.compile(
     re.X,
 )
 
+_WORDLIKE_CODES = frozenset(
+    "it no is am as be to so me my he we do an or hi id ms ml mr pa ta te ha el ca et eu tl sl ig yo de lt".split()
+)
+"""ISO 639-1 codes that are also English words or common abbreviations (``ml``, ``ms``, ``id``, ``te``):
+at the start of a name they are read as the identifier, not a language."""
 _HYPER_WORDS = frozenset(
     {"epoch", "epochs", "ep", "lr", "seed", "step", "steps", "bs", "batch", "iter", "wd", "dp", "warmup"}
 )
@@ -585,8 +590,9 @@ def _classify(
         return "training-mechanism", None
     t = vocab.words.get(low)
     if t is not None:
-        if t == "language" and len(low) == 2 and position == 0 and count > 1:
-            # ``it-…``, ``de-…``: a leading two-letter word is rarely a language code.
+        if t == "language" and len(low) == 2 and position == 0 and count > 1 and low in _WORDLIKE_CODES:
+            # ``it-…``, ``no-…``: a leading two-letter code that is also a word or an abbreviation
+            # is rarely a language; ``ko-sbert``, ``zh-…`` are.
             return "identifier", None
         if t == "training-mechanism" and low in _HYPER_WORDS:
             return t, "hyperword"
