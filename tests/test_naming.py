@@ -314,3 +314,18 @@ def test_iso_639_language_names() -> None:
     p = parse_name("NbAiLab/nb-wav2vec2-300m-nynorsk")
     assert p.segment_pairs() == [["nb", "language"], ["wav2vec2", "base-model"], ["300m", "size"], ["nynorsk", "language"]]
     assert p.jiang_class == "IA"
+
+
+def test_one_word_after_finetuned_is_the_data_set() -> None:
+    # ``{model}-finetuned-{dataset}``, the default name of a Trainer fine-tune.
+    p = parse_name("MCG-NJU/videomae-base-finetuned-kinetics")
+    assert p.segment_pairs()[-2:] == [["finetuned", "variant-type"], ["kinetics", "dataset"]]
+    # A task after ``finetuned`` still joins it, and a run of free words stays a description.
+    assert parse_name("x/bert-finetuned-ner").segment_pairs()[-1] == ["finetuned-ner", "variant-type"]
+    assert parse_name("x/esm2-finetuned-localization-only-config").segment_pairs()[-1][1] == "description"
+
+
+@pytest.mark.parametrize(("model_id", "size"), [("bigscience/bloom-1b1", 1_100_000_000), ("BlinkDL/rwkv-raven-1b5", 1_500_000_000)])
+def test_a_size_with_the_unit_as_decimal_point(model_id: str, size: int) -> None:
+    p = parse_name(model_id)
+    assert p.segment_pairs()[-1][1] == "size" and p.size_params == size

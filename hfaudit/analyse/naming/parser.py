@@ -352,7 +352,7 @@ _SHAPE_RE = re.compile(
     |(?P<datecompact>(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:t\d{4,6})?
         |(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d)
     |(?P<moe>\d+x\d+(?:\.\d+)?[bm])
-    |(?P<size>\d+(?:\.\d+)?[bmt])
+    |(?P<size>\d+(?:\.\d+)?[bmt]|\d{1,3}[bm]\d)
     |(?P<kcount>\d+(?:\.\d+)?k)
     |(?P<decimal>\d+\.\d+)
     |(?P<number>\d+)
@@ -482,6 +482,9 @@ def _size_of(tok: str, kind: str) -> int | None:
         if kind == "moe":
             rest = tok.split("x", 1)[1]  # one expert's size: ``8x7b`` is 7B (``ParsedName.experts``)
             return int(float(rest[:-1]) * _SCALE[rest[-1]])
+        if tok[-1].isdigit():  # ``1b1``, ``3b7``: the unit stands for the decimal point (1.1B)
+            i = len(tok) - 2
+            return int(float(tok[:i] + "." + tok[i + 1 :]) * _SCALE[tok[i]])
         return int(float(tok[:-1]) * _SCALE[tok[-1]])
     except (ValueError, KeyError):
         return None
@@ -1442,6 +1445,17 @@ def _resolve_free(live: list[list]) -> None:
             run_len = 0
             if seg_type not in _IDENT_CONTEXT:
                 only_context = False
+    # ``{model}-finetuned-{dataset}``, the name the Trainer and the course give a fine-tune: one free
+    # word right after ``finetuned`` is the data set it was tuned on (``finetuned-kinetics``).
+    for i in range(1, len(live)):
+        t = live[i]
+        if (
+            t[2] in _FREE
+            and t[3] is None
+            and live[i - 1][0].lower() in _FINETUNED
+            and (i + 1 == len(live) or live[i + 1][2] not in _FREE)
+        ):
+            t[2] = "dataset"
     if not has_desc:
         return
     # A lone descriptive word between typed segments (``-scratch``, ``-beta``, ``-x8``) qualifies the
