@@ -329,3 +329,15 @@ def test_one_word_after_finetuned_is_the_data_set() -> None:
 def test_a_size_with_the_unit_as_decimal_point(model_id: str, size: int) -> None:
     p = parse_name(model_id)
     assert p.segment_pairs()[-1][1] == "size" and p.size_params == size
+
+
+def test_a_modality_before_a_task_is_part_of_the_task() -> None:
+    p = parse_name("vasukiM/distilroberta-base-video-segmentation-v2")
+    assert p.segment_pairs() == [["distilroberta-base", "base-model"], ["video-segmentation", "task"], ["v2", "version"]]
+    # A modality alone stays a free word.
+    assert parse_name("x/foo-video").segment_pairs()[-1][1] != "task"
+
+
+@pytest.mark.parametrize("model_id", ["x/whisper-small-stt", "Wan-AI/Wan2.1-T2V-14B", "x/bge-embed"])
+def test_short_forms_of_pipeline_tags_are_tasks(model_id: str) -> None:
+    assert "task" in [t for _, t in parse_name(model_id).segment_pairs()]

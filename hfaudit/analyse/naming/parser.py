@@ -1399,6 +1399,11 @@ def _absorb(typed: list[list]) -> list[list]:
     return live
 
 
+_MODALITIES = frozenset(
+    "image img video text txt audio speech voice visual vision document doc token sequence sentence speaker "
+    "face object scene table graph molecule protein".split()
+)
+"""What a pipeline tag names before its task (``image``-classification, ``token``-classification)."""
 _FINETUNED = frozenset({"finetuned", "fine-tuned", "finetune", "fine-tune"})
 _LEADS_INTO = _FREE | {"base-model", FILLER}
 _ABSORBERS = frozenset({"base-model", "version", "size", "training-mechanism", "variant-type"})
@@ -1420,6 +1425,12 @@ def _resolve_free(live: list[list]) -> None:
         return
     if len(live) > 1 and live[0][2] == "size" and live[0][3] is None:
         live[0][2] = "identifier"  # ``tiny-random-…``: a leading size word names the project
+    for i in range(len(live) - 1):
+        # ``video-segmentation``, ``image_detection``: a modality right before a task is part of it, as
+        # in the Hub's pipeline tags (``image-classification``, ``audio-classification``).
+        t = live[i]
+        if t[2] in _FREE and t[1] in _MODALITIES and live[i + 1][2] == "task":
+            t[2] = "task"
     has_ident = False
     has_desc = False
     only_context = True  # every typed segment so far is a base model, size, language or version
