@@ -279,6 +279,9 @@ def test_mixture_of_experts_size_is_per_expert() -> None:
         ("text-to-image", "T"),
         ("garbage-classification", "A"),
         ("xoakkeyy", "O"),
+        # The words of a pipeline tag or a modality qualify no application.
+        ("voice-activity-detection", "T"),
+        ("img2txt", "T"),
     ],
 )
 def test_jiang_class(name: str, cls: str) -> None:

@@ -1021,7 +1021,7 @@ _JIANG_APP_RE = re.compile(
 # Words that say neither: modalities and generic words that go with a task (``image-classification``
 # is a task, ``garbage-classification`` an application).
 _JIANG_NEUTRAL = frozenset(
-    "image text video audio speech voice sound vision visual photo picture scene sentence object obj "
+    "image text txt video audio speech voice sound vision visual photo picture scene sentence object obj "
     "semantic speaker img doc question answer answering language multimodal multilingual generator "
     "classifier detector recognizer translator summarizer encoder decoder tagger parser segmenter "
     "improved finetuned fine tuned pipeline endpoint demo test sample model models base large small "
@@ -1049,6 +1049,17 @@ def _read_architectures() -> tuple[re.Pattern[str], re.Pattern[str]]:
 _ARCH_WORD_RE, _ARCH_INSIDE_RE = _read_architectures()
 
 
+def _read_task_words() -> frozenset[str]:
+    path = DATA_DIR / "tasks.txt"
+    lines = _read_list(path) if path.exists() else []
+    return frozenset(w for line in lines for w in _JIANG_WORD_RE.findall(line.lower()))
+
+
+_TASK_WORDS = _read_task_words()
+"""Every word of the task list (the Hub's pipeline tags among them): a word of a task's name says no
+application (``voice-activity-detection``, ``img2txt`` are tasks, ``garbage-classification`` is not)."""
+
+
 def _jiang_bits(chunk: str, v: Vocabulary) -> int:
     """What one chunk of a name says for Jiang et al.'s classes (``_J_*`` bits), cached per vocabulary:
     an architecture, a task word, an application word, or another word (neither task nor neutral)."""
@@ -1062,7 +1073,7 @@ def _jiang_bits(chunk: str, v: Vocabulary) -> int:
     if _JIANG_APP_RE.search(split):
         bits |= _J_APP
     for w in _JIANG_WORD_RE.findall(split):
-        if w not in _JIANG_NEUTRAL and not _JIANG_TASK_RE.search(w):
+        if w not in _JIANG_NEUTRAL and w not in _TASK_WORDS and not _JIANG_TASK_RE.search(w):
             bits |= _J_OTHER
             break
     cache = v._jiang_cache
