@@ -279,6 +279,9 @@ def test_mixture_of_experts_size_is_per_expert() -> None:
         ("text-to-image", "T"),
         ("garbage-classification", "A"),
         ("xoakkeyy", "O"),
+        # The words of a pipeline tag or a modality qualify no application.
+        ("voice-activity-detection", "T"),
+        ("img2txt", "T"),
     ],
 )
 def test_jiang_class(name: str, cls: str) -> None:
@@ -288,3 +291,56 @@ def test_jiang_class(name: str, cls: str) -> None:
 
 def test_it_between_languages_stays_italian() -> None:
     assert parse_name("Helsinki-NLP/opus-mt-it-en").segment_pairs()[-1] == ["it-en", "language"]
+
+
+# --- generalisation round (issue 15): rules checked on the silver corpus's report half -----------
+
+
+@pytest.mark.parametrize(
+    ("model_id", "first"),
+    [
+        ("jhgan/ko-sbert-sts", ["ko", "language"]),
+        ("NlpHUST/vi-electra-small", ["vi", "language"]),
+        ("p208p2002/zh-wiki-punctuation-restore", ["zh", "language"]),
+        ("hyunseoki/ko-en-llama2-13b", ["ko-en", "language"]),
+        # A leading code that is also a word or an abbreviation stays the identifier.
+        ("x/it-sentiment", ["it", "identifier"]),
+        ("x/no-flash-attn", ["no-flash-attn", "identifier"]),
+        ("x/ml-agents-demo", ["ml-agents-demo", "identifier"]),
+    ],
+)
+def test_a_leading_language_code_is_a_language_unless_it_is_a_word(model_id: str, first: list[str]) -> None:
+    assert parse_name(model_id).segment_pairs()[0] == first
+
+
+def test_iso_639_language_names() -> None:
+    p = parse_name("NbAiLab/nb-wav2vec2-300m-nynorsk")
+    assert p.segment_pairs() == [["nb", "language"], ["wav2vec2", "base-model"], ["300m", "size"], ["nynorsk", "language"]]
+    assert p.jiang_class == "IA"
+
+
+def test_one_word_after_finetuned_is_the_data_set() -> None:
+    # ``{model}-finetuned-{dataset}``, the default name of a Trainer fine-tune.
+    p = parse_name("MCG-NJU/videomae-base-finetuned-kinetics")
+    assert p.segment_pairs()[-2:] == [["finetuned", "variant-type"], ["kinetics", "dataset"]]
+    # A task after ``finetuned`` still joins it, and a run of free words stays a description.
+    assert parse_name("x/bert-finetuned-ner").segment_pairs()[-1] == ["finetuned-ner", "variant-type"]
+    assert parse_name("x/esm2-finetuned-localization-only-config").segment_pairs()[-1][1] == "description"
+
+
+@pytest.mark.parametrize(("model_id", "size"), [("bigscience/bloom-1b1", 1_100_000_000), ("BlinkDL/rwkv-raven-1b5", 1_500_000_000)])
+def test_a_size_with_the_unit_as_decimal_point(model_id: str, size: int) -> None:
+    p = parse_name(model_id)
+    assert p.segment_pairs()[-1][1] == "size" and p.size_params == size
+
+
+def test_a_modality_before_a_task_is_part_of_the_task() -> None:
+    p = parse_name("vasukiM/distilroberta-base-video-segmentation-v2")
+    assert p.segment_pairs() == [["distilroberta-base", "base-model"], ["video-segmentation", "task"], ["v2", "version"]]
+    # A modality alone stays a free word.
+    assert parse_name("x/foo-video").segment_pairs()[-1][1] != "task"
+
+
+@pytest.mark.parametrize("model_id", ["x/whisper-small-stt", "Wan-AI/Wan2.1-T2V-14B", "x/bge-embed"])
+def test_short_forms_of_pipeline_tags_are_tasks(model_id: str) -> None:
+    assert "task" in [t for _, t in parse_name(model_id).segment_pairs()]

@@ -75,5 +75,23 @@ def test_report_on_the_reference(tmp_path: Path) -> None:
     assert ours["convention_exact"] > kw["convention_exact"] and ours["type_f1"] > kw["type_f1"]
     assert doc["jiang"]["names"] == 225
     assert doc["jiang"]["systems"]["hfaudit"]["agreement"] >= 0.70
-    assert doc["stress"]["systems"]["hfaudit"]["components"] > 20_000
+    comps = doc["silver"]["components"]["systems"]["hfaudit"]
+    assert comps["report"]["components"] > 10_000 and comps["tune"]["components"] > 10_000
+    assert doc["silver"]["class_bits"]["systems"]["hfaudit"]["report"]["names"] > 5_000
     assert "| hfaudit |" in (out / "evaluate.md").read_text(encoding="utf-8")
+
+
+def test_the_baseline_parsers_load_from_either_layout() -> None:
+    import subprocess
+
+    from hfaudit.lab.evaluate import PREVIOUS_PARSER, ROOT, ROUND_START, baseline_parsers
+
+    have = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{PREVIOUS_PARSER}^{{commit}}"], capture_output=True)
+    if have.returncode != 0:
+        pytest.skip("not a git checkout with the previous release's commit")
+    loaded = baseline_parsers()
+    for label, rev in (("previous parser", PREVIOUS_PARSER), ("round start", ROUND_START)):
+        module, note = loaded[label]
+        assert module is not None, note
+        assert rev in note
+        assert [s.type for s in module.parse_name("x/bert-base-uncased").segments] == ["base-model"]

@@ -352,7 +352,7 @@ _SHAPE_RE = re.compile(
     |(?P<datecompact>(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:t\d{4,6})?
         |(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d)
     |(?P<moe>\d+x\d+(?:\.\d+)?[bm])
-    |(?P<size>\d+(?:\.\d+)?[bmt])
+    |(?P<size>\d+(?:\.\d+)?[bmt]|\d{1,3}[bm]\d)
     |(?P<kcount>\d+(?:\.\d+)?k)
     |(?P<decimal>\d+\.\d+)
     |(?P<number>\d+)
@@ -366,6 +366,11 @@ _SHAPE_RE = re.compile(
     re.X,
 )
 
+_WORDLIKE_CODES = frozenset(
+    "it no is am as be to so me my he we do an or hi id ms ml mr pa ta te ha el ca et eu tl sl ig yo de lt".split()
+)
+"""ISO 639-1 codes that are also English words or common abbreviations (``ml``, ``ms``, ``id``, ``te``):
+at the start of a name they are read as the identifier, not a language."""
 _HYPER_WORDS = frozenset(
     {"epoch", "epochs", "ep", "lr", "seed", "step", "steps", "bs", "batch", "iter", "wd", "dp", "warmup"}
 )
@@ -477,6 +482,9 @@ def _size_of(tok: str, kind: str) -> int | None:
         if kind == "moe":
             rest = tok.split("x", 1)[1]  # one expert's size: ``8x7b`` is 7B (``ParsedName.experts``)
             return int(float(rest[:-1]) * _SCALE[rest[-1]])
+        if tok[-1].isdigit():  # ``1b1``, ``3b7``: the unit stands for the decimal point (1.1B)
+            i = len(tok) - 2
+            return int(float(tok[:i] + "." + tok[i + 1 :]) * _SCALE[tok[i]])
         return int(float(tok[:-1]) * _SCALE[tok[-1]])
     except (ValueError, KeyError):
         return None
@@ -585,8 +593,9 @@ def _classify(
         return "training-mechanism", None
     t = vocab.words.get(low)
     if t is not None:
-        if t == "language" and len(low) == 2 and position == 0 and count > 1:
-            # ``it-…``, ``de-…``: a leading two-letter word is rarely a language code.
+        if t == "language" and len(low) == 2 and position == 0 and count > 1 and low in _WORDLIKE_CODES:
+            # ``it-…``, ``no-…``: a leading two-letter code that is also a word or an abbreviation
+            # is rarely a language; ``ko-sbert``, ``zh-…`` are.
             return "identifier", None
         if t == "training-mechanism" and low in _HYPER_WORDS:
             return t, "hyperword"
@@ -1012,7 +1021,7 @@ _JIANG_APP_RE = re.compile(
 # Words that say neither: modalities and generic words that go with a task (``image-classification``
 # is a task, ``garbage-classification`` an application).
 _JIANG_NEUTRAL = frozenset(
-    "image text video audio speech voice sound vision visual photo picture scene sentence object obj "
+    "image text txt video audio speech voice sound vision visual photo picture scene sentence object obj "
     "semantic speaker img doc question answer answering language multimodal multilingual generator "
     "classifier detector recognizer translator summarizer encoder decoder tagger parser segmenter "
     "improved finetuned fine tuned pipeline endpoint demo test sample model models base large small "
@@ -1040,6 +1049,17 @@ def _read_architectures() -> tuple[re.Pattern[str], re.Pattern[str]]:
 _ARCH_WORD_RE, _ARCH_INSIDE_RE = _read_architectures()
 
 
+def _read_task_words() -> frozenset[str]:
+    path = DATA_DIR / "tasks.txt"
+    lines = _read_list(path) if path.exists() else []
+    return frozenset(w for line in lines for w in _JIANG_WORD_RE.findall(line.lower()))
+
+
+_TASK_WORDS = _read_task_words()
+"""Every word of the task list (the Hub's pipeline tags among them): a word of a task's name says no
+application (``voice-activity-detection``, ``img2txt`` are tasks, ``garbage-classification`` is not)."""
+
+
 def _jiang_bits(chunk: str, v: Vocabulary) -> int:
     """What one chunk of a name says for Jiang et al.'s classes (``_J_*`` bits), cached per vocabulary:
     an architecture, a task word, an application word, or another word (neither task nor neutral)."""
@@ -1053,7 +1073,7 @@ def _jiang_bits(chunk: str, v: Vocabulary) -> int:
     if _JIANG_APP_RE.search(split):
         bits |= _J_APP
     for w in _JIANG_WORD_RE.findall(split):
-        if w not in _JIANG_NEUTRAL and not _JIANG_TASK_RE.search(w):
+        if w not in _JIANG_NEUTRAL and w not in _TASK_WORDS and not _JIANG_TASK_RE.search(w):
             bits |= _J_OTHER
             break
     cache = v._jiang_cache
@@ -1390,6 +1410,11 @@ def _absorb(typed: list[list]) -> list[list]:
     return live
 
 
+_MODALITIES = frozenset(
+    "image img video text txt audio speech voice visual vision document doc token sequence sentence speaker "
+    "face object scene table graph molecule protein".split()
+)
+"""What a pipeline tag names before its task (``image``-classification, ``token``-classification)."""
 _FINETUNED = frozenset({"finetuned", "fine-tuned", "finetune", "fine-tune"})
 _LEADS_INTO = _FREE | {"base-model", FILLER}
 _ABSORBERS = frozenset({"base-model", "version", "size", "training-mechanism", "variant-type"})
@@ -1411,6 +1436,12 @@ def _resolve_free(live: list[list]) -> None:
         return
     if len(live) > 1 and live[0][2] == "size" and live[0][3] is None:
         live[0][2] = "identifier"  # ``tiny-random-…``: a leading size word names the project
+    for i in range(len(live) - 1):
+        # ``video-segmentation``, ``image_detection``: a modality right before a task is part of it, as
+        # in the Hub's pipeline tags (``image-classification``, ``audio-classification``).
+        t = live[i]
+        if t[2] in _FREE and t[1] in _MODALITIES and live[i + 1][2] == "task":
+            t[2] = "task"
     has_ident = False
     has_desc = False
     only_context = True  # every typed segment so far is a base model, size, language or version
@@ -1436,6 +1467,17 @@ def _resolve_free(live: list[list]) -> None:
             run_len = 0
             if seg_type not in _IDENT_CONTEXT:
                 only_context = False
+    # ``{model}-finetuned-{dataset}``, the name the Trainer and the course give a fine-tune: one free
+    # word right after ``finetuned`` is the data set it was tuned on (``finetuned-kinetics``).
+    for i in range(1, len(live)):
+        t = live[i]
+        if (
+            t[2] in _FREE
+            and t[3] is None
+            and live[i - 1][0].lower() in _FINETUNED
+            and (i + 1 == len(live) or live[i + 1][2] not in _FREE)
+        ):
+            t[2] = "dataset"
     if not has_desc:
         return
     # A lone descriptive word between typed segments (``-scratch``, ``-beta``, ``-x8``) qualifies the
