@@ -137,12 +137,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--base", type=int, default=2000, help="models the generator draws (copied up to --models)")
     ap.add_argument("--cache", type=Path, default=Path("reports/bench/cache"))
+    ap.add_argument("--memory", default="2GB", help="DuckDB memory_limit of the copy (the primary-key indexes of a 1M-model store need about 6GB)")
     a = ap.parse_args(argv)
     if a.models < 1 or a.base < 10:
         print("synth: --models must be at least 1 and --base at least 10", file=sys.stderr)
         return 2
     started = time.monotonic()
-    counts = synthesise(a.out, a.models, a.seed, a.base, a.cache)
+    try:
+        counts = synthesise(a.out, a.models, a.seed, a.base, a.cache, a.memory)
+    except duckdb.Error as exc:
+        print(f"synth: {str(exc).splitlines()[0]} (a larger --memory may help)", file=sys.stderr)
+        return 1
     print(
         f"synth: {counts['models']} models, {counts['commits']} commits, {counts['file_changes']} file changes "
         f"into {a.out} in {time.monotonic() - started:.1f} s"
