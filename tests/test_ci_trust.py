@@ -298,7 +298,9 @@ def test_the_reports_paper_mode_figures_equal_paper_releases_on_the_same_store(t
     assert {m: rows[m]["paper_mode"] for m in want} == want
     assert all(v is not None for v in want.values())
     # The files were moved into place from a temporary folder that is gone afterwards.
-    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["report.html", "report.json", "report.md"]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
+        "models.jsonl", "owners.jsonl", "report.html", "report.json", "report.md"
+    ]
 
 
 # ------------------------------------------------------------------------------- bounded input

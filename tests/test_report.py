@@ -113,3 +113,19 @@ def test_html_renders_in_headless_chromium(report_dir: Path, tmp_path: Path) -> 
     assert shot.stat().st_size > 20_000  # a page with tables and charts, not a blank one
     dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=90).stdout
     assert dom.count("<svg") >= 3 and 'id="chart-scores"' in dom
+
+
+def test_a_refused_report_leaves_no_folder_behind(tmp_path: Path) -> None:
+    from hfaudit.store import Store
+
+    db = tmp_path / "empty.duckdb"
+    with Store(str(db)):
+        pass
+    out = tmp_path / "new" / "report"
+    proc = subprocess.run(
+        [sys.executable, "-m", "hfaudit", "report", "--db", str(db), "--out", str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"hfaudit: error: {db} holds no models: run 'hfaudit crawl' first"]
+    assert not out.exists()

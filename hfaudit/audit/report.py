@@ -474,6 +474,7 @@ def write_report(db: str | Path, out: str | Path, authors: Sequence[str] = (), m
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise HfauditError(f"--out {folder} is a file, not a folder", code=2)
+    existed = folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
@@ -499,4 +500,6 @@ def write_report(db: str | Path, out: str | Path, authors: Sequence[str] = (), m
         raise HfauditError(f"cannot write the report into {folder}: {exc.strerror}", code=2) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not existed and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # a refused report leaves no empty folder it made
     return [folder / name for name in names]
