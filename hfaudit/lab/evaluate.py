@@ -44,7 +44,7 @@ from typing import Any
 
 from hfaudit.analyse.naming import Vocabulary, parse_name
 from hfaudit.analyse.naming.paper import PAPER_VERSION_RE
-from hfaudit.lab.naming_eval import label_types
+from hfaudit.lab.naming_eval import score_with
 from hfaudit.lab.silver_eval import ClassOf, PairsOf, silver_section
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,20 +76,7 @@ def fold_of(model_id: str, k: int) -> int:
 
 def score_types(pairs: Iterable[tuple[str, str]], types_of: TypesOf) -> dict[str, float | int]:
     """Exact-convention share and micro type F1 of ``(model_id, labelled convention)`` pairs."""
-    n = exact = tp = n_pred = n_gold = 0
-    for model_id, convention in pairs:
-        gold = label_types(convention)
-        pred = types_of(model_id)
-        n += 1
-        exact += pred == gold
-        tp += sum((Counter(pred) & Counter(gold)).values())
-        n_pred += len(pred)
-        n_gold += len(gold)
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return {"names": n, "convention_exact": round(exact / n, 4) if n else 0.0, "type_f1": round(f1, 4),
-            "type_precision": round(p, 4), "type_recall": round(r, 4)}  # fmt: skip
+    return score_with(pairs, types_of).as_dict()
 
 
 def cross_validate(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from hfaudit.analyse.naming import Vocabulary, parse_name
@@ -48,11 +48,17 @@ class Score:
 
 
 def score(pairs: Iterable[tuple[str, str]], vocab: Vocabulary | None = None) -> Score:
-    """Score ``(model_id, labelled convention)`` pairs."""
+    """Score the parser on ``(model_id, labelled convention)`` pairs."""
+    return score_with(pairs, lambda model_id: [s.type for s in parse_name(model_id, vocab).segments])
+
+
+def score_with(pairs: Iterable[tuple[str, str]], types_of: Callable[[str], list[str]]) -> Score:
+    """Exact-convention share and micro type F1 of ``types_of`` (any system's segment types of a
+    name) on ``(model_id, labelled convention)`` pairs."""
     n = exact = tp = n_pred = n_gold = 0
     for model_id, convention in pairs:
         gold = label_types(convention)
-        pred = [s.type for s in parse_name(model_id, vocab).segments]
+        pred = types_of(model_id)
         n += 1
         exact += pred == gold
         tp += sum((Counter(pred) & Counter(gold)).values())
