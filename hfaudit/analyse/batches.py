@@ -10,9 +10,10 @@ range per worker, whatever the size of the store, and the Python part runs on ev
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -182,3 +183,26 @@ class BatchWriter:
         if order_by:
             self.con.execute(f"create or replace table {self.table} as select * from {self.table} order by {order_by}")
         return self.rows
+
+
+FunctionSpec = tuple[Callable[..., Any], Sequence[Any], Any, Mapping[str, Any]]
+"""A DuckDB Python function: the callable, its parameter types, its return type and the other
+keywords of ``create_function`` (``type``, ``null_handling``, ``side_effects``)."""
+
+
+@contextlib.contextmanager
+def sql_functions(con: duckdb.DuckDBPyConnection, functions: Mapping[str, FunctionSpec]) -> Iterator[None]:
+    """``functions`` registered on ``con`` for the block's queries, and removed after it, on an error
+    too. A result an earlier statement left pending would refuse a registration, so it is drained
+    first; a function of the same name that an aborted run left behind is replaced."""
+    con.execute("select 1").fetchall()
+    for name, (func, args, result, options) in functions.items():
+        with contextlib.suppress(duckdb.InvalidInputException):  # no such function: nothing to replace
+            con.remove_function(name)
+        con.create_function(name, func, list(args), result, **options)
+    try:
+        yield
+    finally:
+        for name in functions:
+            with contextlib.suppress(duckdb.Error):  # in an aborted transaction it goes with the connection
+                con.remove_function(name)

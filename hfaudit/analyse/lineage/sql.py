@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from hfaudit.analyse.batches import FunctionSpec, sql_functions
 from hfaudit.analyse.lineage import edges as E
 from hfaudit.analyse.lineage.graph import LineageGraph
 from hfaudit.analyse.lineage.relations import (
@@ -136,7 +137,7 @@ def _observe(
     return list(_observed(key_id, tuple(paths or ()), quant, tuple(str(t) for t in tags or ()), library or None, n, bool(declared)))
 
 
-def _functions(con: duckdb.DuckDBPyConnection) -> None:
+def _functions() -> dict[str, FunctionSpec]:
     specs: list[tuple[str, Any, list[Any], Any]] = [
         ("lin_ref", _clean_ref, ["VARCHAR", "BOOLEAN"], "VARCHAR"),
         ("lin_card_refs", _card_refs, ["VARCHAR"], "VARCHAR[]"),
@@ -144,13 +145,11 @@ def _functions(con: duckdb.DuckDBPyConnection) -> None:
         ("lin_name", _name, ["VARCHAR"], "VARCHAR[]"),
         ("lin_observe", _observe, ["VARCHAR", "VARCHAR[]", "VARCHAR", "VARCHAR", "VARCHAR[]", "VARCHAR", "INTEGER", "BOOLEAN"], "VARCHAR[]"),
     ]  # fmt: skip
-    for name, func, args, ret in specs:
-        try:
-            con.remove_function(name)
-        except duckdb.Error:
-            pass
-        handling: Any = "special" if name == "lin_observe" else "default"  # observe takes nulls itself
-        con.create_function(name, func, list(args), ret, null_handling=handling, side_effects=False)
+    return {
+        # observe takes nulls itself
+        name: (func, args, ret, {"null_handling": "special" if name == "lin_observe" else "default", "side_effects": False})
+        for name, func, args, ret in specs
+    }
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -553,7 +552,11 @@ def _observations(con: duckdb.DuckDBPyConnection) -> None:
 
 def build_lineage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)build every lineage table from the crawl tables; returns the row count of each."""
-    _functions(con)
+    with sql_functions(con, _functions()):
+        return _build(con)
+
+
+def _build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     _renames(con)
     for sql in _steps(_table_exists(con, "model_base_models")):
         con.execute(sql)

@@ -31,10 +31,10 @@ and its version fields, card-body diffs (``reads_as_changelog``), commit-text te
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -42,7 +42,7 @@ import pyarrow as pa
 from duckdb.func import FunctionNullHandling, PythonUDFType
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
-from hfaudit.analyse.batches import in_range, model_ranges, params
+from hfaudit.analyse.batches import in_range, model_ranges, params, sql_functions
 from hfaudit.analyse.releases.events import (
     CONVERT_BOT,
     CONVERT_SIZE_TOLERANCE,
@@ -468,23 +468,13 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], list[str], str, pa.DataType]] = {
 }
 
 
-@contextmanager
-def registered_functions(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def registered_functions(con: duckdb.DuckDBPyConnection) -> contextlib.AbstractContextManager[None]:
     """The Python pieces of the query, as vectorised (Arrow) DuckDB functions, for one query's time."""
-    con.execute("select 1").fetchall()  # a result an earlier step left pending would refuse the registration
-    for name, (func, args, result, arrow_type) in FUNCTIONS.items():
-        con.create_function(
-            name,
-            _vectorised(func, len(args), arrow_type),
-            [duckdb.sqltype(a) for a in args],
-            duckdb.sqltype(result),
-            type=PythonUDFType.ARROW,
-            null_handling=FunctionNullHandling.SPECIAL,
-            side_effects=False,
-        )
-    yield  # on an error the transaction is aborted and the functions stay until the connection closes
-    for name in FUNCTIONS:
-        con.remove_function(name)
+    options = {"type": PythonUDFType.ARROW, "null_handling": FunctionNullHandling.SPECIAL, "side_effects": False}
+    return sql_functions(con, {
+        name: (_vectorised(func, len(args), arrow_type), [duckdb.sqltype(a) for a in args], duckdb.sqltype(result), options)
+        for name, (func, args, result, arrow_type) in FUNCTIONS.items()
+    })  # fmt: skip
 
 
 def events_query(con: duckdb.DuckDBPyConnection, window: Window) -> str:

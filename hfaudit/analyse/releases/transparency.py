@@ -18,6 +18,7 @@ import pyarrow as pa
 from duckdb.func import FunctionNullHandling, PythonUDFType
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
+from hfaudit.analyse.batches import FunctionSpec, sql_functions
 from hfaudit.cards import as_list
 from hfaudit.store import create_table_as, schema
 
@@ -180,17 +181,13 @@ def _card_facts_column(
 def build_transparency(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)create table ``transparency`` in one query, ``card_facts`` once per distinct card; returns
     its row count."""
-    con.execute("select 1").fetchall()  # a result an earlier step left pending would refuse the registration
-    con.create_function(
-        "hfaudit_card_facts",
+    card_facts: FunctionSpec = (
         _card_facts_column,
         ["varchar", "varchar", "varchar", "boolean"],
         duckdb.sqltype(_facts_type()[1]),
-        type=PythonUDFType.ARROW,
-        null_handling=FunctionNullHandling.SPECIAL,
-        side_effects=False,
+        {"type": PythonUDFType.ARROW, "null_handling": FunctionNullHandling.SPECIAL, "side_effects": False},
     )
-    create_table_as(con, "transparency", CARD_QUERY, "model_id, snapshot_id")
-    con.remove_function("hfaudit_card_facts")
+    with sql_functions(con, {"hfaudit_card_facts": card_facts}):
+        create_table_as(con, "transparency", CARD_QUERY, "model_id, snapshot_id")
     rows = con.execute("select count(*) from transparency").fetchall()
     return int(rows[0][0]) if rows else 0
