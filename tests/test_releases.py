@@ -326,13 +326,13 @@ def test_an_empty_store_gives_empty_tables(tmp_path: Path) -> None:
 
 def test_weight_changes_in_ranges_of_one_model_equal_one_range(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import hfaudit.analyse.releases.build as build
-    from hfaudit.analyse.batches import model_ranges
+    from hfaudit.analyse.batches import weighted_ranges
 
     db = tmp_path / "ranges.duckdb"
     db.write_bytes(store.read_bytes())
-    monkeypatch.setattr(build, "RANGE_MODELS", 1)
+    monkeypatch.setattr(build, "RANGE_ROW_BYTES", 1 << 62)  # memory for less than a row: a range a model
     with duckdb.connect(str(db)) as con:
-        assert len(model_ranges(con, 1)) >= 2
+        assert len(weighted_ranges(con, 1, build.WEIGHT_ROWS)) >= 2
         build.build_weight_changes(con)
     sql = "select * from weight_changes"  # in the table's order: ranges are inserted in model-id order
     assert rows(db, sql) == rows(store, sql) and len(rows(db, sql)) == 13

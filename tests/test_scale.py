@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 import hfaudit.analyse.batches as batches
+import hfaudit.analyse.releases.build as build
 import hfaudit.analyse.naming.tables as naming_tables
 from hfaudit.audit.pipeline import analyse
 from hfaudit.lab.golden import compare, dump_tables
@@ -61,7 +62,7 @@ def test_batched_parallel_analysis_equals_one_batch(synth: Path, tmp_path: Path,
     one.write_bytes(synth.read_bytes())
     many.write_bytes(synth.read_bytes())
     lines_one = list(analyse(str(one), jobs=1))
-    monkeypatch.setattr(batches, "BATCH_MODELS", 9)  # 8 ranges of models
+    monkeypatch.setattr(build, "RANGE_ROW_BYTES", 512 * 10**6 // 40)  # 40 weight rows a range: several ranges
     monkeypatch.setattr(naming_tables, "NAMING_CHUNK", 13)
     lines_many = list(analyse(str(many), memory="512MB", jobs=2))
     assert lines_one == lines_many
@@ -72,16 +73,28 @@ def test_batched_parallel_analysis_equals_one_batch(synth: Path, tmp_path: Path,
         assert con.execute("select count(*) from weight_changes").fetchone()[0] > 0  # type: ignore[index]
 
 
-def test_model_ranges_cover_every_id_once(synth: Path) -> None:
+def test_weighted_ranges_cover_every_id_once_and_hold_their_share_of_rows(synth: Path) -> None:
+    counts = "select model_id, count(*) as n from commits group by model_id"
     with duckdb.connect(str(synth), read_only=True) as con:
-        ranges = batches.model_ranges(con, 9)
-        assert len(ranges) == 8 and ranges[0][0] is None and ranges[-1][1] is None
+        per = dict(con.execute(counts).fetchall())
+        ranges = batches.weighted_ranges(con, 60, counts)
+        assert len(ranges) >= 4 and ranges[0][0] is None and ranges[-1][1] is None
         seen = []
         for b in ranges:
-            seen += [r[0] for r in con.execute(
+            ids = [r[0] for r in con.execute(
                 f"select model_id from models where {batches.in_range('model_id')} order by 1", batches.params(b)
             ).fetchall()]
+            # at most the range's share of rows, and one model's more
+            assert sum(per.get(i, 0) for i in ids) < 60 + max(per.get(i, 0) for i in ids)
+            seen += ids
         assert seen == [r[0] for r in con.execute("select model_id from models order by 1").fetchall()]
+        assert len(batches.weighted_ranges(con, 1 << 40, counts)) == 1
+
+
+def test_memory_limit_reads_back_in_bytes(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "m.duckdb")) as con:
+        con.execute("set memory_limit = '2GB'")
+        assert abs(batches.memory_limit_bytes(con) - 2 * 10**9) < 0.05 * 2 * 10**9  # it reads back rounded: 1.8 GiB
 
 
 def test_memory_option_refuses_what_is_not_a_size(synth: Path) -> None:

@@ -1,11 +1,11 @@
-"""Streaming the per-model work of an analyser: model ranges, a process pool, Arrow batch writes.
+"""What the analysers share: model ranges, a process pool, Arrow batch writes, DuckDB Python functions.
 
-The analysers whose rules walk one model's history in order (weight events and their signals,
-semver reasons) read their inputs one range of models at a time (``model_ranges``: bounds on
-``model_id``, ``BATCH_MODELS`` models each), hand each range's rows to a worker process
-(``parallel_map``, as many workers as DuckDB's ``threads`` setting, that is ``--jobs``), and append
-each range's result to the output table as one Arrow batch (``BatchWriter``). Memory then holds one
-range per worker, whatever the size of the store, and the Python part runs on every core.
+- ``weighted_ranges`` cuts the models into ranges on ``model_id`` that each hold about as many rows
+  as memory allows, for a query that runs once per range (weight events);
+- ``parallel_map`` runs Python work on as many worker processes as DuckDB's ``threads`` setting
+  (``--jobs``), and ``BatchWriter`` appends each result to its table as one Arrow batch (the name
+  parser);
+- ``sql_functions`` lends Python functions to a step's queries.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import pyarrow as pa
 
 from hfaudit.store import schema
 
-BATCH_MODELS = 2500
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -38,82 +37,44 @@ def jobs(con: duckdb.DuckDBPyConnection) -> int:
         return 1
 
 
-def model_ranges(con: duckdb.DuckDBPyConnection, size: int | None = None, table: str = "models") -> list[Bounds]:
-    """Half-open ``[lo, hi)`` bounds on ``model_id`` that cut ``table`` into ranges of ``size`` models
-    (``None``: unbounded; ``size`` defaults to ``BATCH_MODELS``); every model id (also ones only in
-    other tables) falls in exactly one."""
+def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """DuckDB's ``memory_limit`` on ``con``, in bytes (it reads back as text such as ``1.8 GiB``)."""
+    import re
+
+    rows = con.execute("select current_setting('memory_limit')").fetchall()
+    match = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?i?B)\s*", str(rows[0][0]) if rows else "")
+    if not match:
+        return 4 << 30
+    units = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+             "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}  # fmt: skip
+    return int(float(match.group(1)) * units.get(match.group(2).upper(), 1))
+
+
+def weighted_ranges(con: duckdb.DuckDBPyConnection, rows_per_range: int, counts: str) -> list[Bounds]:
+    """Half-open ``[lo, hi)`` bounds on ``model_id`` that hold about ``rows_per_range`` rows each of
+    ``counts``, a query of ``(model_id, n)`` (at most that many, and one model's rows more); every
+    model id falls in exactly one range.
+
+    Each range of a query costs a scan of its unsorted inputs, so ranges are as large as memory
+    allows, rather than a fixed number of models."""
     cuts = [
         r[0]
         for r in con.execute(
             f"""
-            with ids as (select model_id, row_number() over (order by model_id) - 1 as i from {table})
-            select model_id from ids where i > 0 and i % ? = 0 order by model_id
+            with per as (select model_id, n from ({counts}) where model_id is not null),
+            buckets as (
+                select model_id,
+                       floor(coalesce(sum(n) over (order by model_id rows between unbounded preceding and 1 preceding), 0) / ?)
+                           as bucket
+                from per
+            )
+            select min(model_id) from buckets where bucket > 0 group by bucket order by 1
             """,
-            [size or BATCH_MODELS],
+            [max(1, rows_per_range)],
         ).fetchall()
     ]
     bounds: list[str | None] = [None, *cuts, None]
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
-
-
-class SortedStreams:
-    """Several queries, each ordered by a model id in its first column, read once each on its own
-    cursor and cut into the rows of consecutive model ranges: one sorted scan per input, whatever
-    the number of ranges (a filter per range would scan an unsorted crawl table once per range).
-
-    ``take(bounds)`` must be called with the ranges in order."""
-
-    CHUNK = 50_000
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, queries: dict[str, str], args: dict[str, Any] | None = None):
-        # Streamed in Arrow batches (``execute`` would materialise each whole result in memory).
-        self.cursors = {name: con.cursor() for name in queries}
-        self.readers = {
-            name: self.cursors[name].sql(sql, params=args).to_arrow_reader(self.CHUNK) for name, sql in queries.items()
-        }
-        self.buffers: dict[str, list[Any]] = {name: [] for name in queries}
-        self.done: dict[str, bool] = {name: False for name in queries}
-
-    def _fill(self, name: str) -> bool:
-        if self.done[name]:
-            return False
-        try:
-            batch = self.readers[name].read_next_batch()
-        except StopIteration:
-            self.done[name] = True
-            return False
-        self.buffers[name].extend(zip(*(col.to_pylist() for col in batch.columns), strict=True))
-        return True
-
-    def take(self, bounds: Bounds) -> dict[str, list[Any]]:
-        hi = bounds[1]
-        out: dict[str, list[Any]] = {}
-        for name in self.buffers:
-            got: list[Any] = []
-            while True:
-                buf = self.buffers[name]
-                if hi is None:
-                    got.extend(buf)
-                    buf.clear()
-                    if not self._fill(name):
-                        break
-                    continue
-                # rows are sorted by their first column: cut at the first id at or past hi
-                cut = next((i for i, r in enumerate(buf) if r[0] is not None and r[0] >= hi), None)
-                if cut is not None:
-                    got.extend(buf[:cut])
-                    del buf[:cut]
-                    break
-                got.extend(buf)
-                buf.clear()
-                if not self._fill(name):
-                    break
-            out[name] = got
-        return out
-
-    def close(self) -> None:
-        for cur in self.cursors.values():
-            cur.close()
 
 
 def in_range(column: str) -> str:

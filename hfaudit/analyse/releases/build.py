@@ -3,7 +3,8 @@
 Reads the crawl tables (commits, file_changes, card_versions, refs, models) and, when the naming
 analyser ran first, ``naming`` and ``version_series``. The rules are those of :mod:`.events` and
 :mod:`.signals` (their docstrings say them); here each is a step of one query, run once per range of
-``RANGE_MODELS`` models (``hfaudit.analyse.batches.model_ranges``) and inserted in model-id order:
+models sized to ``memory_limit`` (``hfaudit.analyse.batches.weighted_ranges``) and inserted in
+model-id order:
 
 - ``weight_rows``, ``path_history``: the weight ``file_changes`` of reachable commits with their
   shard parts, and whether the path was present or added in an earlier commit (window functions over
@@ -34,7 +35,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
@@ -42,7 +43,7 @@ import pyarrow as pa
 from duckdb.func import FunctionNullHandling, PythonUDFType
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
-from hfaudit.analyse.batches import in_range, model_ranges, params, sql_functions
+from hfaudit.analyse.batches import in_range, memory_limit_bytes, params, sql_functions, weighted_ranges
 from hfaudit.analyse.releases.events import (
     CONVERT_BOT,
     CONVERT_SIZE_TOLERANCE,
@@ -61,9 +62,11 @@ from hfaudit.cards import parse_card
 from hfaudit.store import schema
 
 WEIGHT_CHANGE_COLUMNS = schema.columns("weight_changes")
-# Models per query: DuckDB's intermediate rows for 20,000 models (about 180k weight rows) take
-# about 0.7 GB; a whole 100k-model store in one query needed 3.7 GB.
-RANGE_MODELS = 20_000
+# Memory per weight row of a range: a range of 564k weight rows (100k models of the 1M-model bench
+# store) ran in 2 GB with 0.15 GB spilled, one of 3.1M rows spilled 20 GB. Each range costs a scan
+# of the unsorted crawl tables, so a range is as large as ``memory_limit`` allows.
+RANGE_ROW_BYTES = 4000
+WEIGHT_ROWS = "select model_id, count(*) as n from file_changes where category = 'weights' group by model_id"
 
 # RE2 forms of the Python patterns in :mod:`.events` (the same text; RE2 has no lookbehind, these need none).
 _SHARD_RE = r"^(.+)-(\d{3,6})-of-(\d{3,6})(\.[^/]+)$"
@@ -73,7 +76,7 @@ EVENTS_QUERY = f"""
 with
 live as not materialized (
     -- reachable commits (their texts are read for weight-event commits only, in ``texts``)
-    select model_id, commit_id, position, committed_at from commits
+    select model_id, commit_id, position, committed_at from __COMMITS__
     where unreachable_since is null and {in_range('model_id')}
 ),
 weight_rows as (
@@ -84,7 +87,7 @@ weight_rows as (
            shard.ext as shard_ext,
            fc.change_kind = 'modified' and fc.old_sha256 is not null and fc.new_sha256 is not null
                and fc.old_sha256 = fc.new_sha256 as same_content
-    from file_changes as fc
+    from __FILE_CHANGES__ as fc
     join live as c using (model_id, commit_id),
     -- (the regex only on paths that can match it: it is the costliest expression of the query)
     lateral (
@@ -174,8 +177,8 @@ candidates as (
            list_contains(list_transform(coalesce(c.authors, []), lambda x: lower(x)), '{CONVERT_BOT.lower()}')
                or regexp_matches(coalesce(c.title, ''), '{_CONVERT_TITLE_RE}') as by_bot
     from classified as a
-    join commits as c using (model_id, commit_id)
-    where a.kind0 = 'candidate' and a.path like '%.safetensors'
+    join __COMMITS__ as c using (model_id, commit_id)
+    where a.kind0 = 'candidate' and a.path like '%.safetensors' and {in_range('c.model_id')}
 ),
 tree as (
     -- the weight files present before each added .safetensors file that may be a conversion:
@@ -241,9 +244,9 @@ readme_rows as (
            case when fc.change_kind <> 'deleted' then hash(cv.content) end as text_key,
            case when fc.change_kind <> 'deleted' then cv.front_matter end as front_matter,
            case when fc.change_kind <> 'deleted' and cv.front_matter is null then cv.content end as raw
-    from file_changes as fc
+    from __FILE_CHANGES__ as fc
     join live as c using (model_id, commit_id)
-    left join card_versions as cv using (model_id, commit_id)
+    left join __CARDS__ as cv using (model_id, commit_id)
     where fc.path = 'README.md' and (fc.change_kind = 'deleted' or cv.content is not null) and {in_range('fc.model_id')}
 ),
 fronts as materialized (
@@ -313,8 +316,8 @@ changelogs as materialized (
     -- once per distinct (card before, card after)
     select p.prev_key, p.text_key, hfaudit_reads_as_changelog(b.content, a.content) as changelog
     from pairs as p
-    join card_versions as a on a.model_id = p.one.m and a.commit_id = p.one.c
-    left join card_versions as b on b.model_id = p.one.m and b.commit_id = p.one.p
+    join (select * from __CARDS__ where {in_range('model_id')}) as a on a.model_id = p.one.m and a.commit_id = p.one.c
+    left join (select * from __CARDS__ where {in_range('model_id')}) as b on b.model_id = p.one.m and b.commit_id = p.one.p
 ),
 near as (
     select a.model_id, a.anchor as position,
@@ -331,7 +334,8 @@ texts as (
     -- the title and message of each weight-event commit
     select e.*, coalesce(c.title, '') as title, coalesce(c.message, '') as message
     from events as e
-    join commits as c using (model_id, commit_id)
+    join __COMMITS__ as c using (model_id, commit_id)
+    where {in_range('c.model_id')}
 ),
 messages as materialized (
     select title, message, hfaudit_descriptive_message(title, message) as descriptive
@@ -386,8 +390,8 @@ with latest as (
 select r.model_id, c.position
 from refs as r
 join latest as l using (model_id, snapshot_id)
-join commits as c on c.model_id = r.model_id and c.commit_id = r.target_commit
-where r.ref_type = 'tag' and c.unreachable_since is null
+join __COMMITS__ as c on c.model_id = r.model_id and c.commit_id = r.target_commit
+where r.ref_type = 'tag' and c.unreachable_since is null and {in_range('r.model_id')} and {in_range('c.model_id')}
 """
 SUCCESSORS_QUERY = f"""
 select s.predecessor_id as model_id, m.created_at
@@ -477,27 +481,65 @@ def registered_functions(con: duckdb.DuckDBPyConnection) -> contextlib.AbstractC
     })  # fmt: skip
 
 
-def events_query(con: duckdb.DuckDBPyConnection, window: Window) -> str:
-    """The query of ``weight_changes``'s rows, for the tables the store has and ``window``."""
+CRAWL_TABLES = {"__FILE_CHANGES__": "file_changes", "__COMMITS__": "commits", "__CARDS__": "card_versions"}
+# The columns of the crawl tables the query reads, and the rows (staged only when there are several ranges).
+STAGED = {
+    "__FILE_CHANGES__": (
+        "select model_id, commit_id, path, change_kind, category, old_sha256, new_sha256, old_size, new_size"
+        " from file_changes where category = 'weights' or path = 'README.md'"
+    ),
+    "__COMMITS__": "select model_id, commit_id, position, committed_at, unreachable_since, title, message, authors from commits",
+    "__CARDS__": "select model_id, commit_id, front_matter, content from card_versions",
+}
+
+
+def events_query(con: duckdb.DuckDBPyConnection, window: Window, tables: dict[str, str] | None = None) -> str:
+    """The query of ``weight_changes``'s rows, for the tables the store has and ``window``, reading
+    the crawl tables (or ``tables``, the same placeholders to other names)."""
     naming, series = _table_exists(con, "naming"), _table_exists(con, "version_series")
-    return (
+    query = (
         EVENTS_QUERY.replace("__TAGS__", TAGS_QUERY)
         .replace("__VERSIONS__", VERSIONS_QUERY if naming else NO_VERSIONS)
         .replace("__SUCCESSORS__", SUCCESSORS_QUERY if series else NO_SUCCESSORS)
         .replace("$commits", str(int(window.commits)))
         .replace("$days", repr(float(window.days)))
     )
+    for placeholder, table in (tables or CRAWL_TABLES).items():
+        query = query.replace(placeholder, table)
+    return query
+
+
+@contextlib.contextmanager
+def _staged(con: duckdb.DuckDBPyConnection, ranges: int) -> Iterator[dict[str, str]]:
+    """The crawl tables' rows the query reads, copied once into temporary tables sorted by
+    ``model_id``, when it runs on several ranges: a range's filter then reads the row groups of its
+    own models (their min/max), where the crawl tables, in crawl order, would be read whole for
+    every range. One range reads the crawl tables themselves."""
+    if ranges <= 1:
+        yield dict(CRAWL_TABLES)
+        return
+    names = {placeholder: f"_wc_{table}" for placeholder, table in CRAWL_TABLES.items()}
+    try:
+        for placeholder, select in STAGED.items():
+            con.execute(f"create or replace temp table {names[placeholder]} as {select} order by model_id")
+        yield names
+    finally:
+        for name in names.values():
+            with contextlib.suppress(duckdb.Error):  # in an aborted transaction they go with it
+                con.execute(f"drop table if exists {name}")
 
 
 def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None = None) -> int:
-    """(Re)create table ``weight_changes``, one query per range of ``RANGE_MODELS`` models (memory then
-    holds one range's intermediate rows, whatever the size of the store); returns its row count."""
+    """(Re)create table ``weight_changes``, one query per range of models with about as many weight
+    rows as ``memory_limit`` holds (``RANGE_ROW_BYTES`` each), whatever the size of the store; returns
+    its row count."""
     window = window or Window()
-    query = events_query(con, window)
     casts = ", ".join(f"cast({c} as {t}) as {c}" for c, t in schema.types("weight_changes").items())
     con.execute(schema.empty_table_ddl("weight_changes"))
-    with registered_functions(con):
-        for bounds in model_ranges(con, RANGE_MODELS):
+    ranges = weighted_ranges(con, memory_limit_bytes(con) // RANGE_ROW_BYTES, WEIGHT_ROWS)
+    with _staged(con, len(ranges)) as tables, registered_functions(con):
+        query = events_query(con, window, tables)
+        for bounds in ranges:
             # ranges in model-id order, each inserted in order: the table is in its declared order
             con.execute(
                 f"insert into weight_changes select {casts} from ({query}) as _q order by model_id, position, path",
