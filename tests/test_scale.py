@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 import hfaudit.analyse.batches as batches
-import hfaudit.analyse.releases.build as build
 import hfaudit.analyse.naming.tables as naming_tables
+import hfaudit.analyse.releases.build as build
 from hfaudit.audit.pipeline import analyse
 from hfaudit.lab.golden import compare, dump_tables
 from hfaudit.lab.synth import synthesise
