@@ -97,12 +97,20 @@ weight_rows as (
     where fc.category = 'weights' and {in_range('fc.model_id')}
 ),
 path_history as (
-    -- whether the path was present (a row other than a deletion) or added in an earlier commit
-    select *,
-           coalesce(count(*) filter (where change_kind <> 'deleted') over earlier, 0) > 0 as seen_before,
-           coalesce(count(*) filter (where change_kind = 'added') over earlier, 0) > 0 as added_before
-    from weight_rows
-    window earlier as (partition by model_id, path order by position rows between unbounded preceding and 1 preceding)
+    -- whether the path was present (a row other than a deletion) or added in an earlier commit: a
+    -- path has one row a commit, so that is whether its first such row is at an earlier position
+    -- (an aggregate per path joined back: cheaper than a running count over the path's rows)
+    select r.*,
+           coalesce(p.first_present < r.position, false) as seen_before,
+           coalesce(p.first_added < r.position, false) as added_before
+    from weight_rows as r
+    join (
+        select model_id, path,
+               min(position) filter (where change_kind <> 'deleted') as first_present,
+               min(position) filter (where change_kind = 'added') as first_added
+        from weight_rows
+        group by model_id, path
+    ) as p using (model_id, path)
 ),
 commit_rows as (
     select model_id, commit_id, position, any_value(committed_at) as committed_at,
@@ -130,11 +138,18 @@ first_release as (
 rows_in_release as (
     select r.*, f.in_first,
            -- a sharded set (stem, count, extension) that the first release began
-           r.is_shard and bool_or(f.in_first and r.change_kind = 'added' and r.is_shard) over (
-               partition by r.model_id, r.is_shard, r.shard_stem, r.shard_n, r.shard_ext
-           ) as open_set
+           r.is_shard and coalesce(o.opened, false) as open_set
     from path_history as r
     join first_release as f using (model_id, commit_id)
+    left join (
+        select r.model_id, r.shard_stem, r.shard_n, r.shard_ext, true as opened
+        from path_history as r
+        join first_release as f using (model_id, commit_id)
+        where f.in_first and r.change_kind = 'added' and r.is_shard
+        group by all
+    ) as o
+      on r.is_shard and o.model_id = r.model_id and o.shard_stem = r.shard_stem and o.shard_n = r.shard_n
+         and o.shard_ext = r.shard_ext
 ),
 shard_completions as (
     -- after the first release, an added shard of a set it began completes it (``initial``) until
