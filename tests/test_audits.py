@@ -142,3 +142,36 @@ def test_severity_overrides_hfaudit_toml_wins_and_malformed_toml_is_named(tmp_pa
     (tmp_path / "hfaudit.toml").write_text("[audits\n", encoding="utf-8")
     with pytest.raises(HfauditError, match="hfaudit.toml"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize("extra", ["", ", 0.5::double as ratio"])  # a double field: rendered in Python
+def test_messages_rendered_in_sql_equal_the_python_rendering(tmp_path: Path, extra: str) -> None:
+    """Findings whose fields SQL prints as Python does are rendered in the query (set work); every
+    kind of field, null and odd value prints as ``Audit.render`` prints it."""
+    from hfaudit.audit import build_findings_table
+
+    message = "{name} it's {n} {flag} [{items}] {absent} {ratio}"
+    sql = f"""
+        select * {extra} from (values
+            ('acme/a', 'x.bin', 'o''neil', 3::bigint, true, ['a', null, 'b']),
+            ('acme/b', null, null, null, false, []::varchar[]),
+            ('solo', 'y', 'z', -1::bigint, null, null)
+        ) as t(model_id, location, name, n, flag, items)
+        order by model_id
+    """
+    path = tmp_path / "mixed_fields.sql"
+    path.write_text(f"-- id: mixed_fields\n-- title: t\n-- severity: warn\n-- rationale: r\n-- message: {message}\n-- requires: models\n{sql}\n")
+    audit = parse_audit(path)
+    with Store(tmp_path / "r.duckdb") as store:
+        build_findings_table(store.con, run_audits(store.con, []))  # the table exists, empty
+        expected = sorted(
+            (r["model_id"], r["model_id"].split("/")[0], r["location"], audit.render(r))
+            for r in store.con.execute(sql).df().astype(object).where(lambda f: f.notna(), None).to_dict("records")
+        )
+        from hfaudit.audit import _stream_findings
+
+        run = _stream_findings(store.con, [audit])
+        got = sorted(store.con.execute("select model_id, owner, location, message from audit_findings").fetchall())
+    assert run.counts == {"mixed_fields": 3}
+    assert got == expected
+    assert ("acme/a", "acme", "x.bin", "o'neil it's 3 True [a, None, b] ? " + ("0.5" if extra else "?")) in got

@@ -340,6 +340,54 @@ class CountedRun(AuditRun):
         return sum(self.counts.values())
 
 
+_SQL_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+
+
+def _sql_text_of(column: str, sql_type: str) -> str | None:
+    """A SQL expression of ``column`` as ``Audit.render`` prints it (``?`` for null), or None when
+    its type is one SQL would print otherwise (doubles, timestamps, structs: those stay in Python)."""
+    col = '"' + column.replace('"', '""') + '"'
+    if sql_type == "VARCHAR" or sql_type in _SQL_INTEGERS:
+        return f"coalesce(cast({col} as varchar), '?')"
+    if sql_type == "BOOLEAN":
+        return f"case when {col} is null then '?' when {col} then 'True' else 'False' end"
+    if sql_type.endswith("[]") and (sql_type[:-2] == "VARCHAR" or sql_type[:-2] in _SQL_INTEGERS):
+        # ", ".join(map(str, items)): a null item prints as None
+        return f"coalesce(array_to_string(list_transform({col}, lambda x: coalesce(cast(x as varchar), 'None')), ', '), '?')"
+    return None
+
+
+def _findings_insert(audit: Audit, types: Mapping[str, str]) -> str | None:
+    """The ``insert into audit_findings`` of ``audit``'s rows with their messages rendered in SQL
+    (parameters: audit id, severity, bump, title), or None when a field's type must be rendered in
+    Python; a field the query does not return prints ``?``, as in ``render``."""
+    if types.get("model_id") != "VARCHAR" or not (types.get("location") == "VARCHAR" or types.get("location") in _SQL_INTEGERS):
+        return None
+    parts: list[str] = []
+    pos = 0
+    for match in _FIELD.finditer(audit.message):
+        parts.append("'" + audit.message[pos : match.start()].replace("'", "''") + "'")
+        field_type = types.get(match.group(1))
+        text = "'?'" if field_type is None else _sql_text_of(match.group(1), field_type)
+        if text is None:
+            return None
+        parts.append(text)
+        pos = match.end()
+    parts.append("'" + audit.message[pos:].replace("'", "''") + "'")
+    return f"""
+        insert into audit_findings
+        select $1, $2, coalesce(model_id, 'None'),
+               case when contains(coalesce(model_id, 'None'), '/') then split_part(model_id, '/', 1) else coalesce(model_id, 'None') end,
+               cast(location as varchar), $3, $4, concat({", ".join(parts)})
+        from ({_subquery(audit.sql)}) as _audit
+    """
+
+
+def _subquery(sql: str) -> str:
+    """An audit's query as the body of a subquery (a final ``;`` dropped; a trailing comment ended)."""
+    return sql.strip().rstrip(";").strip() + "\n"
+
+
 def _stream_findings(con: duckdb.DuckDBPyConnection, audits: Sequence[Audit]) -> CountedRun:
     """Run ``audits`` into ``audit_findings``, each query read in Arrow batches and its messages
     rendered per batch; rows in the order the audits ran, then query order."""
@@ -357,6 +405,13 @@ def _stream_findings(con: duckdb.DuckDBPyConnection, audits: Sequence[Audit]) ->
                 skipped[audit.id] = f"needs {', '.join(absent)}"
                 continue
             try:
+                types = {r[0]: str(r[1]) for r in reader_con.execute(f"describe ({_subquery(audit.sql)})").fetchall()}
+                insert = _findings_insert(audit, types)
+                if insert is not None:
+                    # every field of the message has a type SQL renders as Python would: set work
+                    row = con.execute(insert, [audit.id, audit.severity, audit.bump, audit.title]).fetchone()
+                    counts[audit.id] = int(row[0]) if row else 0
+                    continue
                 reader = reader_con.sql(audit.sql).to_arrow_reader(FINDINGS_BATCH)
             except duckdb.Error as exc:
                 raise HfauditError(f"audit {audit.id} failed: {str(exc).splitlines()[0]}") from exc
