@@ -115,3 +115,13 @@ def test_audits_for_some_models_equal_the_whole_run_filtered(synth: Path, tmp_pa
         some = sorted({f.model_id for f in whole})[::7]
         assert some
         assert run_audits(con, models=some).findings == tuple(f for f in whole if f.model_id in set(some))
+
+
+def test_the_memory_option_names_the_default_the_analysis_uses() -> None:
+    import typing
+
+    from hfaudit.analyse import DEFAULT_MEMORY
+    from hfaudit.cli.options import MemoryOption
+
+    option = typing.get_args(MemoryOption)[1]
+    assert f"default: {DEFAULT_MEMORY}" in option.help

@@ -71,7 +71,9 @@ ANALYSERS: list[tuple[str, Analyser]] = [
 ]
 
 
-DEFAULT_MEMORY = "4GB"  # fits a 2-core 8 GB machine beside the worker processes
+# Fits a 2-core 8 GB machine beside the worker processes: a 100k-model store analyses in 1.3 GB of
+# RSS; a larger store spills to <db>.tmp, and runs faster with more (docs/scale.md).
+DEFAULT_MEMORY = "1GB"
 
 
 def configure(con: duckdb.DuckDBPyConnection, db: str, memory: str | None = None, jobs: int | None = None) -> None:

@@ -10,7 +10,7 @@ from hfaudit.cli.options import DbOption, JobsOption, MemoryOption
 
 
 def analyse_command(
-    db: DbOption = Path("hfaudit.duckdb"), memory: MemoryOption = "4GB", jobs: JobsOption = None
+    db: DbOption = Path("hfaudit.duckdb"), memory: MemoryOption = None, jobs: JobsOption = None
 ) -> None:
     """(Re)build the analysis tables from what is crawled.
 

@@ -55,7 +55,7 @@ def crawl_command(
     git_client: Annotated[
         str, typer.Option("--git-client", help="auto (default): in-process (dulwich) unless --git-filter or --git-cache needs the git CLI; cli; dulwich.")
     ] = "auto",
-    memory: MemoryOption = "4GB",
+    memory: MemoryOption = None,
     jobs: JobsOption = None,
     no_analyse: Annotated[bool, typer.Option("--no-analyse", help="Do not rebuild the analysis tables.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars; only the summary.")] = False,

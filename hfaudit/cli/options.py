@@ -50,10 +50,12 @@ TokenStdinOption = Annotated[
 FormatOption = Annotated[str, typer.Option("--format", help="Output format: table, csv or json.")]
 
 MemoryOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--memory",
-        help="DuckDB memory limit for the analysis (e.g. 2GB); beyond it sorts and joins spill to <db>.tmp.",
+        help="DuckDB memory limit for the analysis (default: 1GB; e.g. 2GB); beyond it sorts and joins spill "
+        "to <db>.tmp. More memory is faster on a large store (fewer, larger ranges of models).",
+        show_default=False,
     ),
 ]
 
