@@ -342,3 +342,46 @@ def test_a_merge_recipe_over_one_declared_base_is_a_finetune() -> None:
     assert observe("arcee-ai/gemma-7b-slerp", files, 2, declared=True).relation == "merge"
     # A parent read from prose or config only: no Hub listing to follow, the recipe decides.
     assert observe("arcee-ai/gemma-7b-slerp", files, 1, declared=False).relation == "merge"
+
+
+def test_the_name_rules_match_equals_pairing_every_child_with_every_pool_model() -> None:
+    """The name rule picks each child's closest pool model through per-group bests and an ASOF
+    join; here against the definition, every (child, pool model) pair of a key ranked, on random
+    tables with shared keys, null and tied creation times, tied downloads, types and spellings."""
+    import random
+
+    from hfaudit.analyse.lineage.sql import _NAME_MATCH
+
+    rng = random.Random(5)
+    con = duckdb.connect()
+    times = [None, "2024-01-01", "2024-01-02", "2024-01-03"]
+
+    def row(i: int, kind: str) -> tuple:
+        return (f"o{i}/{kind}{i}", f"name{rng.randrange(3)}", f"k{rng.randrange(4)}", rng.choice(["llama", "Mistral", None]),
+                rng.choice([["LLAMA", "gguf"], [], None, ["mistral"]]), rng.choice(times), rng.choice([0, 5, 5, 9]))  # fmt: skip
+
+    cols = "model_id varchar, name varchar, key varchar, config_model_type varchar, tags varchar[], created_at timestamp, downloads bigint"
+    con.execute(f"create table pool ({cols})")
+    con.execute(f"create table kids ({cols})")
+    con.executemany("insert into pool values (?, ?, ?, ?, ?, ?, ?)", [row(i, "p") for i in range(300)])
+    con.executemany("insert into kids values (?, ?, ?, ?, ?, ?, ?)", [row(i, "c") for i in range(300)])
+    con.execute("create table children as select *, name as stem, key as stem_key from kids")
+    con.execute("create table spelled as select model_id as child_id from kids where downloads = 9 and key = 'k0'")
+    pairwise = """
+        select c.model_id as child_id, count(*) as n,
+               min(struct_pack(
+                   other_type := not list_contains(list_transform(coalesce(c.tags, []), lambda t: lower(t)), lower(coalesce(p.config_model_type, ''))),
+                   other_spelling := p.name != c.stem,
+                   younger := case when p.created_at is null then c.created_at is not null
+                                   when c.created_at is null then false else p.created_at > c.created_at end,
+                   downloads := -p.downloads,
+                   model_id := p.model_id
+               )).model_id as ref
+        from children as c join pool as p on p.key = c.stem_key and p.model_id != c.model_id
+        where c.model_id not in (select child_id from spelled)
+        group by c.model_id
+    """
+    want = sorted(con.execute(pairwise).fetchall())
+    got = sorted(con.execute(f"with {_NAME_MATCH} select child_id, n, ref from matched").fetchall())
+    assert len(want) > 200 and len({r[2] for r in want}) > 20
+    assert got == want

@@ -161,6 +161,51 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 _NAME = "case when contains(model_id, '/') then substr(model_id, strpos(model_id, '/') + 1) else model_id end"
 _OWNER = "case when contains(model_id, '/') then lower(split_part(model_id, '/', 1)) else '' end"
+# The name rule's match (in ``_lin_ev0``): CTEs over ``children`` (signed models with a stem),
+# ``pool`` (unsigned models) and ``spelled`` (children whose stem spells a crawled id), ending in
+# ``matched`` (child_id, n: the pool models of its key, ref: the closest).
+_NAME_MATCH = """
+    -- The closest pool model to each child, by (other type, other spelling, younger, downloads,
+    -- id), without pairing every child with every pool model of its key (a popular name has
+    -- thousands of both): pool models grouped by (key, spelling, type), each group's best member,
+    -- and its best member created at or before a time (a running best over creation times, read
+    -- by an ASOF join at the child's creation). A member created after the child, or at an
+    -- unknown time, is younger.
+    pool_groups as (
+        select key, name, lower(coalesce(config_model_type, '')) as ltype, count(*) as n,
+               min(struct_pack(downloads := -downloads, model_id := model_id)) as best
+        from pool group by all
+    ),
+    pool_times as (
+        select key, name, ltype, created_at,
+               min(best_then) over (partition by key, name, ltype order by created_at
+                                    rows between unbounded preceding and current row) as best_by
+        from (
+            select key, name, lower(coalesce(config_model_type, '')) as ltype, created_at,
+                   min(struct_pack(downloads := -downloads, model_id := model_id)) as best_then
+            from pool where created_at is not null group by all
+        )
+    ),
+    candidates as (
+        select c.model_id as child_id, c.stem, c.tags, c.created_at, g.key, g.name, g.ltype, g.n, g.best
+        from children as c join pool_groups as g on g.key = c.stem_key
+        where c.model_id not in (select child_id from spelled)
+    ),
+    ranked as (
+        select k.child_id, k.n,
+               struct_pack(
+                   other_type := not list_contains(list_transform(coalesce(k.tags, []), lambda t: lower(t)), k.ltype),
+                   other_spelling := k.name != k.stem,
+                   younger := k.created_at is not null and t.best_by is null,
+                   downloads := coalesce(t.best_by, k.best).downloads,
+                   model_id := coalesce(t.best_by, k.best).model_id
+               ) as o
+        from candidates as k
+        asof left join pool_times as t
+          on t.key = k.key and t.name = k.name and t.ltype = k.ltype and k.created_at >= t.created_at
+    ),
+    matched as (select child_id, sum(n) as n, min(o).model_id as ref from ranked group by child_id)
+"""
 
 
 def _steps(has_api: bool) -> Iterator[str]:
@@ -304,20 +349,7 @@ def _steps(has_api: bool) -> Iterator[str]:
         from children as c join lower_ids as l on l.lid = lower(c.stem_id) and l.lid != c.lid
     ),
     pool as (select * from facts where not signed),
-    matched as (
-        select c.model_id as child_id, count(*) as n,
-               min(struct_pack(
-                   other_type := not list_contains(list_transform(coalesce(c.tags, []), lambda t: lower(t)), lower(coalesce(p.config_model_type, ''))),
-                   other_spelling := p.name != c.stem,
-                   younger := case when p.created_at is null then c.created_at is not null
-                                   when c.created_at is null then false else p.created_at > c.created_at end,
-                   downloads := -p.downloads,
-                   model_id := p.model_id
-               )).model_id as ref
-        from children as c join pool as p on p.key = c.stem_key and p.model_id != c.model_id
-        where c.model_id not in (select child_id from spelled)
-        group by c.model_id
-    ),
+    {_NAME_MATCH},
     name as (
         select 'name' as source, child_id, ref, null::varchar as rel, 0 as position, {E.SOURCES["name"]} as confidence from spelled
         union all
