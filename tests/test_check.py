@@ -201,3 +201,21 @@ def _has(module: str) -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_check_from_a_store_imports_neither_pandas_nor_the_fake_hub(generated: tuple[Path, Path]) -> None:
+    """``check MODEL`` answers from the store in well under a second at 1M models (docs/scale.md):
+    most of that second was imports, so its path builds no frame and starts no server."""
+    _, db = generated
+    with Store(db, read_only=True) as store:
+        model = store.con.execute("select model_id from semver_releases order by model_id limit 1").fetchone()
+    assert model
+    code = (
+        "import sys; from hfaudit.cli import main\n"
+        f"try:\n    main(['check', {model[0]!r}, '--db', {str(db)!r}, '--format', 'json'])\n"
+        "except SystemExit:\n    pass\n"
+        "print('loaded:', sorted(m for m in ('pandas', 'hfaudit.fakehub.server') if m in sys.modules), file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert json.loads(proc.stdout)["check"]["model_id"] == model[0]
+    assert "loaded: []" in proc.stderr, proc.stderr

@@ -15,7 +15,9 @@ Severities (``info`` < ``warn`` < ``error``) can be overridden per audit in ``py
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,13 +25,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, NewType
+from typing import TYPE_CHECKING, Any, NewType
 
 import duckdb
-import pandas as pd
 
 from hfaudit.errors import HfauditError
 from hfaudit.store import replace_table
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built (``check`` needs none)
+    import pandas as pd
 
 AuditId = NewType("AuditId", str)
 SEVERITIES = ("info", "warn", "error")
@@ -85,7 +89,7 @@ class Audit:
     def render(self, row: Mapping[str, Any]) -> str:
         def value(m: re.Match[str]) -> str:
             v = row.get(m.group(1))
-            if v is None or (isinstance(v, float) and pd.isna(v)):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
                 return "?"
             if isinstance(v, list | tuple):
                 return ", ".join(map(str, v))
@@ -239,14 +243,16 @@ def run_audit(con: duckdb.DuckDBPyConnection, audit: Audit, models: Sequence[str
         sql = f"select * from (\n{audit.sql.rstrip().rstrip(';')}\n) as _audit where model_id in ({marks})"
         args = [str(m) for m in models]
     try:
-        frame = (con.execute(sql, args) if args else con.execute(sql)).df()
+        result = con.execute(sql, args) if args else con.execute(sql)
+        columns = [d[0] for d in result.description or []]
+        records = [dict(zip(columns, r, strict=True)) for r in result.fetchall()]  # Python values, as SQL typed them
     except duckdb.Error as exc:
         raise HfauditError(f"audit {audit.id} failed: {str(exc).splitlines()[0]}") from exc
-    missing = [c for c in FINDING_COLUMNS if c not in frame.columns]
+    missing = [c for c in FINDING_COLUMNS if c not in columns]
     if missing:
         raise HfauditError(f"audit {audit.id} returns no {', '.join(missing)} column")
     findings = []
-    for row in frame.to_dict(orient="records"):
+    for row in records:
         details = {k: _plain(v) for k, v in row.items()}
         findings.append(
             Finding(
@@ -266,9 +272,10 @@ def run_audit(con: duckdb.DuckDBPyConnection, audit: Audit, models: Sequence[str
 def _plain(value: Any) -> Any:
     if value is None:
         return None
-    if isinstance(value, float) and pd.isna(value):
+    if isinstance(value, float) and math.isnan(value):
         return None
-    if value is pd.NaT or value is pd.NA:
+    pd = sys.modules.get("pandas")  # a pandas missing value can only come from a loaded pandas
+    if pd is not None and (value is pd.NaT or value is pd.NA):
         return None
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -305,6 +312,8 @@ FINDINGS_TABLE_COLUMNS = ["audit_id", "severity", "model_id", "owner", "location
 
 
 def findings_frame(run: AuditRun) -> pd.DataFrame:
+    import pandas as pd
+
     rows = [
         {
             "audit_id": f.audit_id,
@@ -448,6 +457,8 @@ def build_findings_table(con: duckdb.DuckDBPyConnection, run: AuditRun | None = 
     """(Re)create ``audit_findings`` (and ``audit_runs``: one row per audit, run or skipped).
 
     With no ``run``, every configured audit runs straight into the table (``CountedRun``)."""
+    import pandas as pd
+
     if run is None:
         run = _stream_findings(con, load_audits(overrides=load_config()))
         frame = None

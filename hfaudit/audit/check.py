@@ -159,12 +159,13 @@ def _release_between(con: duckdb.DuckDBPyConnection, model_id: str, rev_from: st
 
 
 def _latest_release(con: duckdb.DuckDBPyConnection, model_id: str) -> tuple[dict[str, Any], list[str]]:
-    frame = con.execute(
+    result = con.execute(
         "select * from semver_releases where model_id = ? order by committed_at desc nulls last, version desc limit 1",
         [model_id],
-    ).df()
-    if len(frame):
-        row = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in frame.iloc[0].to_dict().items()}
+    )
+    found = result.fetchone()
+    if found is not None:
+        row = dict(zip([d[0] for d in result.description or []], found, strict=True))
         row["committed_at"] = str(row["committed_at"]) if row.get("committed_at") is not None else None
         return row, []
     rows = con.execute("select reasons from semver_changes where model_id = ?", [model_id]).fetchall()

@@ -18,7 +18,6 @@ from typing import Annotated, Any
 import typer
 
 from hfaudit.errors import HfauditError
-from hfaudit.fakehub.server import served
 
 
 def run_demo(out: Path, models: int = 2000, seed: int = 7, quiet: bool = False) -> Iterator[str]:
@@ -27,6 +26,7 @@ def run_demo(out: Path, models: int = 2000, seed: int = 7, quiet: bool = False) 
     from hfaudit.collect.crawl import Scope, crawl
     from hfaudit.collect.progress import CrawlProgress
     from hfaudit.fakehub.generate import write_registry
+    from hfaudit.fakehub.server import served  # here, not at the top: every command imports this module
 
     out.mkdir(parents=True, exist_ok=True)
     registry = out / "registry.jsonl"
@@ -80,6 +80,7 @@ def dependents_demo(out: Path, registry: Path, seed: int) -> Iterator[str]:
     from hfaudit.audit.lock import lock_from_hub, write_lock
     from hfaudit.audit.verify import STATUS_WEIGHT, verify
     from hfaudit.fakehub.generate import changes_path, write_evolved
+    from hfaudit.fakehub.server import served
     from hfaudit.present.dependents import verify_json, verify_sarif, verify_text
 
     evolved = out / "registry-next.jsonl"

@@ -9,21 +9,24 @@ so a killed crawl resumes with no loss and no duplicates.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from hfaudit.errors import HfauditError
 from hfaudit.store import schema
 from hfaudit.store.schema import SCHEMA_VERSION
 from hfaudit.types import ModelId
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: a read-only command need not pay for it
+    import pandas as pd
 
 # The crawl tables' DDL, their column order (frames are reindexed to it) and the keys that make a
 # write an upsert all come from the one declaration in ``hfaudit.store.schema``.
@@ -165,6 +168,8 @@ class Store:
 
     def crawl_state(self, model_ids: Iterable[ModelId]) -> dict[ModelId, dict[str, Any]]:
         """Per model: the head whose history is stored, and whether an error is open for it."""
+        import pandas as pd
+
         ids = pd.DataFrame({"model_id": list(model_ids)})
         if ids.empty:
             return {}
@@ -415,7 +420,7 @@ def create_table_as(
 
 def json_value(value: Any) -> Any:
     """A JSON column's value as read back through pandas: parsed, or None when null or not JSON."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, dict | list):
         return value
