@@ -142,11 +142,20 @@ def exponent(n1: int, t1: float, n2: int, t2: float) -> float | None:
     return round(math.log(t2 / t1) / math.log(n2 / n1), 2)
 
 
+def memory_for(models: int) -> str:
+    """``--memory auto``: hfaudit's default up to 100k models (the issue's 100k check is the default
+    command), 3GB beyond (more memory, fewer ranges of the weight-events query; the 1M target is a
+    4 GB peak, and DuckDB's limit leaves room for Python)."""
+    from hfaudit.analyse import DEFAULT_MEMORY
+
+    return DEFAULT_MEMORY if models <= 100_000 else "3GB"
+
+
 def analyse_bench(
     out: Path,
     sizes: list[int],
     seed: int = 7,
-    memory: str = "4GB",
+    memory: str = "auto",
     jobs: int | None = None,
     before: str | None = BEFORE,
     before_size: int = 100_000,
@@ -160,16 +169,17 @@ def analyse_bench(
     result: dict[str, Any] = {"seed": seed, "memory": memory, "jobs": jobs, "sizes": {}}
     for n in sizes:
         db = out / f"synth-{n}.duckdb"
+        size_memory = memory_for(n) if memory == "auto" else memory
         counts = synthesise(db, n, seed, cache=out / "cache")
         print(f"bench analyse: synthesised {n} models, {counts['commits']} commits, {counts['file_changes']} file changes", flush=True)
-        entry: dict[str, Any] = {"counts": {k: counts[k] for k in ("models", "commits", "file_changes")}}
+        entry: dict[str, Any] = {"counts": {k: counts[k] for k in ("models", "commits", "file_changes")}, "memory": size_memory}
         if before and n == before_size:
             # The code before first, on a fresh copy (it replaces the same tables).
             copy = out / f"synth-{n}-before.duckdb"
             shutil.copy2(db, copy)
-            entry["before"] = run_steps_measured(copy, before_tree(before, out), memory, jobs, only)
+            entry["before"] = run_steps_measured(copy, before_tree(before, out), size_memory, jobs, only)
             copy.unlink()
-        entry["now"] = run_steps_measured(db, None, memory, jobs, only)
+        entry["now"] = run_steps_measured(db, None, size_memory, jobs, only)
         result["sizes"][str(n)] = entry
         db.unlink()
         for extra in (out / f"synth-{n}.duckdb.wal", out / f"synth-{n}.duckdb.tmp"):
@@ -209,7 +219,8 @@ def render(result: dict[str, Any]) -> str:
                 for s in STEPS
             ]
             lines.append(
-                f"| {int(n):,} models ({entry['counts']['commits']:,} commits) | {code} | " + " | ".join(cells)
+                f"| {int(n):,} models ({entry['counts']['commits']:,} commits, --memory {entry.get('memory', result['memory'])}) | {code} | "
+                + " | ".join(cells)
                 + f" | {r['total']['seconds']} s | {r['total']['cpu_seconds']} s | {r['total']['peak_rss_mb']:.0f} MB |"
             )
     for pair, per in result.get("exponents", {}).items():

@@ -483,7 +483,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--analyse-before", default="745561d", help="Commit of the code before (empty: skip).")
     parser.add_argument("--analyse-before-size", type=int, default=100_000)
     parser.add_argument("--analyse-steps", default="", help="analyse part: only these steps, comma-separated (default: all).")
-    parser.add_argument("--memory", default="4GB", help="analyse part: --memory of hfaudit analyse.")
+    parser.add_argument("--memory", default="auto",
+                        help="analyse part: --memory of hfaudit analyse (auto: its default up to 100k models, 3GB beyond).")
     parser.add_argument("--jobs", type=int, default=None, help="analyse part: --jobs of hfaudit analyse.")
     args = parser.parse_args(argv)
     if args.only:
