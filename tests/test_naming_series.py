@@ -148,3 +148,37 @@ def test_paper_jiang_command(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert bad.returncode == 2 and "column 'nope' not in" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cross_owner_predecessor_by_bisection_equals_a_scan_of_the_stem() -> None:
+    """The predecessor under another owner is found by bisection over the stem's sorted versions;
+    here against the definition (every model of the stem scanned, the highest lower version, the
+    first in the models' order on a tie), on random owners, stems and versions with duplicates."""
+    import random
+
+    from hfaudit.analyse.naming import parse_names
+    from hfaudit.analyse.naming.series import _cross_owner_predecessor, _Versions
+
+    rng = random.Random(9)
+    ids = sorted({f"o{rng.randrange(6)}/{rng.choice(['llama', 'qwen-chat'])}-v{rng.randrange(1, 5)}.{rng.randrange(3)}"
+                  for _ in range(400)} | {f"o{k}/llama" for k in range(3)})  # fmt: skip
+    rng.shuffle(ids)
+    pn = parse_names(ids)
+    by_stem: dict[str, list[tuple[str, int]]] = {}
+    for i, p in enumerate(pn):
+        if p.version_key:
+            by_stem.setdefault(p.stem, []).append((p.version_key, i))
+    versions = {stem: _Versions(sorted(entries)) for stem, entries in by_stem.items()}
+
+    def scanned(i: int) -> int | None:
+        p, best = pn[i], None
+        for j, q in enumerate(pn):
+            if q.stem != p.stem or q.owner == p.owner or not q.version_key:
+                continue
+            if q.version_key < (p.version_key or "") and (best is None or q.version_key > (pn[best].version_key or "")):
+                best = j
+        return best
+
+    found = [_cross_owner_predecessor(i, pn, [], {}, versions) for i in range(len(pn))]
+    assert found == [scanned(i) for i in range(len(pn))]
+    assert sum(f is not None for f in found) > 50 and any(f is None for f in found)

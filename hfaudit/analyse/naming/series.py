@@ -16,6 +16,7 @@ when a higher version was created before its predecessor (needs a ``created_at``
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, cast
@@ -82,10 +83,12 @@ def build_series(
     by_id = {p.model_id: i for i, p in enumerate(pn)}
 
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    by_stem: dict[str, list[int]] = defaultdict(list)
+    by_stem: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for i, p in enumerate(pn):
         groups[(p.owner, p.stem)].append(i)
-        by_stem[p.stem].append(i)
+        if p.version_key:
+            by_stem[p.stem].append((p.version_key, i))
+    versions = {stem: _Versions(sorted(entries)) for stem, entries in by_stem.items()}
 
     rows: list[dict[str, object]] = []
     for (owner, stem), members in groups.items():
@@ -101,7 +104,7 @@ def build_series(
                 pred = None  # duplicates of one version are not each other's predecessor
                 same_owner = False
             if pred is None and p.version_key:
-                pred = _cross_owner_predecessor(i, pn, bases[i], by_id, by_stem)
+                pred = _cross_owner_predecessor(i, pn, bases[i], by_id, versions)
                 same_owner = False
             gap = pred is not None and _is_gap(pn[pred].version_key, p.version_key, p.version_scheme)
             regression = bool(
@@ -131,29 +134,45 @@ def build_series(
     return out.sort_values(["series_id", "position"], kind="stable").reset_index(drop=True)
 
 
+class _Versions:
+    """The versioned models of one stem, sorted by (version key, index): the candidates of a
+    cross-owner predecessor, searched by bisection instead of a scan of every model of the stem
+    (a popular stem is held by thousands of owners)."""
+
+    def __init__(self, entries: list[tuple[str, int]]):
+        self.entries = entries
+        self.keys = [k for k, _ in entries]
+
+
 def _cross_owner_predecessor(
     i: int,
     pn: list[ParsedName],
     bases: list[str],
     by_id: dict[str, int],
-    by_stem: dict[str, list[int]],
+    versions: dict[str, _Versions],
 ) -> int | None:
+    """A declared base of the same stem with a lower version, else the model of another owner with
+    the same stem and the highest version below this one's (the first of them, in the models'
+    order, on a tie)."""
     p = pn[i]
-    best: int | None = None
     for b in bases:
         j = by_id.get(b)
         if j is not None and j != i and (pn[j].version_key or "") < (p.version_key or ""):
             if pn[j].stem == p.stem:
                 return j
-    for j in by_stem.get(p.stem, ()):
-        key = pn[j].version_key
-        if pn[j].owner == p.owner or not key:
-            continue
-        if key < (p.version_key or "") and (
-            best is None or (pn[j].version_key or "") > (pn[best].version_key or "")
-        ):
-            best = j
-    return best
+    found = versions.get(p.stem)
+    if found is None or not p.version_key:
+        return None
+    # entries below this version, highest key first; within a key, the lowest index first
+    end = bisect.bisect_left(found.keys, p.version_key)
+    while end > 0:
+        key = found.keys[end - 1]
+        start = bisect.bisect_left(found.keys, key, 0, end)
+        for _, j in found.entries[start:end]:
+            if pn[j].owner != p.owner:
+                return j
+        end = start
+    return None
 
 
 def predecessor_rates(series: pd.DataFrame) -> dict[str, dict[str, float | int]]:
