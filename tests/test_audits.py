@@ -175,3 +175,23 @@ def test_messages_rendered_in_sql_equal_the_python_rendering(tmp_path: Path, ext
     assert run.counts == {"mixed_fields": 3}
     assert got == expected
     assert ("acme/a", "acme", "x.bin", "o'neil it's 3 True [a, None, b] ? " + ("0.5" if extra else "?")) in got
+
+
+@pytest.mark.parametrize("limit", [None, 2])
+def test_the_table_digested_in_the_store_equals_the_table_of_every_finding(tmp_path: Path, limit: int | None) -> None:
+    """``hfaudit audit``'s table counts and orders findings in a temporary table of a read-only
+    store, holding only the shown ones; it prints what the table of every finding in Python prints."""
+    from hfaudit.audit import digest_audits
+    from hfaudit.present.findings import digest_table, to_table
+
+    cases = [load_case(p.stem) for p in sorted(CASES.glob("*.yaml")) if not p.stem.startswith("_")]
+    db = build_db(tmp_path / "all.duckdb", load_case("_clean"), *cases)
+    with Store(db, read_only=True) as store:
+        run = run_audits(store.con, AUDITS)
+        digest = digest_audits(store.con, AUDITS, limit)
+        tables = {r[0] for r in store.con.execute("select table_name from information_schema.tables").fetchall()}
+    assert len(run.findings) > 5 and len({f.audit_id for f in run.findings}) > 5
+    assert digest.total == len(run.findings)
+    assert digest_table(digest) == to_table(run, limit)
+    assert digest.at_or_above("error") == bool(run.at_or_above("error"))
+    assert "_hfaudit_digest" not in tables  # the temporary table is dropped

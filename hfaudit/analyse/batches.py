@@ -116,11 +116,18 @@ class BatchWriter:
     ordered (DuckDB sorts out of core) when the batches alone do not give the order.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: str):
-        self.con, self.table = con, table
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, into: str | None = None):
+        """``into``: a temporary table of ``table``'s columns to write instead (a read-only store
+        can hold one)."""
+        self.con, self.declared = con, table
+        self.table = into or table
         self.columns = schema.columns(table)
         self.rows = 0
-        con.execute(schema.empty_table_ddl(table))
+        if into:
+            cols = ", ".join(f"{c} {t}" for c, t in schema.types(table).items())
+            con.execute(f"create or replace temp table {into} ({cols})")
+        else:
+            con.execute(schema.empty_table_ddl(table))
 
     def append(self, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -132,7 +139,7 @@ class BatchWriter:
         if batch.num_rows == 0:
             return
         view = f"_batch_{self.table}"
-        cols = ", ".join(f"cast({c} as {t})" for c, t in schema.types(self.table).items())
+        cols = ", ".join(f"cast({c} as {t})" for c, t in schema.types(self.declared).items())
         self.con.register(view, batch)
         try:
             self.con.execute(f"insert into {self.table} select {cols} from {view}")

@@ -366,7 +366,7 @@ def _sql_text_of(column: str, sql_type: str) -> str | None:
     return None
 
 
-def _findings_insert(audit: Audit, types: Mapping[str, str]) -> str | None:
+def _findings_insert(audit: Audit, types: Mapping[str, str], into: str = "audit_findings") -> str | None:
     """The ``insert into audit_findings`` of ``audit``'s rows with their messages rendered in SQL
     (parameters: audit id, severity, bump, title), or None when a field's type must be rendered in
     Python; a field the query does not return prints ``?``, as in ``render``."""
@@ -384,7 +384,7 @@ def _findings_insert(audit: Audit, types: Mapping[str, str]) -> str | None:
         pos = match.end()
     parts.append("'" + audit.message[pos:].replace("'", "''") + "'")
     return f"""
-        insert into audit_findings
+        insert into {into}
         select $1, $2, coalesce(model_id, 'None'),
                case when contains(coalesce(model_id, 'None'), '/') then split_part(model_id, '/', 1) else coalesce(model_id, 'None') end,
                cast(location as varchar), $3, $4, concat({", ".join(parts)})
@@ -397,15 +397,15 @@ def _subquery(sql: str) -> str:
     return sql.strip().rstrip(";").strip() + "\n"
 
 
-def _stream_findings(con: duckdb.DuckDBPyConnection, audits: Sequence[Audit]) -> CountedRun:
-    """Run ``audits`` into ``audit_findings``, each query read in Arrow batches and its messages
+def _stream_findings(con: duckdb.DuckDBPyConnection, audits: Sequence[Audit], into: str | None = None) -> CountedRun:
+    """Run ``audits`` into ``audit_findings`` (or ``into``, a temporary table of its columns), each query read in Arrow batches and its messages
     rendered per batch; rows in the order the audits ran, then query order."""
     from hfaudit.analyse.batches import BatchWriter
 
     present = _tables(con)
     skipped: dict[str, str] = {}
     counts: dict[str, int] = {}
-    writer = BatchWriter(con, "audit_findings")
+    writer = BatchWriter(con, "audit_findings", into)
     reader_con = con.cursor()  # the writer inserts on ``con`` while batches are read here
     try:
         for audit in audits:
@@ -415,7 +415,7 @@ def _stream_findings(con: duckdb.DuckDBPyConnection, audits: Sequence[Audit]) ->
                 continue
             try:
                 types = {r[0]: str(r[1]) for r in reader_con.execute(f"describe ({_subquery(audit.sql)})").fetchall()}
-                insert = _findings_insert(audit, types)
+                insert = _findings_insert(audit, types, writer.table)
                 if insert is not None:
                     # every field of the message has a type SQL renders as Python would: set work
                     row = con.execute(insert, [audit.id, audit.severity, audit.bump, audit.title]).fetchone()
@@ -451,6 +451,49 @@ def _stream_findings(con: duckdb.DuckDBPyConnection, audits: Sequence[Audit]) ->
     finally:
         reader_con.close()
     return CountedRun(tuple(audits), (), skipped, counts)
+
+
+@dataclass(frozen=True)
+class FindingsDigest:
+    """What the table format shows of a run: the count per audit and severity, and the first
+    findings (most severe first), without holding every finding (5M on a store of 1M models)."""
+
+    run: CountedRun
+    counts: Mapping[tuple[str, str], int]
+    first: tuple[Finding, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def at_or_above(self, severity: str) -> bool:
+        floor = SEVERITY_RANK[severity]
+        return any(n and SEVERITY_RANK[sev] >= floor for (_, sev), n in self.counts.items())
+
+
+def digest_audits(con: duckdb.DuckDBPyConnection, audits: Sequence[Audit], limit: int | None = None) -> FindingsDigest:
+    """Run ``audits`` into a temporary table (a read-only store can hold one) and read back their
+    counts and the first ``limit`` findings (all with none), ordered by severity, audit, model,
+    location: set work, where ``run_audits`` builds every finding in Python."""
+    temp = "_hfaudit_digest"
+    run = _stream_findings(con, audits, into=temp)
+    try:
+        counts = {(a, sev): int(n) for a, sev, n in con.execute(f"select audit_id, severity, count(*) from {temp} group by all").fetchall()}
+        rank = " ".join(f"when '{sev}' then {i}" for i, sev in enumerate(("error", "warn", "info")))
+        rows = con.execute(
+            f"""
+            select audit_id, severity, model_id, location, message, title, bump from {temp}
+            order by case severity {rank} else 3 end, audit_id, model_id, coalesce(location, ''), message
+            {"limit " + str(int(limit)) if limit else ""}
+            """
+        ).fetchall()
+    finally:
+        con.execute(f"drop table if exists {temp}")
+    first = tuple(
+        Finding(audit_id=a, severity=sev, model_id=m, location=loc, message=msg, title=title, bump=bump)
+        for a, sev, m, loc, msg, title, bump in rows
+    )
+    return FindingsDigest(run, counts, first)
 
 
 def build_findings_table(con: duckdb.DuckDBPyConnection, run: AuditRun | None = None) -> AuditRun:

@@ -26,8 +26,8 @@ def audit_command(
 
     Example: hfaudit audit --db hfaudit.duckdb --format sarif --fail-on warn -o findings.sarif
     """
-    from hfaudit.audit import SEVERITIES, load_audits, load_config, run_audits
-    from hfaudit.present.findings import FORMATS, render
+    from hfaudit.audit import SEVERITIES, digest_audits, load_audits, load_config, run_audits
+    from hfaudit.present.findings import FORMATS, digest_table, render
     from hfaudit.store import Store
 
     if fmt not in FORMATS:
@@ -39,9 +39,13 @@ def audit_command(
         row = store.con.execute("select count(*) from models").fetchone()
         if not row or not row[0]:
             raise HfauditError(f"{db} holds no models: nothing to audit (run 'hfaudit crawl' first)", code=2)
-        run = run_audits(store.con, audits)
+        if fmt == "table":
+            # counted and ordered in the store: only the shown findings come into Python
+            digest = digest_audits(store.con, audits, limit)
+        else:
+            run = run_audits(store.con, audits)
         endpoint = store.latest_endpoint() or DEFAULT_ENDPOINT
-    text = render(run, fmt, endpoint=endpoint, limit=limit)
+    text = digest_table(digest) if fmt == "table" else render(run, fmt, endpoint=endpoint, limit=limit)
     if output is not None:
         if not output.parent.is_dir():
             raise HfauditError(f"-o {output}: folder {output.parent} does not exist", code=2)
@@ -51,7 +55,7 @@ def audit_command(
             raise HfauditError(f"cannot write {output}: {exc.strerror}", code=2) from exc
     else:
         sys.stdout.write(text)
-    if run.at_or_above(fail_on):
+    if digest.at_or_above(fail_on) if fmt == "table" else run.at_or_above(fail_on):
         raise typer.Exit(1)
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
 import hfaudit
-from hfaudit.audit import Audit, AuditRun, Finding
+from hfaudit.audit import Audit, AuditRun, Finding, FindingsDigest
 
 JSON_SCHEMA_ID = "hfaudit.findings"
 JSON_SCHEMA_VERSION = 1
@@ -151,25 +152,34 @@ def to_table(run: AuditRun, limit: int | None = None) -> str:
     audit, model and location, every id in full; at most ``limit`` of them, then "+N more"."""
     from collections import Counter
 
+    rank = {"error": 0, "warn": 1, "info": 2}
+    ordered = sorted(run.findings, key=lambda f: (rank.get(f.severity, 3), f.audit_id, f.model_id, f.location or ""))
+    counts = Counter((f.audit_id, f.severity) for f in run.findings)
+    return _table(counts, ordered[:limit] if limit else ordered, len(ordered), run)
+
+
+def digest_table(digest: FindingsDigest) -> str:
+    """``to_table`` of a run digested in the store (``hfaudit.audit.digest_audits``)."""
+    return _table(digest.counts, list(digest.first), digest.total, digest.run)
+
+
+def _table(counts: Mapping[tuple[str, str], int], shown: Sequence[Finding], total: int, run: AuditRun) -> str:
     from hfaudit.present.table import render_rows
 
     rank = {"error": 0, "warn": 1, "info": 2}
-    if not run.findings:
+    if not total:
         text = f"no findings ({len(run.audits) - len(run.skipped)} audits ran)\n"
     else:
-        counts = Counter((f.audit_id, f.severity) for f in run.findings)
         summary = sorted(counts.items(), key=lambda kv: (rank.get(kv[0][1], 3), -kv[1], kv[0][0]))
         text = render_rows(["audit", "severity", "count"], [(a, sev, n) for (a, sev), n in summary], "table")
-        text += f"{len(run.findings)} findings in {len(counts)} audits\n\n"
-        ordered = sorted(run.findings, key=lambda f: (rank.get(f.severity, 3), f.audit_id, f.model_id, f.location or ""))
-        shown = ordered[:limit] if limit else ordered
+        text += f"{total} findings in {len(counts)} audits\n\n"
         text += render_rows(
             ["severity", "audit", "model", "location", "message"],
             [(f.severity, f.audit_id, f.model_id, f.location, f.message) for f in shown],
             "table",
         )
-        if len(shown) < len(ordered):
-            text += f"+{len(ordered) - len(shown)} more (see --limit, or --format json)\n"
+        if len(shown) < total:
+            text += f"+{total - len(shown)} more (see --limit, or --format json)\n"
     if run.skipped:
         text += "".join(f"skipped {a}: {why}\n" for a, why in sorted(run.skipped.items()))
     return text
