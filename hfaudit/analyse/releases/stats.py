@@ -31,15 +31,23 @@ def fisher_exact(table: tuple[tuple[int, int], tuple[int, int]]) -> FisherResult
         odds = (a * d) / (b * c)
     if n == 0 or row1 in (0, n) or col1 in (0, n):
         return FisherResult(odds, 1.0)
-    total = math.comb(n, col1)
     lo, hi = max(0, col1 - (n - row1)), min(row1, col1)
+    # Log-space hypergeometric probabilities (lgamma): exact binomials of a large store's margins
+    # (tens of thousands of version pairs) are integers of tens of thousands of digits, and summing
+    # the tables with them took minutes; floating point is what scipy's test computes in too.
+    log_total = _log_comb(n, col1)
 
-    def prob(x: int) -> float:
-        return math.comb(row1, x) * math.comb(n - row1, col1 - x) / total
+    def log_prob(x: int) -> float:
+        return _log_comb(row1, x) + _log_comb(n - row1, col1 - x) - log_total
 
-    observed = prob(a)
-    p = sum(q for q in (prob(x) for x in range(lo, hi + 1)) if q <= observed * (1 + 1e-7))
+    observed = log_prob(a)
+    bound = observed + math.log1p(1e-7)
+    p = sum(math.exp(q) for q in (log_prob(x) for x in range(lo, hi + 1)) if q <= bound)
     return FisherResult(odds, min(1.0, p))
+
+
+def _log_comb(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 
 
 def bonferroni(p_values: list[float]) -> list[float]:
