@@ -482,6 +482,10 @@ def write_report(db: str | Path, out: str | Path, authors: Sequence[str] = (), m
         raise HfauditError(f"cannot write the report into {folder}: {exc.strerror}", code=2) from exc
     try:
         with Store(db, read_only=True) as store:
+            # the analysis's memory bound: DuckDB's own default is 80% of the machine
+            from hfaudit.analyse import DEFAULT_MEMORY
+
+            store.con.execute(f"set memory_limit = '{DEFAULT_MEMORY}'")
             data = build_report(store.con, authors, models)
             if not data["totals"]["models"]:
                 scope = " ".join([*(f"--author {a}" for a in authors), *(f"--model {m}" for m in models)])
