@@ -344,3 +344,17 @@ def test_a_modality_before_a_task_is_part_of_the_task() -> None:
 @pytest.mark.parametrize("model_id", ["x/whisper-small-stt", "Wan-AI/Wan2.1-T2V-14B", "x/bge-embed"])
 def test_short_forms_of_pipeline_tags_are_tasks(model_id: str) -> None:
     assert "task" in [t for _, t in parse_name(model_id).segment_pairs()]
+
+
+def test_segments_json_is_json_dumps_byte_for_byte() -> None:
+    import json
+    import random
+
+    from hfaudit.analyse.naming.tables import segments_json
+
+    rng = random.Random(1)
+    alphabet = 'ab"\\\n\tüé中\x00\x1f /-_.'
+    for _ in range(5000):
+        pairs = [["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 6))), rng.choice(["base", "version", 'x"y'])]
+                 for _ in range(rng.randrange(0, 5))]  # fmt: skip
+        assert segments_json(pairs) == json.dumps(pairs, ensure_ascii=False)

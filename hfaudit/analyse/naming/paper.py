@@ -26,6 +26,7 @@ PAPER_QUANT_KEYWORDS: tuple[str, ...] = (
 VARIANT_LABELS: tuple[str, ...] = ("quantized", "distilled", "deduplicated", "finetuned", "none")
 
 _QUANT_LOWER = tuple(q.lower() for q in PAPER_QUANT_KEYWORDS)
+assert not any("-" in q for q in _QUANT_LOWER), "paper_variant's substring test needs keywords without '-'"
 
 
 def paper_version(model_id: str) -> str | None:
@@ -46,9 +47,10 @@ def paper_variant(model_id: str) -> str:
 
     The study printed ``compressed`` for distilled and later renamed it; this returns ``distilled``.
     """
-    right = model_id.split("/", 1)[1] if "/" in model_id else model_id
-    parts = [p.lower() for p in right.replace("_", "-").split("-")]
-    if any(q in p for p in parts for q in _QUANT_LOWER):
+    right = (model_id.split("/", 1)[1] if "/" in model_id else model_id).replace("_", "-").lower()
+    parts = right.split("-")
+    # a keyword inside a part: no keyword holds a "-", so inside the whole name is the same test
+    if any(q in right for q in _QUANT_LOWER):
         return "quantized"
     if "distilled" in parts:
         return "distilled"

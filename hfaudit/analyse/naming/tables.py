@@ -16,6 +16,7 @@ with ``Foo-7B`` as the base model. All writes are bulk inserts of pandas frames.
 from __future__ import annotations
 
 import json
+import json.encoder
 from dataclasses import dataclass
 from typing import cast
 
@@ -78,6 +79,13 @@ def learn_vocabulary(models: pd.DataFrame, vocab: Vocabulary | None = None) -> t
     return v, pd.DataFrame(learned, columns=["kind", "term"])
 
 
+def segments_json(pairs: list[list[str]]) -> str:
+    """``json.dumps(pairs, ensure_ascii=False)`` of ``[[text, type], …]``, byte for byte, with the C
+    string encoder only (the generic encoder was a third of a worker's time per name)."""
+    enc = json.encoder.encode_basestring
+    return "[" + ", ".join("[" + enc(a) + ", " + enc(b) + "]" for a, b in pairs) + "]"
+
+
 def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.DataFrame:
     """One row per model of ``models`` with :data:`NAMING_COLUMNS`."""
     rows = []
@@ -89,7 +97,7 @@ def naming_frame(models: pd.DataFrame, vocab: Vocabulary | None = None) -> pd.Da
                 "model_id": model_id,
                 "owner": p.owner,
                 "convention": p.convention,
-                "segments": json.dumps(p.segment_pairs(), ensure_ascii=False),
+                "segments": segments_json(p.segment_pairs()),
                 "version_raw": p.version_raw,
                 "version_scheme": p.version_scheme,
                 "version_key": p.version_key,
