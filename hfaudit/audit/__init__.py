@@ -240,7 +240,7 @@ def run_audit(con: duckdb.DuckDBPyConnection, audit: Audit, models: Sequence[str
     sql, args = audit.sql, None
     if models:
         marks = ", ".join("?" * len(models))
-        sql = f"select * from (\n{audit.sql.rstrip().rstrip(';')}\n) as _audit where model_id in ({marks})"
+        sql = f"select * from (\n{_subquery(audit.sql)}) as _audit where model_id in ({marks})"
         args = [str(m) for m in models]
     try:
         result = con.execute(sql, args) if args else con.execute(sql)
@@ -398,8 +398,9 @@ def _subquery(sql: str) -> str:
 
 
 def _stream_findings(con: duckdb.DuckDBPyConnection, audits: Sequence[Audit], into: str | None = None) -> CountedRun:
-    """Run ``audits`` into ``audit_findings`` (or ``into``, a temporary table of its columns), each query read in Arrow batches and its messages
-    rendered per batch; rows in the order the audits ran, then query order."""
+    """Run ``audits`` into ``audit_findings`` (or ``into``, a temporary table of its columns): one
+    ``insert … select`` an audit when SQL can render its messages, else each query read in Arrow
+    batches and its messages rendered per batch; rows in the order the audits ran, then query order."""
     from hfaudit.analyse.batches import BatchWriter
 
     present = _tables(con)
@@ -479,11 +480,12 @@ def digest_audits(con: duckdb.DuckDBPyConnection, audits: Sequence[Audit], limit
     run = _stream_findings(con, audits, into=temp)
     try:
         counts = {(a, sev): int(n) for a, sev, n in con.execute(f"select audit_id, severity, count(*) from {temp} group by all").fetchall()}
-        rank = " ".join(f"when '{sev}' then {i}" for i, sev in enumerate(("error", "warn", "info")))
+        # most severe first, as the table of every finding sorts them
+        rank = " ".join(f"when '{sev}' then {-r}" for sev, r in SEVERITY_RANK.items())
         rows = con.execute(
             f"""
             select audit_id, severity, model_id, location, message, title, bump from {temp}
-            order by case severity {rank} else 3 end, audit_id, model_id, coalesce(location, ''), message
+            order by case severity {rank} else 1 end, audit_id, model_id, coalesce(location, ''), message
             {"limit " + str(int(limit)) if limit else ""}
             """
         ).fetchall()

@@ -39,13 +39,14 @@ def audit_command(
         row = store.con.execute("select count(*) from models").fetchone()
         if not row or not row[0]:
             raise HfauditError(f"{db} holds no models: nothing to audit (run 'hfaudit crawl' first)", code=2)
+        endpoint = store.latest_endpoint() or DEFAULT_ENDPOINT
         if fmt == "table":
             # counted and ordered in the store: only the shown findings come into Python
             digest = digest_audits(store.con, audits, limit)
+            text, failed = digest_table(digest), digest.at_or_above(fail_on)
         else:
             run = run_audits(store.con, audits)
-        endpoint = store.latest_endpoint() or DEFAULT_ENDPOINT
-    text = digest_table(digest) if fmt == "table" else render(run, fmt, endpoint=endpoint, limit=limit)
+            text, failed = render(run, fmt, endpoint=endpoint, limit=limit), bool(run.at_or_above(fail_on))
     if output is not None:
         if not output.parent.is_dir():
             raise HfauditError(f"-o {output}: folder {output.parent} does not exist", code=2)
@@ -55,7 +56,7 @@ def audit_command(
             raise HfauditError(f"cannot write {output}: {exc.strerror}", code=2) from exc
     else:
         sys.stdout.write(text)
-    if digest.at_or_above(fail_on) if fmt == "table" else run.at_or_above(fail_on):
+    if failed:
         raise typer.Exit(1)
 
 
