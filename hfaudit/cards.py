@@ -101,6 +101,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def card_body(content: str) -> str:
+    """The card's text after its front matter (``parse_card(content).text``) without parsing the YAML."""
+    match = REGEX_YAML_BLOCK.search(content)
+    return content[match.end() :] if match else content
+
+
 def parse_card(content: str | None) -> ParsedCard:
     """Parse README front matter with the regex huggingface_hub and the Hub both use."""
     if content is None:

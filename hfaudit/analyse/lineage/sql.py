@@ -38,7 +38,7 @@ from hfaudit.analyse.lineage.relations import (
     name_quant_token,
     observe,
 )
-from hfaudit.store import json_value, schema
+from hfaudit.store import json_value, schema, table_names
 
 # The lineage tables (columns and types declared in hfaudit.store.schema), in the order they are written.
 TABLES: tuple[str, ...] = ("lineage_evidence", "lineage_edges", "model_lineage", "lineage_conflicts", "lineage_paper")
@@ -150,13 +150,6 @@ def _functions() -> dict[str, FunctionSpec]:
         name: (func, args, ret, {"null_handling": "special" if name == "lin_observe" else "default", "side_effects": False})
         for name, func, args, ret in specs
     }
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_name = ? and table_schema = current_schema()", [name]
-    ).fetchone()
-    return bool(row and row[0])
 
 
 _NAME = "case when contains(model_id, '/') then substr(model_id, strpos(model_id, '/') + 1) else model_id end"
@@ -590,7 +583,7 @@ def build_lineage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def _build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     _renames(con)
-    for sql in _steps(_table_exists(con, "model_base_models")):
+    for sql in _steps("model_base_models" in table_names(con)):
         con.execute(sql)
     cycles = _graph(con)
     _observations(con)

@@ -41,7 +41,6 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from duckdb.func import FunctionNullHandling, PythonUDFType
-from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from hfaudit.analyse.batches import in_range, memory_limit_bytes, params, sql_functions, weighted_ranges
 from hfaudit.analyse.releases.events import (
@@ -58,8 +57,8 @@ from hfaudit.analyse.releases.signals import (
     descriptive_message,
     reads_as_changelog,
 )
-from hfaudit.cards import parse_card
-from hfaudit.store import schema
+from hfaudit.cards import card_body, parse_card
+from hfaudit.store import schema, table_names
 
 WEIGHT_CHANGE_COLUMNS = schema.columns("weight_changes")
 # Memory per weight row of a range: a range of 564k weight rows (100k models of the 1M-model bench
@@ -419,13 +418,6 @@ NO_SUCCESSORS = "select null::varchar as model_id, null::timestamptz as created_
 NO_VERSIONS = "select null::varchar as model_id, null::varchar as version_raw where false"
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'main' and table_name = ?", [name]
-    ).fetchall()[0]
-    return bool(row and row[0])
-
-
 # ------------------------------------------------------------- Python, once per distinct text
 
 
@@ -436,11 +428,7 @@ def _card_data(content: str) -> dict[str, Any] | None:
 
 
 def _body(content: str | None) -> str | None:
-    """The card's text after its front matter: ``parse_card(content).text`` without parsing the YAML."""
-    if content is None:
-        return None
-    match = REGEX_YAML_BLOCK.search(content)
-    return content[match.end():] if match else content
+    return None if content is None else card_body(content)
 
 
 def front_fields(front_json: str | None, content: str | None) -> dict[str, Any]:
@@ -511,7 +499,8 @@ STAGED = {
 def events_query(con: duckdb.DuckDBPyConnection, window: Window, tables: dict[str, str] | None = None) -> str:
     """The query of ``weight_changes``'s rows, for the tables the store has and ``window``, reading
     the crawl tables (or ``tables``, the same placeholders to other names)."""
-    naming, series = _table_exists(con, "naming"), _table_exists(con, "version_series")
+    present = set(table_names(con))
+    naming, series = "naming" in present, "version_series" in present
     query = (
         EVENTS_QUERY.replace("__TAGS__", TAGS_QUERY)
         .replace("__VERSIONS__", VERSIONS_QUERY if naming else NO_VERSIONS)

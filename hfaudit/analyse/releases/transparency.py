@@ -16,10 +16,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from duckdb.func import FunctionNullHandling, PythonUDFType
-from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from hfaudit.analyse.batches import FunctionSpec, sql_functions
-from hfaudit.cards import as_list
+from hfaudit.cards import as_list, card_body
 from hfaudit.store import create_table_as, schema
 
 CARD_STATES = ("none", "empty", "template", "unparseable", "metadata", "plain")
@@ -91,11 +90,6 @@ join facts as f on f.card_key is not distinct from c.card_key
 """
 
 
-def _body(content: str) -> str:
-    match = REGEX_YAML_BLOCK.search(content)
-    return content[match.end():] if match else content
-
-
 def is_template(body: str) -> bool:
     """Whether a card body is a template left unfilled: at least three of its content lines (not
     headings, not comments) and at least a quarter of them are "More Information Needed"."""
@@ -127,7 +121,7 @@ def card_facts(content: str | None, front_json: str | None, card_error: str | No
     if front_json:
         loaded = json.loads(front_json)
         front = loaded if isinstance(loaded, dict) else {}
-    body = _body(content)
+    body = card_body(content)
     if not content.strip() or (not body.strip() and not front):
         state = "empty"
     elif is_template(body):
