@@ -125,3 +125,26 @@ def test_the_memory_option_names_the_default_the_analysis_uses() -> None:
 
     option = typing.get_args(MemoryOption)[1]
     assert f"default: {DEFAULT_MEMORY}" in option.help
+
+
+def test_the_analysers_leave_no_temporary_table_behind_on_success_or_error(
+    synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hfaudit.analyse import ANALYSERS
+
+    db = tmp_path / "t.duckdb"
+    db.write_bytes(synth.read_bytes())
+    monkeypatch.setattr(build, "RANGE_ROW_BYTES", 512 * 10**6 // 40)  # several ranges: the staged tables too
+    temporary = "select table_name from duckdb_tables() where temporary order by 1"
+    with duckdb.connect(str(db)) as con:
+        con.execute("set memory_limit = '512MB'")
+        for _, step in ANALYSERS:
+            step(con)
+            assert con.execute(temporary).fetchall() == []
+        # a failure inside a step (here the last query of semver) still drops what it made
+        monkeypatch.setattr("hfaudit.analyse.semver.tables.RELEASES_QUERY", "select * from no_such_table")
+        from hfaudit.analyse.semver.tables import build_semver_sql
+
+        with pytest.raises(duckdb.Error):
+            build_semver_sql(con)
+        assert con.execute(temporary).fetchall() == []

@@ -5,7 +5,8 @@
 - ``parallel_map`` runs Python work on as many worker processes as DuckDB's ``threads`` setting
   (``--jobs``), and ``BatchWriter`` appends each result to its table as one Arrow batch (the name
   parser);
-- ``sql_functions`` lends Python functions to a step's queries.
+- ``sql_functions`` lends Python functions to a step's queries, and ``temp_tables`` holds its
+  intermediate tables.
 """
 
 from __future__ import annotations
@@ -174,3 +175,33 @@ def sql_functions(con: duckdb.DuckDBPyConnection, functions: Mapping[str, Functi
         for name in functions:
             with contextlib.suppress(duckdb.Error):  # in an aborted transaction it goes with the connection
                 con.remove_function(name)
+
+
+class TempTables:
+    """The temporary tables of one step (``temp_tables``)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        self.names: list[str] = []
+
+    def create(self, name: str, sql: str) -> None:
+        """``create or replace temp table name as sql``, dropped when the step ends."""
+        self.con.execute(f"create or replace temp table {name} as {sql}")
+        self.adopt(name)
+
+    def adopt(self, *names: str) -> None:
+        """Tables the step makes itself (or may make), dropped when it ends if they exist."""
+        self.names += [n for n in names if n not in self.names]
+
+
+@contextlib.contextmanager
+def temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[TempTables]:
+    """A step's intermediate tables, dropped after the block, on an error too (in an aborted
+    transaction they go with it)."""
+    temps = TempTables(con)
+    try:
+        yield temps
+    finally:
+        for name in reversed(temps.names):
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"drop table if exists {name}")

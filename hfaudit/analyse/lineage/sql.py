@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from hfaudit.analyse.batches import FunctionSpec, sql_functions
+from hfaudit.analyse.batches import FunctionSpec, sql_functions, temp_tables
 from hfaudit.analyse.lineage import edges as E
 from hfaudit.analyse.lineage.graph import LineageGraph
 from hfaudit.analyse.lineage.relations import (
@@ -577,8 +577,14 @@ def _observations(con: duckdb.DuckDBPyConnection) -> None:
 
 def build_lineage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)build every lineage table from the crawl tables; returns the row count of each."""
-    with sql_functions(con, _functions()):
+    with sql_functions(con, _functions()), temp_tables(con) as temps:
+        temps.adopt(*_TEMPS)
         return _build(con)
+
+
+# The step's temporary tables (made by ``_steps``, ``_renames``, ``_graph`` and ``_observations``).
+_TEMPS = ("_lin_cfgtext", "_lin_cfg", "_lin_cardtext", "_lin_card", "_lin_names", "_lin_raw", "_lin_clean", "_lin_ev0",
+          "_lin_alias", "_lin_ren", "_lin_ev", "_lin_pp", "_lin_edges", "_lin_nodes", "_lin_place", "_lin_obs", "_lin_cycles")  # fmt: skip
 
 
 def _build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -664,8 +670,4 @@ def _build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         con.execute(f"insert into {name} ({', '.join(columns)}) select * from ({select[name]}) order by {', '.join(ORDER[name])}")
         row = con.execute(f"select count(*) from {name}").fetchone()
         counts[name] = int(row[0]) if row else 0
-    for temp in ("_lin_cfgtext", "_lin_cfg", "_lin_cardtext", "_lin_card", "_lin_names", "_lin_raw", "_lin_clean", "_lin_ev0",
-                 "_lin_alias", "_lin_ren", "_lin_ev", "_lin_pp", "_lin_edges", "_lin_nodes", "_lin_place", "_lin_obs",
-                 "_lin_cycles"):  # fmt: skip
-        con.execute(f"drop table if exists {temp}")
     return counts

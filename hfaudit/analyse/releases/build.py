@@ -42,7 +42,14 @@ import duckdb
 import pyarrow as pa
 from duckdb.func import FunctionNullHandling, PythonUDFType
 
-from hfaudit.analyse.batches import in_range, memory_limit_bytes, params, sql_functions, weighted_ranges
+from hfaudit.analyse.batches import (
+    in_range,
+    memory_limit_bytes,
+    params,
+    sql_functions,
+    temp_tables,
+    weighted_ranges,
+)
 from hfaudit.analyse.releases.events import (
     CONVERT_BOT,
     CONVERT_SIZE_TOLERANCE,
@@ -523,14 +530,10 @@ def _staged(con: duckdb.DuckDBPyConnection, ranges: int) -> Iterator[dict[str, s
         yield dict(CRAWL_TABLES)
         return
     names = {placeholder: f"_wc_{table}" for placeholder, table in CRAWL_TABLES.items()}
-    try:
+    with temp_tables(con) as temps:
         for placeholder, select in STAGED.items():
-            con.execute(f"create or replace temp table {names[placeholder]} as {select} order by model_id")
+            temps.create(names[placeholder], f"{select} order by model_id")
         yield names
-    finally:
-        for name in names.values():
-            with contextlib.suppress(duckdb.Error):  # in an aborted transaction they go with it
-                con.execute(f"drop table if exists {name}")
 
 
 def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None = None) -> int:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from hfaudit.analyse.batches import FunctionSpec, sql_functions
+from hfaudit.analyse.batches import FunctionSpec, sql_functions, temp_tables
 from hfaudit.analyse.semver.history import (
     _TOKENIZER_RESTATED,
     BUMP_RANK,
@@ -508,24 +508,16 @@ def build_semver_sql(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         "_sv_changelog": (_changelog, ["VARCHAR"], "VARCHAR[]", {"side_effects": False}),
         "_sv_normjson": (_normjson_value, ["VARCHAR"], "VARCHAR", {"side_effects": False}),
     }
-    made: list[str] = []
-    with sql_functions(con, functions):
-        try:
-            for name, sql in STEPS[:5]:
-                con.execute(f"create or replace temp table {name} as {sql}")
-                made.append(name)
-            con.execute(f"create or replace temp table _sv_changelogs as {CHANGELOG_TEXTS}")
-            made.append("_sv_changelogs")
-            for name, sql in STEPS[5:]:
-                if name == "_sv_pairs" and "version_series" not in tables:
-                    sql = "select null::varchar as model_id, null::varchar as version, null::varchar as predecessor_id, null::varchar as previous_version where false"
-                con.execute(f"create or replace temp table {name} as {sql}")
-                made.append(name)
-            create_table_as(con, "semver_changes", CHANGES_QUERY, "model_id, committed_at, commit_id")
-            create_table_as(con, "semver_releases", RELEASES_QUERY, "model_id, committed_at, version")
-        finally:
-            for name in reversed(made):
-                con.execute(f"drop table if exists {name}")
+    with sql_functions(con, functions), temp_tables(con) as temps:
+        for name, sql in STEPS[:5]:
+            temps.create(name, sql)
+        temps.create("_sv_changelogs", CHANGELOG_TEXTS)
+        for name, sql in STEPS[5:]:
+            if name == "_sv_pairs" and "version_series" not in tables:
+                sql = "select null::varchar as model_id, null::varchar as version, null::varchar as predecessor_id, null::varchar as previous_version where false"
+            temps.create(name, sql)
+        create_table_as(con, "semver_changes", CHANGES_QUERY, "model_id, committed_at, commit_id")
+        create_table_as(con, "semver_releases", RELEASES_QUERY, "model_id, committed_at, version")
     n_changes = con.execute("select count(*) from semver_changes").fetchone()
     n_releases = con.execute("select count(*) from semver_releases").fetchone()
     return (n_changes[0] if n_changes else 0, n_releases[0] if n_releases else 0)
