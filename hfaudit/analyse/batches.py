@@ -78,9 +78,9 @@ def weighted_ranges(con: duckdb.DuckDBPyConnection, rows_per_range: int, counts:
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 
-def in_range(column: str) -> str:
-    """SQL predicate: ``column`` in the range of named parameters ``$lo`` and ``$hi``."""
-    return f"(($lo is null or {column} >= $lo) and ($hi is null or {column} < $hi))"
+def in_range(column: str, lo: str = "lo", hi: str = "hi") -> str:
+    """SQL predicate: ``column`` in the range of named parameters ``$lo`` and ``$hi`` (or others)."""
+    return f"((${lo} is null or {column} >= ${lo}) and (${hi} is null or {column} < ${hi}))"
 
 
 def params(bounds: Bounds) -> dict[str, Any]:
