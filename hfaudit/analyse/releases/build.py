@@ -259,8 +259,8 @@ readme_read as (
                partition by r.mk order by r.position rows between unbounded preceding and current row
            ) as since_delete,
            lag(r.text_key) over (partition by r.mk order by r.position) as prev_key,
-           lag(case when r.deleted then null else r.ck end) over (partition by r.mk order by r.position)
-               as prev_ck
+           lag(case when r.deleted then null else r.cr end) over (partition by r.mk order by r.position)
+               as prev_cr
     from _wc_readme as r
     where {in_range('r.mk')}
 ),
@@ -304,36 +304,25 @@ attributed as (
     where not is_anchor
 ),
 pairs as (
-    -- one (card before, card after) pair of commits for each distinct pair of texts
-    select prev_key, text_key, arg_min(struct_pack(c := ck, p := prev_ck), ck) as one
+    -- one (card before, card after) pair of ``card_versions`` rows for each distinct pair of texts
+    select prev_key, text_key, arg_min(struct_pack(c := cr, p := prev_cr), cr) as one
     from attributed
     where anchor is not null
     group by prev_key, text_key
 ),
-pair_ids as (
-    select p.prev_key, p.text_key, a.model_id, a.commit_id, b.commit_id as prev_commit_id
-    from pairs as p
-    join (select * from _wc_commits where {in_range('mk')}) as a on a.ck = p.one.c
-    left join (select * from _wc_commits where {in_range('mk')}) as b on b.ck = p.one.p
-),
 pair_texts as materialized (
-    -- the texts of those cards, from one scan of ``card_versions`` for the range's models (bounds on
-    -- ``model_id`` as on ``mk``)
-    select cv.model_id, cv.commit_id, cv.content
+    -- the texts of those cards, fetched by row id
+    select cv.rowid as cr, cv.content
     from card_versions as cv
-    semi join (
-        select model_id, commit_id from pair_ids
-        union
-        select model_id, prev_commit_id from pair_ids where prev_commit_id is not null
-    ) as w using (model_id, commit_id)
-    where {in_range('cv.model_id', 'lo_id', 'hi_id')}
+    semi join (select one.c as cr from pairs union select one.p from pairs where one.p is not null) as w
+      on cv.rowid = w.cr
 ),
 changelogs as materialized (
     -- once per distinct (card before, card after)
     select p.prev_key, p.text_key, hfaudit_reads_as_changelog(b.content, a.content) as changelog
-    from pair_ids as p
-    join pair_texts as a on a.model_id = p.model_id and a.commit_id = p.commit_id
-    left join pair_texts as b on b.model_id = p.model_id and b.commit_id = p.prev_commit_id
+    from pairs as p
+    join pair_texts as a on a.cr = p.one.c
+    left join pair_texts as b on b.cr = p.one.p
 ),
 near as (
     select a.mk, a.anchor as position,
@@ -442,7 +431,7 @@ STAGE_QUERIES: list[tuple[str, str]] = [
         "_wc_readme",
         """
         with rows as (
-            select c.mk, c.ck, c.position, c.committed_at, fc.change_kind = 'deleted' as deleted,
+            select c.mk, c.ck, cv.rowid as cr, c.position, c.committed_at, fc.change_kind = 'deleted' as deleted,
                    case when fc.change_kind <> 'deleted' then hash(cv.content) end as text_key,
                    case when fc.change_kind <> 'deleted' then cv.front_matter end as front_matter,
                    case when fc.change_kind <> 'deleted' and cv.front_matter is null then cv.content end as raw
@@ -455,7 +444,7 @@ STAGE_QUERIES: list[tuple[str, str]] = [
             select front_matter, raw, hfaudit_front_fields(front_matter, raw) as f
             from (select distinct front_matter, raw from rows where not deleted)
         )
-        select r.mk, r.ck, r.position, r.committed_at, r.deleted, r.text_key,
+        select r.mk, r.ck, r.cr, r.position, r.committed_at, r.deleted, r.text_key,
                f.f.is_dict as front_is_dict, f.f.version as version, f.f.new_version as new_version
         from rows as r
         left join fronts as f
@@ -576,12 +565,6 @@ def _staged(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
 
 
-def _model_id(con: duckdb.DuckDBPyConnection, mk: Any) -> str | None:
-    """The model id numbered ``mk`` (a range bound on ``mk`` as a bound on ``model_id``)."""
-    row = None if mk is None else con.execute("select model_id from _wc_models where mk = ?", [mk]).fetchone()
-    return None if row is None else str(row[0])
-
-
 def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None = None) -> int:
     """(Re)create table ``weight_changes``, one query per range of models with about as many weight
     rows as ``memory_limit`` holds (``RANGE_ROW_BYTES`` each), whatever the size of the store; returns
@@ -592,11 +575,11 @@ def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None =
     with registered_functions(con), _staged(con):
         ranges = weighted_ranges(con, memory_limit_bytes(con) // RANGE_ROW_BYTES, WEIGHT_ROWS)
         query = events_query(window)
-        for lo, hi in ranges:
+        for bounds in ranges:
             # ranges in model order, each inserted in order: the table is in its declared order
             con.execute(
                 f"insert into weight_changes select {casts} from ({query}) as _q order by _q.mk, position, path",
-                {**params((lo, hi)), "lo_id": _model_id(con, lo), "hi_id": _model_id(con, hi)},
+                params(bounds),
             )
     rows = con.execute("select count(*) from weight_changes").fetchall()
     return int(rows[0][0]) if rows else 0
