@@ -1,10 +1,11 @@
 """Build ``weight_changes`` in DuckDB: weight events and their signals as one query, one CTE per step.
 
 Reads the crawl tables (commits, file_changes, card_versions, refs, models) and, when the naming
-analyser ran first, ``naming`` and ``version_series``. The rules are those of :mod:`.events` and
-:mod:`.signals` (their docstrings say them); here each is a step of one query, run once per range of
-models sized to ``memory_limit`` (``hfaudit.analyse.batches.weighted_ranges``) and inserted in
-model-id order:
+analyser ran first, ``naming`` and ``version_series``, staged once into temporary tables keyed by
+integers (``STAGE_QUERIES``: ``mk`` per model, ``ck`` per reachable commit). The rules are those of
+:mod:`.events` and :mod:`.signals` (their docstrings say them); here each is a step of one query over
+the staged tables, run once per range of models sized to ``memory_limit``
+(``hfaudit.analyse.batches.weighted_ranges`` on ``mk``) and inserted in model-id order:
 
 - ``weight_rows``, ``path_history``: the weight ``file_changes`` of reachable commits with their
   shard parts, and whether the path was present or added in an earlier commit (window functions over
@@ -17,9 +18,9 @@ model-id order:
   a rewritten pointer with the same sha256 is dropped; an added ``.safetensors`` file is
   ``converted`` from the closest weight file present before its commit;
 - ``anchors``, ``tagged``: the weight-change commits, and the tags from each to the next;
-- ``readme_rows`` … ``near``: each README change read against the one before it (front-matter
-  version fields; changelog lines, once per distinct pair of texts, carried as ``hash`` keys until
-  then), attributed to the closest weight-change commit (window functions over one sequence of
+- ``readme_read`` … ``near``: each README change (staged with its front-matter version fields)
+  read against the one before it (changelog lines, once per distinct pair of texts, carried as
+  ``hash`` keys until then), attributed to the closest weight-change commit (window functions over one sequence of
   notes and commits: back first, then ahead);
 - ``signalled`` and the final select: the signals of each event, in ``SIGNALS`` order, and
   ``documented``.
@@ -259,8 +260,8 @@ readme_read as (
                partition by r.mk order by r.position rows between unbounded preceding and current row
            ) as since_delete,
            lag(r.text_key) over (partition by r.mk order by r.position) as prev_key,
-           lag(case when r.deleted then null else r.cr end) over (partition by r.mk order by r.position)
-               as prev_cr
+           lag(case when r.deleted then null else r.ck end) over (partition by r.mk order by r.position)
+               as prev_ck
     from _wc_readme as r
     where {in_range('r.mk')}
 ),
@@ -304,25 +305,41 @@ attributed as (
     where not is_anchor
 ),
 pairs as (
-    -- one (card before, card after) pair of ``card_versions`` rows for each distinct pair of texts
-    select prev_key, text_key, arg_min(struct_pack(c := cr, p := prev_cr), cr) as one
-    from attributed
-    where anchor is not null
-    group by prev_key, text_key
+    -- one (card before, card after) pair of commits for each distinct pair of texts, with their ids
+    select p.prev_key, p.text_key, a.model_id, a.commit_id, b.commit_id as prev_commit_id
+    from (
+        select prev_key, text_key, arg_min(struct_pack(c := ck, p := prev_ck), ck) as one
+        from attributed
+        where anchor is not null
+        group by prev_key, text_key
+    ) as p
+    join (select * from _wc_commits where {in_range('mk')}) as a on a.ck = p.one.c
+    left join (select * from _wc_commits where {in_range('mk')}) as b on b.ck = p.one.p
+),
+pair_rows as materialized (
+    -- the ``card_versions`` rows of those cards: their keys read within the range's model ids
+    -- ($lo_id, $hi_id: the range's bounds on ``mk`` as model ids), then their texts by row id in the
+    -- same query (a row id is not kept beyond it: it is not stable across a checkpoint)
+    select cv.rowid as cr, cv.model_id, cv.commit_id
+    from card_versions as cv
+    semi join (
+        select model_id, commit_id from pairs
+        union
+        select model_id, prev_commit_id from pairs where prev_commit_id is not null
+    ) as w using (model_id, commit_id)
+    where ($lo_id is null or cv.model_id >= $lo_id) and ($hi_id is null or cv.model_id < $hi_id)
 ),
 pair_texts as materialized (
-    -- the texts of those cards, fetched by row id
-    select cv.rowid as cr, cv.content
+    select r.model_id, r.commit_id, cv.content
     from card_versions as cv
-    semi join (select one.c as cr from pairs union select one.p from pairs where one.p is not null) as w
-      on cv.rowid = w.cr
+    join pair_rows as r on cv.rowid = r.cr
 ),
 changelogs as materialized (
     -- once per distinct (card before, card after)
     select p.prev_key, p.text_key, hfaudit_reads_as_changelog(b.content, a.content) as changelog
     from pairs as p
-    join pair_texts as a on a.cr = p.one.c
-    left join pair_texts as b on b.cr = p.one.p
+    join pair_texts as a on a.model_id = p.model_id and a.commit_id = p.commit_id
+    left join pair_texts as b on b.model_id = p.model_id and b.commit_id = p.prev_commit_id
 ),
 near as (
     select a.mk, a.anchor as position,
@@ -431,7 +448,7 @@ STAGE_QUERIES: list[tuple[str, str]] = [
         "_wc_readme",
         """
         with rows as (
-            select c.mk, c.ck, cv.rowid as cr, c.position, c.committed_at, fc.change_kind = 'deleted' as deleted,
+            select c.mk, c.ck, c.position, c.committed_at, fc.change_kind = 'deleted' as deleted,
                    case when fc.change_kind <> 'deleted' then hash(cv.content) end as text_key,
                    case when fc.change_kind <> 'deleted' then cv.front_matter end as front_matter,
                    case when fc.change_kind <> 'deleted' and cv.front_matter is null then cv.content end as raw
@@ -444,7 +461,7 @@ STAGE_QUERIES: list[tuple[str, str]] = [
             select front_matter, raw, hfaudit_front_fields(front_matter, raw) as f
             from (select distinct front_matter, raw from rows where not deleted)
         )
-        select r.mk, r.ck, r.cr, r.position, r.committed_at, r.deleted, r.text_key,
+        select r.mk, r.ck, r.position, r.committed_at, r.deleted, r.text_key,
                f.f.is_dict as front_is_dict, f.f.version as version, f.f.new_version as new_version
         from rows as r
         left join fronts as f
@@ -565,6 +582,12 @@ def _staged(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
 
 
+def _model_id(con: duckdb.DuckDBPyConnection, mk: Any) -> str | None:
+    """The model id numbered ``mk``: a range's bound on ``mk`` as a bound on ``model_id``."""
+    row = None if mk is None else con.execute("select model_id from _wc_models where mk = ?", [mk]).fetchone()
+    return None if row is None else str(row[0])
+
+
 def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None = None) -> int:
     """(Re)create table ``weight_changes``, one query per range of models with about as many weight
     rows as ``memory_limit`` holds (``RANGE_ROW_BYTES`` each), whatever the size of the store; returns
@@ -579,7 +602,7 @@ def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None =
             # ranges in model order, each inserted in order: the table is in its declared order
             con.execute(
                 f"insert into weight_changes select {casts} from ({query}) as _q order by _q.mk, position, path",
-                params(bounds),
+                {**params(bounds), "lo_id": _model_id(con, bounds[0]), "hi_id": _model_id(con, bounds[1])},
             )
     rows = con.execute("select count(*) from weight_changes").fetchall()
     return int(rows[0][0]) if rows else 0
