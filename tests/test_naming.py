@@ -242,6 +242,16 @@ def test_it_after_a_size_is_instruct_not_italian() -> None:
     assert "instruct" not in q.variants
 
 
+def test_it_before_a_language_code_is_italian_even_after_a_size() -> None:
+    # ``occiglot-7b-it-en``: a language pair after the size, not an instruct model
+    p = parse_name("occiglot/occiglot-7b-it-en")
+    assert p.segment_pairs() == [["occiglot", "identifier"], ["7b", "size"], ["it-en", "language"]]
+    assert "instruct" not in p.variants
+    # a language after ``it`` only: ``it`` at the end, or before another word, is still instruct
+    q = parse_name("x/mistral-7b-it-ft")
+    assert q.segment_pairs()[2] == ["it", "training-mechanism"] and q.variants[0] == "instruct"
+
+
 def test_instruct_then_a_quantization_method_are_two_segments() -> None:
     p = parse_name("Qwen/Qwen2.5-7B-Instruct-AWQ")
     # A quantization method is a mechanism (as the study's labeller wrote GPTQ/AWQ), a segment of its own.

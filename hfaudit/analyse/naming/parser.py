@@ -1163,6 +1163,13 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                 if tok[3] == _CTX:
                     tok[2], tok[3] = _classify(tok[1], v, pos, count, typed[i - 1][2] if i else None)
 
+    # ``it`` before a language code is Italian, whatever came before it (``occiglot-7b-it-en``: a
+    # language pair, not an instruct model).
+    for i in range(len(typed) - 1):
+        tok = typed[i]
+        if tok[1] == "it" and tok[2] == "training-mechanism" and typed[i + 1][2] == "language":
+            tok[2], tok[3], tok[4] = "language", None, _FACT_ALL
+
     # Pass 4: absorption, free words by position, then merge (segments of a type).
     if (
         general
