@@ -327,7 +327,7 @@ pair_rows as materialized (
         union
         select model_id, prev_commit_id from pairs where prev_commit_id is not null
     ) as w using (model_id, commit_id)
-    where ($lo_id is null or cv.model_id >= $lo_id) and ($hi_id is null or cv.model_id < $hi_id)
+    where {in_range('cv.model_id', 'lo_id', 'hi_id')}
 ),
 pair_texts as materialized (
     select r.model_id, r.commit_id, cv.content
