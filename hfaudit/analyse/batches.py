@@ -1,7 +1,8 @@
 """What the analysers share: model ranges, a process pool, Arrow batch writes, DuckDB Python functions.
 
-- ``weighted_ranges`` cuts the models into ranges on ``model_id`` that each hold about as many rows
-  as memory allows, for a query that runs once per range (weight events);
+- ``weighted_ranges`` cuts the models into ranges on an ordered key (a model id, or a number given to
+  each model) that each hold about as many rows as memory allows, for a query that runs once per
+  range (weight events);
 - ``parallel_map`` runs Python work on as many worker processes as DuckDB's ``threads`` setting
   (``--jobs``), and ``BatchWriter`` appends each result to its table as one Arrow batch (the name
   parser);
@@ -26,7 +27,7 @@ from hfaudit.store import schema
 T = TypeVar("T")
 R = TypeVar("R")
 
-Bounds = tuple[str | None, str | None]
+Bounds = tuple[Any, Any]  # a half-open range [lo, hi) on a model key; None is unbounded
 
 
 def jobs(con: duckdb.DuckDBPyConnection) -> int:
@@ -52,29 +53,30 @@ def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def weighted_ranges(con: duckdb.DuckDBPyConnection, rows_per_range: int, counts: str) -> list[Bounds]:
-    """Half-open ``[lo, hi)`` bounds on ``model_id`` that hold about ``rows_per_range`` rows each of
-    ``counts``, a query of ``(model_id, n)`` (at most that many, and one model's rows more); every
-    model id falls in exactly one range.
+    """Half-open ``[lo, hi)`` bounds on a model key that hold about ``rows_per_range`` rows each of
+    ``counts``, a query of ``(key, n)`` by position (at most that many, and one model's rows more);
+    every key falls in exactly one range.
 
-    Each range of a query costs a scan of its unsorted inputs, so ranges are as large as memory
-    allows, rather than a fixed number of models."""
+    Each range of a query costs a scan of its inputs (of a range's row groups, when they are sorted
+    by the key), so ranges are as large as memory allows, rather than a fixed number of models."""
     cuts = [
         r[0]
         for r in con.execute(
             f"""
-            with per as (select model_id, n from ({counts}) where model_id is not null),
+            with counted(key, n) as (select * from ({counts})),
+            per as (select key, n from counted where key is not null),
             buckets as (
-                select model_id,
-                       floor(coalesce(sum(n) over (order by model_id rows between unbounded preceding and 1 preceding), 0) / ?)
+                select key,
+                       floor(coalesce(sum(n) over (order by key rows between unbounded preceding and 1 preceding), 0) / ?)
                            as bucket
                 from per
             )
-            select min(model_id) from buckets where bucket > 0 group by bucket order by 1
+            select min(key) from buckets where bucket > 0 group by bucket order by 1
             """,
             [max(1, rows_per_range)],
         ).fetchall()
     ]
-    bounds: list[str | None] = [None, *cuts, None]
+    bounds: list[Any] = [None, *cuts, None]
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 

@@ -68,10 +68,10 @@ from hfaudit.analyse.releases.signals import (
 from hfaudit.cards import card_body, parse_card
 from hfaudit.store import schema, table_names
 
-WEIGHT_CHANGE_COLUMNS = schema.columns("weight_changes")
 # Memory per weight row of a range: a range of 564k weight rows (100k models of the 1M-model bench
-# store) ran in 2 GB with 0.15 GB spilled, one of 3.1M rows spilled 20 GB. Each range costs a scan
-# of the unsorted crawl tables, so a range is as large as ``memory_limit`` allows.
+# store) ran in 2 GB with 0.15 GB spilled, one of 3.1M rows spilled 20 GB (string-keyed; on the
+# integer keys 725k rows spill about 0.1-0.5 GB in 3 GB). Fewer, larger ranges did not pay: at 1M,
+# 8 ranges (2,500 bytes a row) took 107 s against 92 s for 13.
 RANGE_ROW_BYTES = 4000
 
 # RE2 forms of the Python patterns in :mod:`.events` (the same text; RE2 has no lookbehind, these need none).
@@ -495,7 +495,7 @@ select k.mk, n.version_raw from naming as n join _wc_models as k using (model_id
 NO_SUCCESSORS = "select null::integer as mk, null::timestamptz as created_at where false"
 NO_VERSIONS = "select null::integer as mk, null::varchar as version_raw where false"
 # Weight rows per model (by ``mk``), which size the ranges.
-WEIGHT_ROWS = "select mk as model_id, count(*) as n from _wc_weights group by mk"
+WEIGHT_ROWS = "select mk, count(*) as n from _wc_weights group by mk"
 
 
 # ------------------------------------------------------------- Python, once per distinct text
