@@ -148,3 +148,70 @@ def test_the_analysers_leave_no_temporary_table_behind_on_success_or_error(
         with pytest.raises(duckdb.Error):
             build_semver_sql(con)
         assert con.execute(temporary).fetchall() == []
+
+
+def test_a_failing_analyser_leaves_every_table_it_writes_as_it_was(
+    synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hfaudit.analyse.lineage.sql as lineage_sql
+    from hfaudit.analyse import ANALYSERS, run_steps
+
+    db = tmp_path / "f.duckdb"
+    db.write_bytes(synth.read_bytes())
+    list(analyse(str(db), jobs=1))
+    # Mark the tables, so that a rebuild (from the same crawl) would show.
+    marked = {"semver_changes": "", "lineage_edges": "", "lineage_evidence": ""}
+    with duckdb.connect(str(db)) as con:
+        for table in marked:
+            con.execute(f"delete from {table} where rowid % 2 = 0")
+        before = {t: con.execute(f"select * from {t} order by all").fetchall() for t in marked}
+    assert all(before.values())
+    steps = dict(ANALYSERS)
+    # semver writes semver_changes, then fails on semver_releases
+    monkeypatch.setattr("hfaudit.analyse.semver.tables.RELEASES_QUERY", "select * from no_such_table")
+    with pytest.raises(duckdb.Error):
+        list(run_steps(str(db), [("semver", steps["semver"])], jobs=1))
+    # lineage writes its first tables, then fails on the last one
+    monkeypatch.setitem(lineage_sql.ORDER, "lineage_paper", ["no_such_column"])
+    with pytest.raises(duckdb.Error):
+        list(run_steps(str(db), [("lineage", steps["lineage"])], jobs=1))
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert {t: con.execute(f"select * from {t} order by all").fetchall() for t in marked} == before
+
+
+def test_transaction_commits_rolls_back_or_joins_the_callers(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "t.duckdb")) as con:
+        con.execute("create table t (x integer)")
+        assert not batches.in_transaction(con)
+        with batches.transaction(con):
+            assert batches.in_transaction(con)
+            con.execute("insert into t values (1)")
+        assert not batches.in_transaction(con)
+        with pytest.raises(ValueError), batches.transaction(con):
+            con.execute("insert into t values (2)")
+            raise ValueError
+        assert con.execute("select list(x) from t").fetchone() == ([1],)
+        # inside the caller's transaction: neither commits nor ends it
+        con.execute("begin")
+        with batches.transaction(con):
+            con.execute("insert into t values (3)")
+        assert batches.in_transaction(con)
+        con.execute("rollback")
+        assert con.execute("select list(x) from t").fetchone() == ([1],)
+
+
+def test_create_all_drops_each_table_once_no_later_query_reads_it(tmp_path: Path) -> None:
+    present = "select list(table_name order by table_name) from duckdb_tables() where temporary"
+    with duckdb.connect(str(tmp_path / "c.duckdb")) as con, batches.temp_tables(con) as temps:
+        temps.create_all(
+            [
+                ("_t_a", "select 1 as x"),
+                ("_t_b", "select x + 1 as x from _t_a"),
+                # when this runs, _t_a (read by no later query) is gone, and _t_b is still there
+                ("_t_seen", f"select ({present}) as tables from _t_b"),
+                ("_t_c", "select x from _t_b"),
+            ],
+            then=["select * from _t_c join _t_seen on true"],
+        )
+        assert con.execute("select tables from _t_seen").fetchone() == (["_t_b", "_t_seen"],)  # itself, being made
+        assert con.execute(present).fetchone() == (["_t_c", "_t_seen"],)

@@ -30,9 +30,11 @@ def _weight_file_changes(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _naming(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.analyse.batches import transaction
     from hfaudit.analyse.naming.tables import build_naming_tables
 
-    build_naming_tables(con)
+    with transaction(con):
+        build_naming_tables(con)
     named = con.execute("select count(*), count(distinct convention) from naming").fetchone()
     series = con.execute("select count(distinct series_id) from version_series").fetchone()
     return (
@@ -42,15 +44,17 @@ def _naming(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _releases(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.analyse.batches import transaction
     from hfaudit.analyse.releases import build_release_tables
 
-    return build_release_tables(con)
+    with transaction(con):
+        return build_release_tables(con)
 
 
 def _semver(con: duckdb.DuckDBPyConnection) -> str:
     from hfaudit.analyse.semver import build_semver_tables
 
-    changes, releases = build_semver_tables(con)
+    changes, releases = build_semver_tables(con)  # its own transaction, for its writes only
     under = con.execute("select count(*) from semver_releases where under_bump").fetchone()
     return f"semver: {releases} releases ({under[0] if under else 0} under-bumps), {changes} changing commits"
 
@@ -58,7 +62,7 @@ def _semver(con: duckdb.DuckDBPyConnection) -> str:
 def _lineage(con: duckdb.DuckDBPyConnection) -> str:
     from hfaudit.analyse.lineage import build_lineage_tables
 
-    counts = build_lineage_tables(con)
+    counts = build_lineage_tables(con)  # its own transaction, for its writes only
     return f"lineage: {counts['lineage_edges']} edges, {counts['lineage_conflicts']} conflicts"
 
 
@@ -104,17 +108,15 @@ def _memory(value: str) -> str:
 def run_steps(
     db: str, steps: Sequence[tuple[str, Analyser]], memory: str | None = None, jobs: int | None = None
 ) -> Iterator[str]:
-    """Run ``steps`` in order on the store at ``db``, one transaction each; one summary line each."""
+    """Run ``steps`` in order on the store at ``db``; one summary line each.
+
+    Each step writes its tables in one transaction of its own (``batches.transaction``), which it
+    opens after building its intermediate tables where those are large (so that it can drop them as
+    it goes), so a step that fails leaves every table as it was."""
     with Store(db, create=False) as store:
         configure(store.con, db, memory, jobs)
         for name, step in steps:
-            store.con.execute("begin")
-            try:
-                line = step(store.con)
-                store.con.execute("commit")
-            except BaseException:
-                store.con.execute("rollback")
-                raise
+            line = step(store.con)
             yield f"analyse: {line}" if line else f"analyse: {name} done"
 
 

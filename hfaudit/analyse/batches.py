@@ -195,6 +195,57 @@ class TempTables:
         """Tables the step makes itself (or may make), dropped when it ends if they exist."""
         self.names += [n for n in names if n not in self.names]
 
+    def drop(self, *names: str) -> None:
+        """Drop tables the step no longer reads. Outside a transaction that frees their memory at
+        once; inside one, DuckDB keeps a dropped table's rows until the transaction ends."""
+        for name in names:
+            self.con.execute(f"drop table if exists {name}")
+            if name in self.names:
+                self.names.remove(name)
+
+    def create_all(self, steps: Sequence[tuple[str, str]], then: Sequence[str] = ()) -> None:
+        """Create each of ``steps`` (name, query) in order, dropping every table of this step as soon
+        as no later query (of ``steps``, or of ``then``, the queries run after them) names it."""
+        import re
+
+        queries = [sql for _, sql in steps] + list(then)
+        for i, (name, sql) in enumerate(steps):
+            self.create(name, sql)
+            later = queries[i + 1 :]
+            done = [t for t in self.names if not any(re.search(rf"\b{re.escape(t)}\b", q) for q in later)]
+            self.drop(*done)
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con`` is inside a transaction begun explicitly: there, two statements share one
+    transaction id; in autocommit mode each has its own. (Probing with ``begin`` would abort the
+    caller's transaction when it fails.)"""
+    probe = "select txid_current()"
+    first, second = con.execute(probe).fetchall(), con.execute(probe).fetchall()
+    return bool(first and second and first[0][0] == second[0][0])
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements in one transaction: its writes land together, or not at all. Inside a
+    transaction the caller began, the block is part of that one.
+
+    A step builds its intermediate tables before it, outside any transaction, so that the tables it
+    has done with free their memory when dropped (``TempTables.drop``), and writes its analysis
+    tables inside it."""
+    own = not in_transaction(con)
+    if own:
+        con.execute("begin")
+    try:
+        yield
+    except BaseException:
+        if own:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("rollback")
+        raise
+    if own:
+        con.execute("commit")
+
 
 @contextlib.contextmanager
 def temp_tables(con: duckdb.DuckDBPyConnection) -> Iterator[TempTables]:

@@ -14,17 +14,19 @@ from hfaudit.analyse import ANALYSERS, run_steps
 
 
 def _audits(con: duckdb.DuckDBPyConnection) -> str:
+    from hfaudit.analyse.batches import transaction
     from hfaudit.audit import build_findings_table
     from hfaudit.audit.scores import build_score_tables
 
-    run = build_findings_table(con)
-    build_score_tables(con, run)
+    with transaction(con):
+        run = build_findings_table(con)
+        build_score_tables(con, run)
     found = sum(run.outcome(a)["findings"] for a in run.audits)
     return f"audits: {found} findings from {len(run.audits) - len(run.skipped)} audits ({len(run.skipped)} skipped)"
 
 
 def analyse(db: str, memory: str | None = None, jobs: int | None = None) -> Iterator[str]:
-    """Run every analyser in order, then the audits, one transaction each; one summary line each.
+    """Run every analyser in order, then the audits, each writing its tables in one transaction; one summary line each.
 
     ``memory`` and ``jobs`` set DuckDB's ``memory_limit`` and ``threads`` (and the worker processes
     of the per-model Python parts); see ``hfaudit.analyse.configure``."""

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from hfaudit.analyse.batches import FunctionSpec, sql_functions, temp_tables
+from hfaudit.analyse.batches import FunctionSpec, TempTables, sql_functions, temp_tables, transaction
 from hfaudit.analyse.lineage import edges as E
 from hfaudit.analyse.lineage.graph import LineageGraph
 from hfaudit.analyse.lineage.relations import (
@@ -579,7 +580,7 @@ def build_lineage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)build every lineage table from the crawl tables; returns the row count of each."""
     with sql_functions(con, _functions()), temp_tables(con) as temps:
         temps.adopt(*_TEMPS)
-        return _build(con)
+        return _build(con, temps)
 
 
 # The step's temporary tables (made by ``_steps``, ``_renames``, ``_graph`` and ``_observations``).
@@ -587,12 +588,27 @@ _TEMPS = ("_lin_cfgtext", "_lin_cfg", "_lin_cardtext", "_lin_card", "_lin_names"
           "_lin_alias", "_lin_ren", "_lin_ev", "_lin_pp", "_lin_edges", "_lin_nodes", "_lin_place", "_lin_obs", "_lin_cycles")  # fmt: skip
 
 
-def _build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+# The tables no later step reads, once the step named has run: dropped then, so that (outside a
+# transaction) their memory goes back to the steps after them; the card texts are the largest.
+_DONE_AFTER = {
+    "_lin_raw": ("_lin_cardtext", "_lin_card"),
+    "_lin_ev0": ("_lin_raw", "_lin_clean"),
+    "_lin_ev": ("_lin_ev0", "_lin_alias", "_lin_ren"),
+    "_lin_edges": ("_lin_pp",),
+    "_lin_obs": ("_lin_cfgtext", "_lin_cfg"),
+}
+_CREATED = re.compile(r"create or replace temp table (\w+)")
+
+
+def _build(con: duckdb.DuckDBPyConnection, temps: TempTables) -> dict[str, int]:
     _renames(con)
     for sql in _steps("model_base_models" in table_names(con)):
         con.execute(sql)
+        created = _CREATED.search(sql)
+        temps.drop(*_DONE_AFTER.get(created.group(1) if created else "", ()))
     cycles = _graph(con)
     _observations(con)
+    temps.drop(*_DONE_AFTER["_lin_obs"])
     con.execute("create or replace temp table _lin_cycles (model_id varchar, detail varchar)")
     if cycles:
         con.executemany("insert into _lin_cycles values (?, ?)", cycles)
@@ -664,10 +680,11 @@ def _build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         """,
     }
     counts: dict[str, int] = {}
-    for name in TABLES:
-        columns = schema.columns(name)
-        con.execute(schema.table(name).ddl(replace=True))
-        con.execute(f"insert into {name} ({', '.join(columns)}) select * from ({select[name]}) order by {', '.join(ORDER[name])}")
-        row = con.execute(f"select count(*) from {name}").fetchone()
-        counts[name] = int(row[0]) if row else 0
+    with transaction(con):  # the five tables land together
+        for name in TABLES:
+            columns = schema.columns(name)
+            con.execute(schema.table(name).ddl(replace=True))
+            con.execute(f"insert into {name} ({', '.join(columns)}) select * from ({select[name]}) order by {', '.join(ORDER[name])}")
+            row = con.execute(f"select count(*) from {name}").fetchone()
+            counts[name] = int(row[0]) if row else 0
     return counts

@@ -30,9 +30,11 @@ def build_release_tables(con: duckdb.DuckDBPyConnection, window: Window | None =
     """(Re)build ``weight_changes``, ``transparency`` and ``version_pair_changes``; one summary line."""
     from hfaudit.analyse.releases.measures import build_version_pairs
 
-    events = build_weight_changes(con, window)
+    # The two smaller tables first: the weight-events query's staged tables stay in memory until
+    # the transaction ends, and would crowd their joins.
     cards = build_transparency(con)
     pairs = build_version_pairs(con)
+    events = build_weight_changes(con, window)
     row = con.execute(
         """
         select count(*) filter (where change_kind = 'replaced'),

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from hfaudit.analyse.batches import FunctionSpec, sql_functions, temp_tables
+from hfaudit.analyse.batches import FunctionSpec, sql_functions, temp_tables, transaction
 from hfaudit.analyse.semver.history import (
     _TOKENIZER_RESTATED,
     BUMP_RANK,
@@ -508,16 +508,18 @@ def build_semver_sql(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         "_sv_changelog": (_changelog, ["VARCHAR"], "VARCHAR[]", {"side_effects": False}),
         "_sv_normjson": (_normjson_value, ["VARCHAR"], "VARCHAR", {"side_effects": False}),
     }
+    steps = [*STEPS[:5], ("_sv_changelogs", CHANGELOG_TEXTS), *STEPS[5:]]
+    if "version_series" not in tables:
+        none = "select null::varchar as model_id, null::varchar as version, null::varchar as predecessor_id, null::varchar as previous_version where false"
+        steps = [(name, none if name == "_sv_pairs" else sql) for name, sql in steps]
     with sql_functions(con, functions), temp_tables(con) as temps:
-        for name, sql in STEPS[:5]:
-            temps.create(name, sql)
-        temps.create("_sv_changelogs", CHANGELOG_TEXTS)
-        for name, sql in STEPS[5:]:
-            if name == "_sv_pairs" and "version_series" not in tables:
-                sql = "select null::varchar as model_id, null::varchar as version, null::varchar as predecessor_id, null::varchar as previous_version where false"
-            temps.create(name, sql)
-        create_table_as(con, "semver_changes", CHANGES_QUERY, "model_id, committed_at, commit_id")
-        create_table_as(con, "semver_releases", RELEASES_QUERY, "model_id, committed_at, version")
+        # Each step's table is dropped once no later query reads it; outside a transaction that
+        # frees its memory (at 1M models the steps hold 2.3 GB, which starved the last queries of a
+        # 3 GB limit). The two analysis tables are written together, in one transaction.
+        temps.create_all(steps, then=[CHANGES_QUERY, RELEASES_QUERY])
+        with transaction(con):
+            create_table_as(con, "semver_changes", CHANGES_QUERY, "model_id, committed_at, commit_id")
+            create_table_as(con, "semver_releases", RELEASES_QUERY, "model_id, committed_at, version")
     n_changes = con.execute("select count(*) from semver_changes").fetchone()
     n_releases = con.execute("select count(*) from semver_releases").fetchone()
     return (n_changes[0] if n_changes else 0, n_releases[0] if n_releases else 0)
