@@ -368,3 +368,50 @@ def test_segments_json_is_json_dumps_byte_for_byte() -> None:
         pairs = [["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 6))), rng.choice(["base", "version", 'x"y'])]
                  for _ in range(rng.randrange(0, 5))]  # fmt: skip
         assert segments_json(pairs) == json.dumps(pairs, ensure_ascii=False)
+
+
+# --- issue 15: ISO 639-5 language groups and ISO 639-3 codes in language pairs -------------------
+
+
+def test_iso_639_5_group_code_is_a_language() -> None:
+    # ``zle`` (East Slavic) is an ISO 639-5 group: ``it`` before it is Italian, not an instruct model.
+    p = parse_name("Helsinki-NLP/opus-mt-tc-big-it-zle")
+    assert p.segment_pairs() == [["opus-mt-tc", "identifier"], ["big", "size"], ["it-zle", "language"]]
+    assert "instruct" not in p.variants
+    assert parse_name("Helsinki-NLP/opus-mt-tc-big-zls-zle").segment_pairs()[-1] == ["zls-zle", "language"]
+    assert parse_name("Helsinki-NLP/opus-mt-tc-big-gmq-he").segment_pairs()[-2:] == [
+        ["big", "size"],
+        ["gmq-he", "language"],
+    ]
+
+
+def test_every_iso_639_5_code_is_in_a_language_list() -> None:
+    v = Vocabulary()
+    groups = "aav afa alg apa art bat cel cus day gem gmq gmw ine itc map phi roa sem sla urj zle zls zlw".split()
+    for code in groups:
+        # a language anywhere, a language in a pair, or typed by another list first (``phi``: a model)
+        assert code in v.words or code in v.pair_codes, code
+    assert v.words["zle"] == v.words["gmq"] == v.words["ine"] == "language"
+    assert v.pair_codes["art"] is True and v.pair_codes["cus"] is False  # ``art`` is an English word
+    assert v.words["phi"] == "base-model"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pairs"),
+    [
+        # ISO 639-3 and the rest of ISO 639-1 next to a language, in a translation model's name.
+        ("Helsinki-NLP/opus-mt-en-cus", [["opus-mt", "identifier"], ["en-cus", "language"]]),
+        ("Helsinki-NLP/opus-mt-az-en", [["opus-mt", "identifier"], ["az-en", "language"]]),
+        ("Broomva/t5-base-translation-spa-guc", [["t5-base", "base-model"], ["translation", "task"], ["spa-guc", "language"]]),
+        # An English word (``is``) needs the edge or a language on its other side: ``doc`` stays free.
+        ("mideind/nmt-doc-en-is-2022-10", [["nmt-doc", "identifier"], ["en-is", "language"], ["2022-10", "ambiguous"]]),
+        # Without a translation word a code stays a free word (``sku``, ``llm``, ``is``).
+        ("tkcho/cp-commerce-clf-kr-sku-brand", [["cp-commerce-clf", "identifier"], ["kr", "language"], ["sku-brand", "description"]]),
+        ("x/llm-jp-13b", [["llm", "identifier"], ["jp", "language"], ["13b", "size"]]),
+        ("x/wtf_is_deepnet", [["wtf-is-deepnet", "identifier"]]),
+        # A word-like ISO 639-5 code (``phi``, ``art``) is no language outside a pair.
+        ("model-hub/phi-2", [["phi-2", "base-model"]]),
+    ],
+)
+def test_iso_639_codes_are_languages_only_in_a_language_pair(model_id: str, pairs: list[list[str]]) -> None:
+    assert parse_name(model_id).segment_pairs() == pairs

@@ -215,6 +215,13 @@ class Vocabulary:
         self._jiang_cache: dict[str, int] = {}  # chunk of a name -> ``_jiang_bits``
         self._phrase_pairs: set[tuple[str, str]] = set()  # the first two tokens of every phrase
         self._phrase_seconds: set[str] = set()  # the second token of every phrase
+        codes = data_dir / "language_codes.txt"
+        self.pair_codes: dict[str, bool] = {}
+        """Language codes that are a language only in a language pair (``_language_pairs``) → whether
+        the code is also an English word or abbreviation (``data/language_codes.txt``)."""
+        for line in _read_list(codes) if codes.exists() else ():
+            code, _, mark = line.partition("\t")
+            self.pair_codes[code.strip().lower()] = mark.strip() == "word"
         for filename, seg_type in _FILES:
             path = data_dir / filename
             if not path.exists():
@@ -532,7 +539,10 @@ def _token_entry(low: str, vocab: Vocabulary) -> tuple:
             # What ``_classify`` returns for a token outside the word lists, without a second regex.
             seg_type, kind = _SHAPE_TYPES.get(kind, ("identifier", None))  # type: ignore[arg-type]
             fact = _fact_code(low, seg_type, kind, vocab.families)
-            entry = (0, seg_type, kind, fact, _proto_flags(low, seg_type, kind))
+            flags = _proto_flags(low, seg_type, kind)
+            if kind is None and low in vocab.pair_codes:
+                flags |= _PAIR_CODE
+            entry = (0, seg_type, kind, fact, flags)
             vocab._token_cache[low] = entry
             return entry
     if contextual:
@@ -843,6 +853,7 @@ _CTX = "?context"
 _HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB, _PHRASE_IN = 1, 2, 4, 8, 16
 _AFTER_BASE, _AFTER_SIZE, _BASE, _SIZE = 32, 64, 128, 256
 _PHRASE_TAIL = 512
+_PAIR_CODE = 1024
 _ABSORBED_KINDS = frozenset({"number", "hyperword", _CTX})
 _ONE = (1,)
 
@@ -1163,6 +1174,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                 if tok[3] == _CTX:
                     tok[2], tok[3] = _classify(tok[1], v, pos, count, typed[i - 1][2] if i else None)
 
+    if flags & _PAIR_CODE:
+        _language_pairs(typed, v)
+
     # ``it`` before a language code is Italian, whatever came before it (``occiglot-7b-it-en``: a
     # language pair, not an instruct model).
     for i in range(len(typed) - 1):
@@ -1291,6 +1305,53 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         },
     )
     return parsed
+
+
+_TRANSLATION_MARKERS = frozenset(
+    "mt nmt translation translations translate translator opus opus-mt tatoeba marian marianmt nllb m2m100 madlad".split()
+)
+"""Tokens that say a name is a translation model's (a task word of ``tasks.txt``, or a translation
+system), whose language pair may be written in ISO 639-3/639-5 codes."""
+
+
+def _language_pairs(typed: list[list], v: Vocabulary) -> None:
+    """A code of ``language_codes.txt`` (ISO 639-3, the rest of ISO 639-1, word-like ISO 639-5 codes)
+    standing next to a language is a language in a name that names a translation (``opus-mt-en-cus``,
+    ``t5-base-translation-spa-guc``, ``nmt-doc-en-is``); elsewhere it stays a free word (``clf-kr-sku``,
+    ``llm-jp-13b``, ``wtf_is_deepnet``)."""
+    langs = 0
+    marker = False
+    for t in typed:
+        if t[2] == "language":
+            langs += 1
+        elif t[1] in _TRANSLATION_MARKERS:
+            marker = True
+    if not langs or not marker:
+        return
+    codes = v.pair_codes
+    # Only a language of the lists counts as the neighbour: codes do not chain.
+    is_lang = [t[2] == "language" for t in typed]
+    last = len(typed) - 1
+    for i, t in enumerate(typed):
+        low = t[1]
+        if t[2] != "identifier" or t[3] is not None or low in _TRANSLATION_MARKERS:
+            continue
+        word = codes.get(low)
+        if word is None:
+            continue
+        left = i > 0 and is_lang[i - 1]
+        right = i < last and is_lang[i + 1]
+        if not (left or right):
+            continue
+        if word and not (left and right):
+            # An English word (``doc``, ``for``, ``is``) needs the name's edge, a language or a code
+            # that is no word on its other side: ``en-is``, ``en-cat_oci_spa``, not ``nmt-doc-en``.
+            j = i + 1 if left else i - 1
+            if 0 <= j <= last and (
+                codes.get(typed[j][1]) is not False or typed[j][2] != "identifier" or typed[j][1] in _TRANSLATION_MARKERS
+            ):
+                continue
+        t[2], t[4] = "language", _FACT_ALL
 
 
 @contextmanager
