@@ -408,10 +408,27 @@ def test_every_iso_639_5_code_is_in_a_language_list() -> None:
         # Without a translation word a code stays a free word (``sku``, ``llm``, ``is``).
         ("tkcho/cp-commerce-clf-kr-sku-brand", [["cp-commerce-clf", "identifier"], ["kr", "language"], ["sku-brand", "description"]]),
         ("x/llm-jp-13b", [["llm", "identifier"], ["jp", "language"], ["13b", "size"]]),
-        ("x/wtf_is_deepnet", [["wtf-is-deepnet", "identifier"]]),
+        ("x/wtf_is_deepnet", [["wtf_is_deepnet", "identifier"]]),
         # A word-like ISO 639-5 code (``phi``, ``art``) is no language outside a pair.
         ("model-hub/phi-2", [["phi-2", "base-model"]]),
     ],
 )
 def test_iso_639_codes_are_languages_only_in_a_language_pair(model_id: str, pairs: list[list[str]]) -> None:
     assert parse_name(model_id).segment_pairs() == pairs
+
+
+def test_segment_texts_are_written_as_in_the_name() -> None:
+    # Tokens joined into one segment keep the name's own separators (``_``, a dot, a space), so every
+    # segment's text is a piece of the name (it was ``image-detection``, ``resnet18-a1``, ``v0-3``).
+    assert parse_name("dima806/fairface_age_image_detection").segment_pairs() == [
+        ["fairface_age", "identifier"],
+        ["image_detection", "task"],
+    ]
+    assert parse_name("timm/resnet18.a1_in1k").segment_pairs() == [["resnet18.a1", "identifier"], ["in1k", "dataset"]]
+    assert parse_name("fixie-ai/ultravox-v0_3").segment_pairs()[-1] == ["v0_3", "version"]
+    p = parse_name("a/My Model v1_0")
+    assert p.segment_pairs() == [["My Model", "identifier"], ["v1_0", "version"]]
+    assert p.version_key == "000001.000000.000000"
+    for model_id in ("x/vec2text__openai_ada002__msmarco", "TheBloke/Mistral-7B-Instruct-v0.2-GPTQ", "a/x_-_y-GGUF"):
+        name = model_id.split("/", 1)[1]
+        assert all(text in name for text, _ in parse_name(model_id).segment_pairs()), model_id

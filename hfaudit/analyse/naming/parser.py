@@ -1253,6 +1253,12 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     if not seg_types:
         seg_texts.append(name)
         seg_types.append("identifier")
+    elif len(seg_texts) < len(typed) and (
+        "_" in name or " " in name or "--" in name or "." in name and _DOT_SEP_RE.search(name) is not None
+    ):
+        # Tokens were joined with ``-``; where the name writes ``_``, a dot or a space between them,
+        # each segment's text is cut from the name as written (``image_detection``, not ``image-detection``).
+        seg_texts = _as_written(seg_texts, name)
     if quant_detail is not None and "quantized" not in variants:
         variants.append("quantized")
     if quant_container is not None and "quantized" not in variants and quant_container != "ONNX":
@@ -1378,6 +1384,35 @@ def parse_names(model_ids: Iterable[str], vocab: Vocabulary | None = None) -> li
     v = vocab if vocab is not None else default_vocabulary()
     with _collector_paused():
         return [parse_name(m, v) for m in model_ids]
+
+
+_DOT_SEP_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
+"""A dot that cuts tokens (not between digits, as in ``v0.1``)."""
+
+
+def _as_written(texts: list[str], name: str) -> list[str]:
+    """Segment texts as the name writes them: each text's ``-``-joined tokens found left to right in
+    ``name`` and the span between the first and the last cut from it (a text not found is kept)."""
+    out = []
+    pos = 0
+    for text in texts:
+        parts = text.split("-")
+        start = name.find(parts[0], pos)
+        if start < 0:
+            out.append(text)
+            continue
+        end = start + len(parts[0])
+        for part in parts[1:]:
+            j = name.find(part, end)
+            if j < 0:
+                break
+            end = j + len(part)
+        else:
+            out.append(name[start:end])
+            pos = end
+            continue
+        out.append(text)
+    return out
 
 
 def _offsets(texts: list[str], name: str) -> list[tuple[int, int]]:
