@@ -432,3 +432,24 @@ def test_segment_texts_are_written_as_in_the_name() -> None:
     for model_id in ("x/vec2text__openai_ada002__msmarco", "TheBloke/Mistral-7B-Instruct-v0.2-GPTQ", "a/x_-_y-GGUF"):
         name = model_id.split("/", 1)[1]
         assert all(text in name for text, _ in parse_name(model_id).segment_pairs()), model_id
+
+
+@pytest.mark.parametrize(
+    ("model_id", "first"),
+    [
+        ("meta-llama/Llama3.1-8B-Instruct", ["Llama3.1", "base-model"]),
+        ("tiiuae/falcon3-7b-base", ["falcon3", "base-model"]),
+        ("state-spaces/mamba2-130m", ["mamba2", "base-model"]),
+    ],
+)
+def test_a_base_model_with_its_version_glued_on_is_the_base_model(model_id: str, first: list[str]) -> None:
+    # ``llama3.1`` is ``llama-3.1`` written without the separator: one base model, like ``llama-2``.
+    p = parse_name(model_id)
+    assert p.segment_pairs()[0] == first
+    assert p.family is not None
+
+
+def test_a_base_model_glued_to_a_long_number_is_not_a_version_of_it() -> None:
+    # Three digits or more are not a version (``gpt350``: a size without its unit; ``bert1000``).
+    assert parse_name("a/gpt350").segment_pairs() == [["gpt350", "identifier"]]
+    assert parse_name("a/bert1000").segment_pairs() == [["bert1000", "identifier"]]

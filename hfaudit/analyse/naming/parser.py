@@ -538,6 +538,10 @@ def _token_entry(low: str, vocab: Vocabulary) -> tuple:
         if not contextual:
             # What ``_classify`` returns for a token outside the word lists, without a second regex.
             seg_type, kind = _SHAPE_TYPES.get(kind, ("identifier", None))  # type: ignore[arg-type]
+            if kind is None and low[-1].isdecimal():
+                m = _VERSIONED_BASE_RE.fullmatch(low)
+                if m is not None and words.get(m.group(1)) == "base-model":
+                    seg_type = "base-model"  # ``llama3.1``, ``falcon3``, ``mamba2``: a base model and its version
             fact = _fact_code(low, seg_type, kind, vocab.families)
             flags = _proto_flags(low, seg_type, kind)
             if kind is None and low in vocab.pair_codes:
@@ -1426,6 +1430,9 @@ def _offsets(texts: list[str], name: str) -> list[tuple[int, int]]:
     return out
 
 
+_VERSIONED_BASE_RE = re.compile(r"([a-z]{2,}?)(\d{1,2}(?:\.\d{1,2})?)")
+"""A base model's name with its version glued on (``llama3.1``, ``falcon3``), as ``llama-3.1`` is one
+base model (a bare number joins a base model); at most two digits, so ``gpt350`` (a size) is not one."""
 _COMPOUND_RE = re.compile(r"([a-z]+[a-z0-9.]*?[a-z]|[a-z]+)(\d+(?:\.\d+)?[bm])")
 
 
