@@ -453,3 +453,17 @@ def test_a_base_model_glued_to_a_long_number_is_not_a_version_of_it() -> None:
     # Three digits or more are not a version (``gpt350``: a size without its unit; ``bert1000``).
     assert parse_name("a/gpt350").segment_pairs() == [["gpt350", "identifier"]]
     assert parse_name("a/bert1000").segment_pairs() == [["bert1000", "identifier"]]
+
+
+def test_cased_and_uncased_never_form_a_segment() -> None:
+    # Tokenizer qualifiers of a checkpoint join the segment before them, also after a language or a size.
+    assert parse_name("google-bert/bert-base-multilingual-cased").segment_pairs() == [
+        ["bert-base", "base-model"],
+        ["multilingual-cased", "language"],
+    ]
+    assert parse_name("osiria/bert-italian-uncased-ner").segment_pairs() == [
+        ["bert", "base-model"],
+        ["italian-uncased", "language"],
+        ["ner", "task"],
+    ]
+    assert parse_name("a/bert-large-cased").segment_pairs() == [["bert", "base-model"], ["large-cased", "size"]]
