@@ -467,3 +467,33 @@ def test_cased_and_uncased_never_form_a_segment() -> None:
         ["ner", "task"],
     ]
     assert parse_name("a/bert-large-cased").segment_pairs() == [["bert", "base-model"], ["large-cased", "size"]]
+
+
+@pytest.mark.parametrize(
+    ("model_id", "size_text", "params"),
+    [
+        ("smallcloudai/Refact-1_6B-fim", "1_6B", 1_600_000_000),
+        ("apple/OpenELM-1_1B-Instruct", "1_1B", 1_100_000_000),
+        ("stabilityai/japanese-stablelm-2-instruct-1_6b", "1_6b", 1_600_000_000),
+    ],
+)
+def test_a_size_may_write_its_decimal_point_as_an_underscore(model_id: str, size_text: str, params: int) -> None:
+    p = parse_name(model_id)
+    assert [text for text, t in p.segment_pairs() if t == "size"][0].startswith(size_text)
+    assert p.size_params == params
+
+
+def test_a_base_models_version_before_a_size_is_not_a_decimal_size() -> None:
+    # ``Llama_2_7b``: Llama 2 at 7B (a number after a base model joins it), not 2.7B; two digits
+    # before the underscore are never the integer part (``Alchemist_10_2b``).
+    p = parse_name("hails/PE_Llama_2_7b_sft_rlhf")
+    assert p.segment_pairs()[1:3] == [["Llama_2", "base-model"], ["7b", "size"]]
+    assert p.size_params == 7_000_000_000
+    assert parse_name("Sumail/Alchemist_10_2b").size_params == 2_000_000_000
+
+
+def test_an_underscore_size_stays_inside_a_learned_phrase() -> None:
+    # A learned base model ``x/Refact-1-6B`` still matches ``Refact-1_6B``: the size form yields to phrases.
+    v = Vocabulary()
+    v.extend(base_models=["x/Refact-1-6B"])
+    assert parse_name("smallcloudai/Refact-1_6B-fim", v).segment_pairs()[0] == ["Refact-1_6B", "base-model"]

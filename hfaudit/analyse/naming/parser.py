@@ -344,6 +344,7 @@ _TOKEN_RE = re.compile(
         (?:[T_-]\d\d[-_:]?\d\d(?:[-_:]?\d\d)?)?(?![\d]))
     |(?P<gguf>(?<![A-Za-z0-9])(?:IQ[1-4]|Q[2-8])(?:_(?:K|0|1|XXS|XS|S|M|L|NL|XL))*(?:_(?:[SMLK]|XL|XS|XXS|NL))?(?=[-_.\s]|$))
     |(?P<hyper>(?:lr|wd)[-_]?\d(?:\.\d+)?e[-_]?\d+|\d(?:\.\d+)?e[-_]\d+)
+    |(?P<usize>(?<![A-Za-z0-9])(?<!\d[_.])\d_\d[bm](?![A-Za-z0-9]))  # ``1_6B`` (two tokens: ``_tokens``)
     |(?P<tok>[^-_.\s]+(?:\.(?=\d)[^-_.\s]+)*)
     """,
     re.X | re.I,
@@ -564,6 +565,13 @@ def _tokens(name: str) -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = []
     for m in _TOKEN_RE.finditer(name):
         kind = m.lastgroup
+        if kind == "usize":
+            # Two tokens, so that a phrase may still hold them (a learned ``llama-3-8b``); pass 2
+            # joins them into one size when no phrase does and no base model precedes.
+            whole, frac = m.group().split("_")
+            out.append((whole, "usize"))
+            out.append((frac, "usize-tail"))
+            continue
         out.append((m.group(), None if kind == "tok" else kind))
     return out
 
@@ -744,7 +752,7 @@ def _typed_general(
             text = texts[i]
             low = lows[i]
             pre = pres[i] if pres is not None else None
-            if pre is not None:
+            if pre is not None and pre[0] != "u":
                 if pre == "date":
                     toks.append((text, low, "creation-date"))
                 elif pre == "gguf" and ("_" in text or "gguf" in name.lower()):
@@ -767,8 +775,13 @@ def _typed_general(
                         i += k
                         break
                 else:
-                    toks.append((text, low, None))
-                    i += 1
+                    cands = None
+                if cands is not None:
+                    continue  # a phrase was joined
+            if pre == "usize" and not (toks and _is_base(toks[-1], v)):
+                # ``1_6B`` is 1.6B; after a base model (``Llama_2_7b``) the first number is its version
+                toks.append((text + "_" + texts[i + 1], low + "." + lows[i + 1], "size*"))
+                i += 2
                 continue
             toks.append((text, low, None))
             i += 1
@@ -798,11 +811,27 @@ def _typed_general(
         elif forced == "variant-type*":
             typed.append([text, low, "variant-type", "gguf", _FACT_ALL])
             prev = "variant-type"
+        elif forced == "size*":
+            typed.append([text, low, "size", "size", _FACT_ALL])
+            prev = "size"
         else:
             typed.append([text, low, forced, None, _fact_code(low, forced, None, v.families)])
             prev = forced
 
     return typed
+
+
+def _is_base(tok: tuple[str, str, str | None], v: Vocabulary) -> bool:
+    """Whether a token of ``_typed_general``'s pass 2 (text, key, forced type) is a base model."""
+    if tok[2] is not None:
+        return tok[2] == "base-model"
+    e = v._token_cache.get(tok[1]) or _token_entry(tok[1], v)
+    return e[0] == 0 and e[1] == "base-model"
+
+
+_USIZE_RE = re.compile(r"(?<![A-Za-z0-9])(?<!\d[_.])\d_\d[bBmM](?![A-Za-z0-9])")
+"""A size whose decimal point is written ``_`` (``Refact-1_6B``, ``stablelm-2-1_6b``: ``_TOKEN_RE``'s
+``usize``), searched only in names with ``_`` and a size token."""
 
 
 def _typed_phrases(name: str, v: Vocabulary, ces: list[tuple], flags: int) -> list[list]:
@@ -1160,7 +1189,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         flags |= ce[1]
     typed: list[list]  # [text, low, type, kind]
     general = True
-    if flags & _RISKY and _FORM_RE.search(name):
+    if flags & _RISKY and _FORM_RE.search(name) or flags & _SIZE and "_" in name and _USIZE_RE.search(name):
         raw = _tokens(name)
         typed = _typed_general(name, v, [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw])
     elif flags & _PHRASE_IN or flags & _HAS_PHRASE and flags & _PHRASE_TAIL and _may_have_phrase(ces, v):
