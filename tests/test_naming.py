@@ -497,3 +497,14 @@ def test_an_underscore_size_stays_inside_a_learned_phrase() -> None:
     v = Vocabulary()
     v.extend(base_models=["x/Refact-1-6B"])
     assert parse_name("smallcloudai/Refact-1_6B-fim", v).segment_pairs()[0] == ["Refact-1_6B", "base-model"]
+
+
+def test_a_checkpoint_tag_after_a_dot_is_no_language() -> None:
+    # timm's ``{model}.{tag}_{data set}``: ``sw`` and ``ms`` are training recipes there, not Swahili or Malay.
+    p = parse_name("timm/coatnet_0_rw_224.sw_in1k")
+    assert p.segment_pairs() == [["coatnet_0_rw_224.sw", "identifier"], ["in1k", "dataset"]]
+    assert p.jiang_class == "I"
+    assert parse_name("timm/hrnet_w18.ms_in1k").segment_pairs()[0] == ["hrnet_w18.ms", "identifier"]
+    # A code after a dot that no data set follows is still a language.
+    assert parse_name("guillaumekln/faster-whisper-base.en").segment_pairs()[-1] == ["en", "language"]
+    assert parse_name("UMCU/MedRoBERTa.nl_NegationDetection").segment_pairs()[-1][1] == "language"

@@ -1209,6 +1209,10 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
 
     if flags & _PAIR_CODE:
         _language_pairs(typed, v)
+    if "." in name:
+        tags = _TAG_RE.findall(name)
+        if tags:
+            _tags_are_no_languages(typed, tags)
 
     # ``it`` before a language code is Italian, whatever came before it (``occiglot-7b-it-en``: a
     # language pair, not an instruct model).
@@ -1344,6 +1348,21 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         },
     )
     return parsed
+
+
+_TAG_RE = re.compile(r"(?<=[A-Za-z0-9])\.([A-Za-z]{2})_")
+"""A checkpoint tag after a separator dot, as timm writes ``{model}.{tag}_{data set}`` (``resnet50.am_in1k``)."""
+
+
+def _tags_are_no_languages(typed: list[list], tags: list[str]) -> None:
+    """A two-letter code that starts a tag after a dot and comes right before a data set is the tag
+    (the recipe or source of a checkpoint: ``coatnet_0_rw_224.sw_in1k``, ``hrnet_w18.ms_in1k``), not a
+    language (Swahili, Malay); ``MedRoBERTa.nl_NegationDetection`` and ``whisper-base.en`` keep theirs."""
+    lows = {t.lower() for t in tags}
+    for i in range(len(typed) - 1):
+        t = typed[i]
+        if t[2] == "language" and t[1] in lows and typed[i + 1][2] == "dataset":
+            t[2], t[3], t[4] = "description", None, _FACT_ALL
 
 
 _TRANSLATION_MARKERS = frozenset(
