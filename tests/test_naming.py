@@ -508,3 +508,20 @@ def test_a_checkpoint_tag_after_a_dot_is_no_language() -> None:
     # A code after a dot that no data set follows is still a language.
     assert parse_name("guillaumekln/faster-whisper-base.en").segment_pairs()[-1] == ["en", "language"]
     assert parse_name("UMCU/MedRoBERTa.nl_NegationDetection").segment_pairs()[-1][1] == "language"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pairs", "jiang"),
+    [
+        ("hf-internal-testing/tiny-random-GPTJForCausalLM", [["tiny-random", "identifier"], ["GPTJForCausalLM", "base-model"]], "IT"),
+        ("hf-internal-testing/tiny-random-XLMModel", [["tiny-random", "identifier"], ["XLMModel", "base-model"]], "I"),
+        ("llkenll/BertModel", [["BertModel", "base-model"]], "I"),
+        # Only an architecture's name before the class suffix: these stay free words.
+        ("a/mymodel", [["mymodel", "identifier"]], "O"),
+        ("Yntec/JustForKicks", [["JustForKicks", "identifier"]], "O"),
+    ],
+)
+def test_a_transformers_model_class_is_the_base_model(model_id: str, pairs: list[list[str]], jiang: str) -> None:
+    p = parse_name(model_id)
+    assert p.segment_pairs() == pairs
+    assert p.jiang_class == jiang

@@ -543,6 +543,10 @@ def _token_entry(low: str, vocab: Vocabulary) -> tuple:
                 m = _VERSIONED_BASE_RE.fullmatch(low)
                 if m is not None and words.get(m.group(1)) == "base-model":
                     seg_type = "base-model"  # ``llama3.1``, ``falcon3``, ``mamba2``: a base model and its version
+            elif kind is None and low.endswith(_CLASS_ENDS):
+                m = _MODEL_CLASS_RE.fullmatch(low)
+                if m is not None and (words.get(m.group(1)) == "base-model" or m.group(1) in _ARCHITECTURES):
+                    seg_type = "base-model"  # ``LlamaForCausalLM``, ``BertModel``: a transformers model class
             fact = _fact_code(low, seg_type, kind, vocab.families)
             flags = _proto_flags(low, seg_type, kind)
             if kind is None and low in vocab.pair_codes:
@@ -1052,6 +1056,7 @@ _JIANG_TASK_RE = re.compile(
     r"|2(?:text|txt|img|image|video|vid|speech|tags|words|sql)|(?:img|image|text|speech|video)2"
     r"|parsing|tagg|extraction|inpaint|upscal|denois|resolution|transcri|synthes|completion|fill-?mask"
     r"|masked|rerank|regression|depth|panoptic|tracking|instance|semantic|alignment|encod|prompts"
+    r"|for-(?:causal|conditional|pre-?training|seq2|ctc|audio|vision|image|text)"
 )
 # Words of an application (a domain, a subject or a language the model is for).
 _JIANG_APP_RE = re.compile(
@@ -1091,6 +1096,11 @@ def _read_architectures() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _ARCH_WORD_RE, _ARCH_INSIDE_RE = _read_architectures()
+_ARCHITECTURES = frozenset(
+    w.strip().lower().replace("-", "").replace("_", "")
+    for w in (_read_list(DATA_DIR / "architectures.txt") if (DATA_DIR / "architectures.txt").exists() else [])
+)
+"""The ``model_type`` names of ``data/architectures.txt``, without separators (``gpt_neox`` → ``gptneox``)."""
 
 
 def _read_task_words() -> frozenset[str]:
@@ -1478,6 +1488,11 @@ def _offsets(texts: list[str], name: str) -> list[tuple[int, int]]:
     return out
 
 
+_MODEL_CLASS_RE = re.compile(r"([a-z][a-z0-9]*?)(?:for[a-z0-9]{3,}|lmheadmodel|pretrainedmodel|model)")
+"""A transformers model class named after its architecture: ``{Arch}For{Head}`` or ``{Arch}Model``
+(``LlamaForCausalLM``, ``BertForSequenceClassification``, ``XLMModel``), lowercased."""
+_CLASS_ENDS = ("model", "lm", "classification", "answering", "choice", "generation", "ctc", "training",
+               "segmentation", "detection", "estimation", "prediction", "tagging", "modeling", "retrieval")
 _VERSIONED_BASE_RE = re.compile(r"([a-z]{2,}?)(\d{1,2}(?:\.\d{1,2})?)")
 """A base model's name with its version glued on (``llama3.1``, ``falcon3``), as ``llama-3.1`` is one
 base model (a bare number joins a base model); at most two digits, so ``gpt350`` (a size) is not one."""
