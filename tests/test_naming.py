@@ -525,3 +525,12 @@ def test_a_transformers_model_class_is_the_base_model(model_id: str, pairs: list
     p = parse_name(model_id)
     assert p.segment_pairs() == pairs
     assert p.jiang_class == jiang
+
+
+def test_application_words_inside_other_words_say_no_application() -> None:
+    # ``table`` in stable, ``review`` in preview, ``face`` in huggingface: not an application.
+    assert parse_name("Habana/stable-diffusion").jiang_class == "O"
+    assert parse_name("a/Mistral-preview").jiang_class == "I"
+    assert parse_name("a/huggingface-course-bert").jiang_class == "I"
+    # at a word's start they still do (``FaceNet``, ``table-qa``)
+    assert parse_name("a/FaceNet").jiang_class == "A"
