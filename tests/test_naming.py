@@ -534,3 +534,17 @@ def test_application_words_inside_other_words_say_no_application() -> None:
     assert parse_name("a/huggingface-course-bert").jiang_class == "I"
     # at a word's start they still do (``FaceNet``, ``table-qa``)
     assert parse_name("a/FaceNet").jiang_class == "A"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "last"),
+    [
+        ("a/t5-small-10-epochs", ["10-epochs", "training-mechanism"]),
+        ("dvruette/oasst-llama-13b-1000-steps", ["1000-steps", "training-mechanism"]),
+        ("a/bert-base-uncased-finetuned-300_epochs", ["300_epochs", "training-mechanism"]),
+        ("a/roberta-epochs-3", ["epochs-3", "training-mechanism"]),  # the value after the word, as before
+    ],
+)
+def test_a_number_before_epochs_or_steps_is_its_value(model_id: str, last: list[str]) -> None:
+    # It was joined to the segment before it (``small-10``, ``13b-1000``, ``finetuned-300``).
+    assert parse_name(model_id).segment_pairs()[-1] == last

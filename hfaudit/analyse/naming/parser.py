@@ -1532,6 +1532,9 @@ def _absorb(typed: list[list]) -> list[list]:
     n = len(typed)
     for i, tok in enumerate(typed):
         seg_type, kind = tok[2], tok[3]
+        if kind == "number" and i + 1 < n and typed[i + 1][1] in _VALUE_FIRST and typed[i + 1][3] == "hyperword":
+            _join(typed[i + 1], tok, before=True)  # ``300_epochs``, ``1000-steps``: the value, then the word
+            continue
         if last is not None:
             if seg_type == FILLER:
                 _join(last, tok)
@@ -1593,6 +1596,8 @@ _MODALITIES = frozenset(
 )
 """What a pipeline tag names before its task (``image``-classification, ``token``-classification)."""
 _FINETUNED = frozenset({"finetuned", "fine-tuned", "finetune", "fine-tune"})
+_VALUE_FIRST = frozenset({"epoch", "epochs", "ep", "step", "steps", "iter"})
+"""Hyperparameter words that a bare number before them counts (``20-epochs``, ``1000-steps``)."""
 _LEADS_INTO = _FREE | {"base-model", FILLER}
 _ABSORBERS = frozenset({"base-model", "version", "size", "training-mechanism", "variant-type"})
 """Types of a segment that absorbs qualifiers other than fillers and bare numbers."""
