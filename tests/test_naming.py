@@ -548,3 +548,16 @@ def test_application_words_inside_other_words_say_no_application() -> None:
 def test_a_number_before_epochs_or_steps_is_its_value(model_id: str, last: list[str]) -> None:
     # It was joined to the segment before it (``small-10``, ``13b-1000``, ``finetuned-300``).
     assert parse_name(model_id).segment_pairs()[-1] == last
+
+
+def test_iso_639_1_codes_written_for_their_language() -> None:
+    assert parse_name("ai-forever/xlm-roberta-base-ka-ner").segment_pairs() == [
+        ["xlm-roberta-base", "base-model"],
+        ["ka", "language"],
+        ["ner", "task"],
+    ]
+    assert parse_name("km-bert/km-bert").segment_pairs()[0] == ["km", "language"]
+    assert parse_name("a/gpt2-medium-ne").segment_pairs()[-1] == ["ne", "language"]
+    # ``pt`` (PyTorch, pretrained as often as Portuguese) is a language only in a translation pair.
+    assert parse_name("x/bertabaporu-pt-irony").segment_pairs() == [["bertabaporu-pt-irony", "identifier"]]
+    assert parse_name("Helsinki-NLP/opus-mt-tc-big-zle-pt").segment_pairs()[-1] == ["zle-pt", "language"]
