@@ -561,3 +561,23 @@ def test_iso_639_1_codes_written_for_their_language() -> None:
     # ``pt`` (PyTorch, pretrained as often as Portuguese) is a language only in a translation pair.
     assert parse_name("x/bertabaporu-pt-irony").segment_pairs() == [["bertabaporu-pt-irony", "identifier"]]
     assert parse_name("Helsinki-NLP/opus-mt-tc-big-zle-pt").segment_pairs()[-1] == ["zle-pt", "language"]
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pairs"),
+    [
+        ("nateraw/vit-age-classifier", [["vit", "base-model"], ["age-classifier", "task"]]),
+        (
+            "dstefa/roberta-base_topic_classification_nyt_news",
+            [["roberta-base", "base-model"], ["topic_classification", "task"], ["nyt_news", "description"]],
+        ),
+        # a run of free words, or the name's first word, keeps its own segment
+        (
+            "therealcyberlord/fake-news-classification-distilbert",
+            [["fake-news", "identifier"], ["classification", "task"], ["distilbert", "base-model"]],
+        ),
+        ("a/garbage-classification", [["garbage", "identifier"], ["classification", "task"]]),
+    ],
+)
+def test_a_lone_word_before_a_task_qualifies_the_task(model_id: str, pairs: list[list[str]]) -> None:
+    assert parse_name(model_id).segment_pairs() == pairs

@@ -1620,9 +1620,14 @@ def _resolve_free(live: list[list]) -> None:
         live[0][2] = "identifier"  # ``tiny-random-…``: a leading size word names the project
     for i in range(len(live) - 1):
         # ``video-segmentation``, ``image_detection``: a modality right before a task is part of it, as
-        # in the Hub's pipeline tags (``image-classification``, ``audio-classification``).
+        # in the Hub's pipeline tags (``image-classification``, ``audio-classification``); so is any other
+        # lone free word between typed segments that qualifies the task (``vit-age-classifier``,
+        # ``roberta-base_topic_classification``); a run of free words (``fake-news-classification``)
+        # or the name's first word (``sentiment-classifier``) keeps its own segment.
         t = live[i]
-        if t[2] in _FREE and t[1] in _MODALITIES and live[i + 1][2] == "task":
+        if t[2] in _FREE and live[i + 1][2] == "task" and (
+            t[1] in _MODALITIES or i and t[3] is None and live[i - 1][2] not in _FREE
+        ):
             t[2] = "task"
     has_ident = False
     has_desc = False
