@@ -581,3 +581,17 @@ def test_iso_639_1_codes_written_for_their_language() -> None:
 )
 def test_a_lone_word_before_a_task_qualifies_the_task(model_id: str, pairs: list[list[str]]) -> None:
     assert parse_name(model_id).segment_pairs() == pairs
+
+
+@pytest.mark.parametrize(
+    ("model_id", "first"),
+    [
+        ("teknium/OpenHermes-2.5-Mistral-7B", ["OpenHermes", "identifier"]),
+        ("databricks/dolly-v2-12b", ["dolly", "identifier"]),
+        ("jondurbin/airoboros-34b-3.2", ["airoboros", "identifier"]),
+        # a data set elsewhere, or not followed by a version or size, stays a data set
+        ("a/squad-v2-bert", ["squad-v2", "dataset"]),
+    ],
+)
+def test_a_model_line_named_after_its_data_set_is_the_identifier(model_id: str, first: list[str]) -> None:
+    assert parse_name(model_id).segment_pairs()[0] == first

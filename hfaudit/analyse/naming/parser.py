@@ -1618,6 +1618,9 @@ def _resolve_free(live: list[list]) -> None:
         return
     if len(live) > 1 and live[0][2] == "size" and live[0][3] is None:
         live[0][2] = "identifier"  # ``tiny-random-…``: a leading size word names the project
+    elif len(live) > 1 and live[0][2] == "dataset" and live[1][2] in _RELEASE_OF:
+        # ``OpenHermes-2.5-Mistral-7B``, ``dolly-v2-12b``: a model line named after its data set
+        live[0][2] = "identifier"
     for i in range(len(live) - 1):
         # ``video-segmentation``, ``image_detection``: a modality right before a task is part of it, as
         # in the Hub's pipeline tags (``image-classification``, ``audio-classification``); so is any other
@@ -1680,6 +1683,8 @@ def _resolve_free(live: list[list]) -> None:
 
 
 _IDENT_CONTEXT = frozenset({"base-model", "size", "language", "version"})
+_RELEASE_OF = frozenset({"version", "size"})
+"""What follows a model line's name (its version or size), not a data set's."""
 _IT_AFTER = frozenset({"size", "base-model", "version"})
 _QUANT_METHODS = frozenset({"gptq", "awq", "hqq", "aqlm"})
 """Post-training quantization methods: training-mechanism, as the study's labeller wrote them, but never
