@@ -891,6 +891,7 @@ _HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB, _PHRASE_IN = 1, 2, 4, 8, 16
 _AFTER_BASE, _AFTER_SIZE, _BASE, _SIZE = 32, 64, 128, 256
 _PHRASE_TAIL = 512
 _PAIR_CODE = 1024
+_LANG, _MARKER = 2048, 4096
 _ABSORBED_KINDS = frozenset({"number", "hyperword", _CTX})
 _ONE = (1,)
 
@@ -946,6 +947,10 @@ def _proto_flags(low: str, seg_type: str | None, kind: str | None) -> int:
         flags |= _BASE
     elif seg_type == "size":
         flags |= _SIZE
+    elif seg_type == "language":
+        flags |= _LANG
+    if low in _TRANSLATION_MARKERS:
+        flags |= _MARKER
     return flags
 
 
@@ -1221,9 +1226,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                 if tok[3] == _CTX:
                     tok[2], tok[3] = _classify(tok[1], v, pos, count, typed[i - 1][2] if i else None)
 
-    if flags & _PAIR_CODE:
-        _language_pairs(typed, v)
-    if "." in name:
+    if flags & _PAIR_CODE and flags & _MARKER and flags & (_LANG | _HAS_CTX):
+        _language_pairs(typed, v)  # a code, a translation word and a language (or a 2-letter word)
+    if flags & _HAS_CTX and "." in name:  # a two-letter language word is contextual (``_HAS_CTX``)
         tags = _TAG_RE.findall(name)
         if tags:
             _tags_are_no_languages(typed, tags)
