@@ -368,3 +368,230 @@ def test_segments_json_is_json_dumps_byte_for_byte() -> None:
         pairs = [["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 6))), rng.choice(["base", "version", 'x"y'])]
                  for _ in range(rng.randrange(0, 5))]  # fmt: skip
         assert segments_json(pairs) == json.dumps(pairs, ensure_ascii=False)
+
+
+# --- issue 15: ISO 639-5 language groups and ISO 639-3 codes in language pairs -------------------
+
+
+def test_iso_639_5_group_code_is_a_language() -> None:
+    # ``zle`` (East Slavic) is an ISO 639-5 group: ``it`` before it is Italian, not an instruct model.
+    p = parse_name("Helsinki-NLP/opus-mt-tc-big-it-zle")
+    assert p.segment_pairs() == [["opus-mt-tc", "identifier"], ["big", "size"], ["it-zle", "language"]]
+    assert "instruct" not in p.variants
+    assert parse_name("Helsinki-NLP/opus-mt-tc-big-zls-zle").segment_pairs()[-1] == ["zls-zle", "language"]
+    assert parse_name("Helsinki-NLP/opus-mt-tc-big-gmq-he").segment_pairs()[-2:] == [
+        ["big", "size"],
+        ["gmq-he", "language"],
+    ]
+
+
+def test_every_iso_639_5_code_is_in_a_language_list() -> None:
+    v = Vocabulary()
+    groups = "aav afa alg apa art bat cel cus day gem gmq gmw ine itc map phi roa sem sla urj zle zls zlw".split()
+    for code in groups:
+        # a language anywhere, a language in a pair, or typed by another list first (``phi``: a model)
+        assert code in v.words or code in v.pair_codes, code
+    assert v.words["zle"] == v.words["gmq"] == v.words["ine"] == "language"
+    assert v.pair_codes["art"] is True and v.pair_codes["cus"] is False  # ``art`` is an English word
+    assert v.words["phi"] == "base-model"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pairs"),
+    [
+        # ISO 639-3 and the rest of ISO 639-1 next to a language, in a translation model's name.
+        ("Helsinki-NLP/opus-mt-en-cus", [["opus-mt", "identifier"], ["en-cus", "language"]]),
+        ("Helsinki-NLP/opus-mt-az-en", [["opus-mt", "identifier"], ["az-en", "language"]]),
+        ("Broomva/t5-base-translation-spa-guc", [["t5-base", "base-model"], ["translation", "task"], ["spa-guc", "language"]]),
+        # An English word (``is``) needs the edge or a language on its other side: ``doc`` stays free.
+        ("mideind/nmt-doc-en-is-2022-10", [["nmt-doc", "identifier"], ["en-is", "language"], ["2022-10", "ambiguous"]]),
+        # Without a translation word a code stays a free word (``sku``, ``llm``, ``is``).
+        ("tkcho/cp-commerce-clf-kr-sku-brand", [["cp-commerce-clf", "identifier"], ["kr", "language"], ["sku-brand", "description"]]),
+        ("x/llm-jp-13b", [["llm", "identifier"], ["jp", "language"], ["13b", "size"]]),
+        ("x/wtf_is_deepnet", [["wtf_is_deepnet", "identifier"]]),
+        # A word-like ISO 639-5 code (``phi``, ``art``) is no language outside a pair.
+        ("model-hub/phi-2", [["phi-2", "base-model"]]),
+    ],
+)
+def test_iso_639_codes_are_languages_only_in_a_language_pair(model_id: str, pairs: list[list[str]]) -> None:
+    assert parse_name(model_id).segment_pairs() == pairs
+
+
+def test_segment_texts_are_written_as_in_the_name() -> None:
+    # Tokens joined into one segment keep the name's own separators (``_``, a dot, a space), so every
+    # segment's text is a piece of the name (it was ``image-detection``, ``resnet18-a1``, ``v0-3``).
+    assert parse_name("dima806/fairface_age_image_detection").segment_pairs() == [
+        ["fairface_age", "identifier"],
+        ["image_detection", "task"],
+    ]
+    assert parse_name("timm/resnet18.a1_in1k").segment_pairs() == [["resnet18.a1", "identifier"], ["in1k", "dataset"]]
+    assert parse_name("fixie-ai/ultravox-v0_3").segment_pairs()[-1] == ["v0_3", "version"]
+    p = parse_name("a/My Model v1_0")
+    assert p.segment_pairs() == [["My Model", "identifier"], ["v1_0", "version"]]
+    assert p.version_key == "000001.000000.000000"
+    for model_id in ("x/vec2text__openai_ada002__msmarco", "TheBloke/Mistral-7B-Instruct-v0.2-GPTQ", "a/x_-_y-GGUF"):
+        name = model_id.split("/", 1)[1]
+        assert all(text in name for text, _ in parse_name(model_id).segment_pairs()), model_id
+
+
+@pytest.mark.parametrize(
+    ("model_id", "first"),
+    [
+        ("meta-llama/Llama3.1-8B-Instruct", ["Llama3.1", "base-model"]),
+        ("tiiuae/falcon3-7b-base", ["falcon3", "base-model"]),
+        ("state-spaces/mamba2-130m", ["mamba2", "base-model"]),
+    ],
+)
+def test_a_base_model_with_its_version_glued_on_is_the_base_model(model_id: str, first: list[str]) -> None:
+    # ``llama3.1`` is ``llama-3.1`` written without the separator: one base model, like ``llama-2``.
+    p = parse_name(model_id)
+    assert p.segment_pairs()[0] == first
+    assert p.family is not None
+
+
+def test_a_base_model_glued_to_a_long_number_is_not_a_version_of_it() -> None:
+    # Three digits or more are not a version (``gpt350``: a size without its unit; ``bert1000``).
+    assert parse_name("a/gpt350").segment_pairs() == [["gpt350", "identifier"]]
+    assert parse_name("a/bert1000").segment_pairs() == [["bert1000", "identifier"]]
+
+
+def test_cased_and_uncased_never_form_a_segment() -> None:
+    # Tokenizer qualifiers of a checkpoint join the segment before them, also after a language or a size.
+    assert parse_name("google-bert/bert-base-multilingual-cased").segment_pairs() == [
+        ["bert-base", "base-model"],
+        ["multilingual-cased", "language"],
+    ]
+    assert parse_name("osiria/bert-italian-uncased-ner").segment_pairs() == [
+        ["bert", "base-model"],
+        ["italian-uncased", "language"],
+        ["ner", "task"],
+    ]
+    assert parse_name("a/bert-large-cased").segment_pairs() == [["bert", "base-model"], ["large-cased", "size"]]
+
+
+@pytest.mark.parametrize(
+    ("model_id", "size_text", "params"),
+    [
+        ("smallcloudai/Refact-1_6B-fim", "1_6B", 1_600_000_000),
+        ("apple/OpenELM-1_1B-Instruct", "1_1B", 1_100_000_000),
+        ("stabilityai/japanese-stablelm-2-instruct-1_6b", "1_6b", 1_600_000_000),
+    ],
+)
+def test_a_size_may_write_its_decimal_point_as_an_underscore(model_id: str, size_text: str, params: int) -> None:
+    p = parse_name(model_id)
+    assert [text for text, t in p.segment_pairs() if t == "size"][0].startswith(size_text)
+    assert p.size_params == params
+
+
+def test_a_base_models_version_before_a_size_is_not_a_decimal_size() -> None:
+    # ``Llama_2_7b``: Llama 2 at 7B (a number after a base model joins it), not 2.7B; two digits
+    # before the underscore are never the integer part (``Alchemist_10_2b``).
+    p = parse_name("hails/PE_Llama_2_7b_sft_rlhf")
+    assert p.segment_pairs()[1:3] == [["Llama_2", "base-model"], ["7b", "size"]]
+    assert p.size_params == 7_000_000_000
+    assert parse_name("Sumail/Alchemist_10_2b").size_params == 2_000_000_000
+
+
+def test_an_underscore_size_stays_inside_a_learned_phrase() -> None:
+    # A learned base model ``x/Refact-1-6B`` still matches ``Refact-1_6B``: the size form yields to phrases.
+    v = Vocabulary()
+    v.extend(base_models=["x/Refact-1-6B"])
+    assert parse_name("smallcloudai/Refact-1_6B-fim", v).segment_pairs()[0] == ["Refact-1_6B", "base-model"]
+
+
+def test_a_checkpoint_tag_after_a_dot_is_no_language() -> None:
+    # timm's ``{model}.{tag}_{data set}``: ``sw`` and ``ms`` are training recipes there, not Swahili or Malay.
+    p = parse_name("timm/coatnet_0_rw_224.sw_in1k")
+    assert p.segment_pairs() == [["coatnet_0_rw_224.sw", "identifier"], ["in1k", "dataset"]]
+    assert p.jiang_class == "I"
+    assert parse_name("timm/hrnet_w18.ms_in1k").segment_pairs()[0] == ["hrnet_w18.ms", "identifier"]
+    # A code after a dot that no data set follows is still a language.
+    assert parse_name("guillaumekln/faster-whisper-base.en").segment_pairs()[-1] == ["en", "language"]
+    assert parse_name("UMCU/MedRoBERTa.nl_NegationDetection").segment_pairs()[-1][1] == "language"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pairs", "jiang"),
+    [
+        ("hf-internal-testing/tiny-random-GPTJForCausalLM", [["tiny-random", "identifier"], ["GPTJForCausalLM", "base-model"]], "IT"),
+        ("hf-internal-testing/tiny-random-XLMModel", [["tiny-random", "identifier"], ["XLMModel", "base-model"]], "I"),
+        ("llkenll/BertModel", [["BertModel", "base-model"]], "I"),
+        # Only an architecture's name before the class suffix: these stay free words.
+        ("a/mymodel", [["mymodel", "identifier"]], "O"),
+        ("Yntec/JustForKicks", [["JustForKicks", "identifier"]], "O"),
+    ],
+)
+def test_a_transformers_model_class_is_the_base_model(model_id: str, pairs: list[list[str]], jiang: str) -> None:
+    p = parse_name(model_id)
+    assert p.segment_pairs() == pairs
+    assert p.jiang_class == jiang
+
+
+def test_application_words_inside_other_words_say_no_application() -> None:
+    # ``table`` in stable, ``review`` in preview, ``face`` in huggingface: not an application.
+    assert parse_name("Habana/stable-diffusion").jiang_class == "O"
+    assert parse_name("a/Mistral-preview").jiang_class == "I"
+    assert parse_name("a/huggingface-course-bert").jiang_class == "I"
+    # at a word's start they still do (``FaceNet``, ``table-qa``)
+    assert parse_name("a/FaceNet").jiang_class == "A"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "last"),
+    [
+        ("a/t5-small-10-epochs", ["10-epochs", "training-mechanism"]),
+        ("dvruette/oasst-llama-13b-1000-steps", ["1000-steps", "training-mechanism"]),
+        ("a/bert-base-uncased-finetuned-300_epochs", ["300_epochs", "training-mechanism"]),
+        ("a/roberta-epochs-3", ["epochs-3", "training-mechanism"]),  # the value after the word, as before
+    ],
+)
+def test_a_number_before_epochs_or_steps_is_its_value(model_id: str, last: list[str]) -> None:
+    # It was joined to the segment before it (``small-10``, ``13b-1000``, ``finetuned-300``).
+    assert parse_name(model_id).segment_pairs()[-1] == last
+
+
+def test_iso_639_1_codes_written_for_their_language() -> None:
+    assert parse_name("ai-forever/xlm-roberta-base-ka-ner").segment_pairs() == [
+        ["xlm-roberta-base", "base-model"],
+        ["ka", "language"],
+        ["ner", "task"],
+    ]
+    assert parse_name("km-bert/km-bert").segment_pairs()[0] == ["km", "language"]
+    assert parse_name("a/gpt2-medium-ne").segment_pairs()[-1] == ["ne", "language"]
+    # ``pt`` (PyTorch, pretrained as often as Portuguese) is a language only in a translation pair.
+    assert parse_name("x/bertabaporu-pt-irony").segment_pairs() == [["bertabaporu-pt-irony", "identifier"]]
+    assert parse_name("Helsinki-NLP/opus-mt-tc-big-zle-pt").segment_pairs()[-1] == ["zle-pt", "language"]
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pairs"),
+    [
+        ("nateraw/vit-age-classifier", [["vit", "base-model"], ["age-classifier", "task"]]),
+        (
+            "dstefa/roberta-base_topic_classification_nyt_news",
+            [["roberta-base", "base-model"], ["topic_classification", "task"], ["nyt_news", "description"]],
+        ),
+        # a run of free words, or the name's first word, keeps its own segment
+        (
+            "therealcyberlord/fake-news-classification-distilbert",
+            [["fake-news", "identifier"], ["classification", "task"], ["distilbert", "base-model"]],
+        ),
+        ("a/garbage-classification", [["garbage", "identifier"], ["classification", "task"]]),
+    ],
+)
+def test_a_lone_word_before_a_task_qualifies_the_task(model_id: str, pairs: list[list[str]]) -> None:
+    assert parse_name(model_id).segment_pairs() == pairs
+
+
+@pytest.mark.parametrize(
+    ("model_id", "first"),
+    [
+        ("teknium/OpenHermes-2.5-Mistral-7B", ["OpenHermes", "identifier"]),
+        ("databricks/dolly-v2-12b", ["dolly", "identifier"]),
+        ("jondurbin/airoboros-34b-3.2", ["airoboros", "identifier"]),
+        # a data set elsewhere, or not followed by a version or size, stays a data set
+        ("a/squad-v2-bert", ["squad-v2", "dataset"]),
+    ],
+)
+def test_a_model_line_named_after_its_data_set_is_the_identifier(model_id: str, first: list[str]) -> None:
+    assert parse_name(model_id).segment_pairs()[0] == first

@@ -215,6 +215,13 @@ class Vocabulary:
         self._jiang_cache: dict[str, int] = {}  # chunk of a name -> ``_jiang_bits``
         self._phrase_pairs: set[tuple[str, str]] = set()  # the first two tokens of every phrase
         self._phrase_seconds: set[str] = set()  # the second token of every phrase
+        codes = data_dir / "language_codes.txt"
+        self.pair_codes: dict[str, bool] = {}
+        """Language codes that are a language only in a language pair (``_language_pairs``) → whether
+        the code is also an English word or abbreviation (``data/language_codes.txt``)."""
+        for line in _read_list(codes) if codes.exists() else ():
+            code, _, mark = line.partition("\t")
+            self.pair_codes[code.strip().lower()] = mark.strip() == "word"
         for filename, seg_type in _FILES:
             path = data_dir / filename
             if not path.exists():
@@ -337,6 +344,7 @@ _TOKEN_RE = re.compile(
         (?:[T_-]\d\d[-_:]?\d\d(?:[-_:]?\d\d)?)?(?![\d]))
     |(?P<gguf>(?<![A-Za-z0-9])(?:IQ[1-4]|Q[2-8])(?:_(?:K|0|1|XXS|XS|S|M|L|NL|XL))*(?:_(?:[SMLK]|XL|XS|XXS|NL))?(?=[-_.\s]|$))
     |(?P<hyper>(?:lr|wd)[-_]?\d(?:\.\d+)?e[-_]?\d+|\d(?:\.\d+)?e[-_]\d+)
+    |(?P<usize>(?<![A-Za-z0-9])(?<!\d[_.])\d_\d[bm](?![A-Za-z0-9]))  # ``1_6B`` (two tokens: ``_tokens``)
     |(?P<tok>[^-_.\s]+(?:\.(?=\d)[^-_.\s]+)*)
     """,
     re.X | re.I,
@@ -531,8 +539,19 @@ def _token_entry(low: str, vocab: Vocabulary) -> tuple:
         if not contextual:
             # What ``_classify`` returns for a token outside the word lists, without a second regex.
             seg_type, kind = _SHAPE_TYPES.get(kind, ("identifier", None))  # type: ignore[arg-type]
+            if kind is None and low[-1].isdecimal():
+                m = _VERSIONED_BASE_RE.fullmatch(low)
+                if m is not None and words.get(m.group(1)) == "base-model":
+                    seg_type = "base-model"  # ``llama3.1``, ``falcon3``, ``mamba2``: a base model and its version
+            elif kind is None and low.endswith(_CLASS_ENDS):
+                m = _MODEL_CLASS_RE.fullmatch(low)
+                if m is not None and (words.get(m.group(1)) == "base-model" or m.group(1) in _ARCHITECTURES):
+                    seg_type = "base-model"  # ``LlamaForCausalLM``, ``BertModel``: a transformers model class
             fact = _fact_code(low, seg_type, kind, vocab.families)
-            entry = (0, seg_type, kind, fact, _proto_flags(low, seg_type, kind))
+            flags = _proto_flags(low, seg_type, kind)
+            if kind is None and low in vocab.pair_codes:
+                flags |= _PAIR_CODE
+            entry = (0, seg_type, kind, fact, flags)
             vocab._token_cache[low] = entry
             return entry
     if contextual:
@@ -550,6 +569,13 @@ def _tokens(name: str) -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = []
     for m in _TOKEN_RE.finditer(name):
         kind = m.lastgroup
+        if kind == "usize":
+            # Two tokens, so that a phrase may still hold them (a learned ``llama-3-8b``); pass 2
+            # joins them into one size when no phrase does and no base model precedes.
+            whole, frac = m.group().split("_")
+            out.append((whole, "usize"))
+            out.append((frac, "usize-tail"))
+            continue
         out.append((m.group(), None if kind == "tok" else kind))
     return out
 
@@ -730,7 +756,7 @@ def _typed_general(
             text = texts[i]
             low = lows[i]
             pre = pres[i] if pres is not None else None
-            if pre is not None:
+            if pre is not None and pre[0] != "u":
                 if pre == "date":
                     toks.append((text, low, "creation-date"))
                 elif pre == "gguf" and ("_" in text or "gguf" in name.lower()):
@@ -753,8 +779,13 @@ def _typed_general(
                         i += k
                         break
                 else:
-                    toks.append((text, low, None))
-                    i += 1
+                    cands = None
+                if cands is not None:
+                    continue  # a phrase was joined
+            if pre == "usize" and not (toks and _is_base(toks[-1], v)):
+                # ``1_6B`` is 1.6B; after a base model (``Llama_2_7b``) the first number is its version
+                toks.append((text + "_" + texts[i + 1], low + "." + lows[i + 1], "size*"))
+                i += 2
                 continue
             toks.append((text, low, None))
             i += 1
@@ -784,11 +815,27 @@ def _typed_general(
         elif forced == "variant-type*":
             typed.append([text, low, "variant-type", "gguf", _FACT_ALL])
             prev = "variant-type"
+        elif forced == "size*":
+            typed.append([text, low, "size", "size", _FACT_ALL])
+            prev = "size"
         else:
             typed.append([text, low, forced, None, _fact_code(low, forced, None, v.families)])
             prev = forced
 
     return typed
+
+
+def _is_base(tok: tuple[str, str, str | None], v: Vocabulary) -> bool:
+    """Whether a token of ``_typed_general``'s pass 2 (text, key, forced type) is a base model."""
+    if tok[2] is not None:
+        return tok[2] == "base-model"
+    e = v._token_cache.get(tok[1]) or _token_entry(tok[1], v)
+    return e[0] == 0 and e[1] == "base-model"
+
+
+_USIZE_RE = re.compile(r"(?<![A-Za-z0-9])(?<!\d[_.])\d_\d[bBmM](?![A-Za-z0-9])")
+"""A size whose decimal point is written ``_`` (``Refact-1_6B``, ``stablelm-2-1_6b``: ``_TOKEN_RE``'s
+``usize``), searched only in names with ``_`` and a size token."""
 
 
 def _typed_phrases(name: str, v: Vocabulary, ces: list[tuple], flags: int) -> list[list]:
@@ -843,6 +890,8 @@ _CTX = "?context"
 _HAS_CTX, _HAS_PHRASE, _RISKY, _ABSORB, _PHRASE_IN = 1, 2, 4, 8, 16
 _AFTER_BASE, _AFTER_SIZE, _BASE, _SIZE = 32, 64, 128, 256
 _PHRASE_TAIL = 512
+_PAIR_CODE = 1024
+_LANG, _MARKER = 2048, 4096
 _ABSORBED_KINDS = frozenset({"number", "hyperword", _CTX})
 _ONE = (1,)
 
@@ -898,6 +947,10 @@ def _proto_flags(low: str, seg_type: str | None, kind: str | None) -> int:
         flags |= _BASE
     elif seg_type == "size":
         flags |= _SIZE
+    elif seg_type == "language":
+        flags |= _LANG
+    if low in _TRANSLATION_MARKERS:
+        flags |= _MARKER
     return flags
 
 
@@ -1008,15 +1061,20 @@ _JIANG_TASK_RE = re.compile(
     r"|2(?:text|txt|img|image|video|vid|speech|tags|words|sql)|(?:img|image|text|speech|video)2"
     r"|parsing|tagg|extraction|inpaint|upscal|denois|resolution|transcri|synthes|completion|fill-?mask"
     r"|masked|rerank|regression|depth|panoptic|tracking|instance|semantic|alignment|encod|prompts"
+    r"|for-(?:causal|conditional|pre-?training|seq2|ctc|audio|vision|image|text)"
 )
 # Words of an application (a domain, a subject or a language the model is for).
 _JIANG_APP_RE = re.compile(
-    r"sentiment|emotion|legal|(?<![a-z])law|medic|clinic|(?<![a-z])bio|financ|(?<![a-z])news|music|lyric"
-    r"|covid|twitter|tweet|(?<![a-z])code|pokemon|anime|(?<![a-z])art(?![a-z])|face|food|celebrit|gender"
-    r"|(?<![a-z])age(?![a-z])|accent|nsfw|invoice|table|document|chart|sketch|hate|toxic|spam|fake|sarcas"
-    r"|humou?r|emoji|recipe|math|poem|poet|story|game|chess|product|review|movie|resume|email"
-    r"|(?<![a-z])sql|python|java|absa|genre|animal|disease|cancer|radiolog|x-?ray|patent|scien|stock"
-    r"|crypto|weather|traffic|plant|(?<![a-z])car(?![a-z])|sport|fashion|cloth"
+    r"sentiment|legal|(?<![a-z])law|medic|clinic|(?<![a-z])bio|financ|(?<![a-z])news|music|lyric"
+    r"|covid|twitter|tweet|(?<![a-z])code|pokemon|(?<![a-z])art(?![a-z])|food|celebrit|gender"
+    r"|(?<![a-z])age(?![a-z])|accent|nsfw|invoice|document|chart|sketch|toxic|spam|fake|sarcas"
+    r"|humou?r|emoji|recipe|poem|poet|movie|email"
+    r"|(?<![a-z])sql|python|java|absa|genre|animal|disease|cancer|radiolog|x-?ray|patent"
+    r"|crypto|weather|traffic|(?<![a-z])car(?![a-z])|fashion|cloth"
+    # Only at a word's start: English words hold these inside (stable, preview, history, passport,
+    # implant, conscience, aftermath, whatever, huggingface; Debian's wamerican word list).
+    r"|(?<![a-z])(?:table|face|sport|plant|scien|review|resume|hate|math|story|game|chess|product|anime"
+    r"|emotion|stock)"
 )
 # Words that say neither: modalities and generic words that go with a task (``image-classification``
 # is a task, ``garbage-classification`` an application).
@@ -1047,6 +1105,11 @@ def _read_architectures() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _ARCH_WORD_RE, _ARCH_INSIDE_RE = _read_architectures()
+_ARCHITECTURES = frozenset(
+    w.strip().lower().replace("-", "").replace("_", "")
+    for w in (_read_list(DATA_DIR / "architectures.txt") if (DATA_DIR / "architectures.txt").exists() else [])
+)
+"""The ``model_type`` names of ``data/architectures.txt``, without separators (``gpt_neox`` → ``gptneox``)."""
 
 
 def _read_task_words() -> frozenset[str]:
@@ -1145,7 +1208,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         flags |= ce[1]
     typed: list[list]  # [text, low, type, kind]
     general = True
-    if flags & _RISKY and _FORM_RE.search(name):
+    if flags & _RISKY and _FORM_RE.search(name) or flags & _SIZE and "_" in name and _USIZE_RE.search(name):
         raw = _tokens(name)
         typed = _typed_general(name, v, [t for t, _ in raw], [t.lower() for t, _ in raw], [p for _, p in raw])
     elif flags & _PHRASE_IN or flags & _HAS_PHRASE and flags & _PHRASE_TAIL and _may_have_phrase(ces, v):
@@ -1162,6 +1225,13 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                 pos += counts[i]
                 if tok[3] == _CTX:
                     tok[2], tok[3] = _classify(tok[1], v, pos, count, typed[i - 1][2] if i else None)
+
+    if flags & _PAIR_CODE and flags & _MARKER and flags & (_LANG | _HAS_CTX):
+        _language_pairs(typed, v)  # a code, a translation word and a language (or a 2-letter word)
+    if flags & _HAS_CTX and "." in name:  # a two-letter language word is contextual (``_HAS_CTX``)
+        tags = _TAG_RE.findall(name)
+        if tags:
+            _tags_are_no_languages(typed, tags)
 
     # ``it`` before a language code is Italian, whatever came before it (``occiglot-7b-it-en``: a
     # language pair, not an instruct model).
@@ -1239,6 +1309,12 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     if not seg_types:
         seg_texts.append(name)
         seg_types.append("identifier")
+    elif len(seg_texts) < len(typed) and (
+        "_" in name or " " in name or "--" in name or "." in name and _DOT_SEP_RE.search(name) is not None
+    ):
+        # Tokens were joined with ``-``; where the name writes ``_``, a dot or a space between them,
+        # each segment's text is cut from the name as written (``image_detection``, not ``image-detection``).
+        seg_texts = _as_written(seg_texts, name)
     if quant_detail is not None and "quantized" not in variants:
         variants.append("quantized")
     if quant_container is not None and "quantized" not in variants and quant_container != "ONNX":
@@ -1293,6 +1369,68 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     return parsed
 
 
+_TAG_RE = re.compile(r"(?<=[A-Za-z0-9])\.([A-Za-z]{2})_")
+"""A checkpoint tag after a separator dot, as timm writes ``{model}.{tag}_{data set}`` (``resnet50.am_in1k``)."""
+
+
+def _tags_are_no_languages(typed: list[list], tags: list[str]) -> None:
+    """A two-letter code that starts a tag after a dot and comes right before a data set is the tag
+    (the recipe or source of a checkpoint: ``coatnet_0_rw_224.sw_in1k``, ``hrnet_w18.ms_in1k``), not a
+    language (Swahili, Malay); ``MedRoBERTa.nl_NegationDetection`` and ``whisper-base.en`` keep theirs."""
+    lows = {t.lower() for t in tags}
+    for i in range(len(typed) - 1):
+        t = typed[i]
+        if t[2] == "language" and t[1] in lows and typed[i + 1][2] == "dataset":
+            t[2], t[3], t[4] = "description", None, _FACT_ALL
+
+
+_TRANSLATION_MARKERS = frozenset(
+    "mt nmt translation translations translate translator opus opus-mt tatoeba marian marianmt nllb m2m100 madlad".split()
+)
+"""Tokens that say a name is a translation model's (a task word of ``tasks.txt``, or a translation
+system), whose language pair may be written in ISO 639-3/639-5 codes."""
+
+
+def _language_pairs(typed: list[list], v: Vocabulary) -> None:
+    """A code of ``language_codes.txt`` (ISO 639-3, the rest of ISO 639-1, word-like ISO 639-5 codes)
+    standing next to a language is a language in a name that names a translation (``opus-mt-en-cus``,
+    ``t5-base-translation-spa-guc``, ``nmt-doc-en-is``); elsewhere it stays a free word (``clf-kr-sku``,
+    ``llm-jp-13b``, ``wtf_is_deepnet``)."""
+    langs = 0
+    marker = False
+    for t in typed:
+        if t[2] == "language":
+            langs += 1
+        elif t[1] in _TRANSLATION_MARKERS:
+            marker = True
+    if not langs or not marker:
+        return
+    codes = v.pair_codes
+    # Only a language of the lists counts as the neighbour: codes do not chain.
+    is_lang = [t[2] == "language" for t in typed]
+    last = len(typed) - 1
+    for i, t in enumerate(typed):
+        low = t[1]
+        if t[2] != "identifier" or t[3] is not None or low in _TRANSLATION_MARKERS:
+            continue
+        word = codes.get(low)
+        if word is None:
+            continue
+        left = i > 0 and is_lang[i - 1]
+        right = i < last and is_lang[i + 1]
+        if not (left or right):
+            continue
+        if word and not (left and right):
+            # An English word (``doc``, ``for``, ``is``) needs the name's edge, a language or a code
+            # that is no word on its other side: ``en-is``, ``en-cat_oci_spa``, not ``nmt-doc-en``.
+            j = i + 1 if left else i - 1
+            if 0 <= j <= last and (
+                codes.get(typed[j][1]) is not False or typed[j][2] != "identifier" or typed[j][1] in _TRANSLATION_MARKERS
+            ):
+                continue
+        t[2], t[4] = "language", _FACT_ALL
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector (restoring its state after).
@@ -1319,6 +1457,35 @@ def parse_names(model_ids: Iterable[str], vocab: Vocabulary | None = None) -> li
         return [parse_name(m, v) for m in model_ids]
 
 
+_DOT_SEP_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
+"""A dot that cuts tokens (not between digits, as in ``v0.1``)."""
+
+
+def _as_written(texts: list[str], name: str) -> list[str]:
+    """Segment texts as the name writes them: each text's ``-``-joined tokens found left to right in
+    ``name`` and the span between the first and the last cut from it (a text not found is kept)."""
+    out = []
+    pos = 0
+    for text in texts:
+        parts = text.split("-")
+        start = name.find(parts[0], pos)
+        if start < 0:
+            out.append(text)
+            continue
+        end = start + len(parts[0])
+        for part in parts[1:]:
+            j = name.find(part, end)
+            if j < 0:
+                break
+            end = j + len(part)
+        else:
+            out.append(name[start:end])
+            pos = end
+            continue
+        out.append(text)
+    return out
+
+
 def _offsets(texts: list[str], name: str) -> list[tuple[int, int]]:
     # Tokens are found left to right, so finding each after the previous one is exact.
     out = []
@@ -1330,6 +1497,14 @@ def _offsets(texts: list[str], name: str) -> list[tuple[int, int]]:
     return out
 
 
+_MODEL_CLASS_RE = re.compile(r"([a-z][a-z0-9]*?)(?:for[a-z0-9]{3,}|lmheadmodel|pretrainedmodel|model)")
+"""A transformers model class named after its architecture: ``{Arch}For{Head}`` or ``{Arch}Model``
+(``LlamaForCausalLM``, ``BertForSequenceClassification``, ``XLMModel``), lowercased."""
+_CLASS_ENDS = ("model", "lm", "classification", "answering", "choice", "generation", "ctc", "training",
+               "segmentation", "detection", "estimation", "prediction", "tagging", "modeling", "retrieval")
+_VERSIONED_BASE_RE = re.compile(r"([a-z]{2,}?)(\d{1,2}(?:\.\d{1,2})?)")
+"""A base model's name with its version glued on (``llama3.1``, ``falcon3``), as ``llama-3.1`` is one
+base model (a bare number joins a base model); at most two digits, so ``gpt350`` (a size) is not one."""
 _COMPOUND_RE = re.compile(r"([a-z]+[a-z0-9.]*?[a-z]|[a-z]+)(\d+(?:\.\d+)?[bm])")
 
 
@@ -1362,6 +1537,9 @@ def _absorb(typed: list[list]) -> list[list]:
     n = len(typed)
     for i, tok in enumerate(typed):
         seg_type, kind = tok[2], tok[3]
+        if kind == "number" and i + 1 < n and typed[i + 1][1] in _VALUE_FIRST and typed[i + 1][3] == "hyperword":
+            _join(typed[i + 1], tok, before=True)  # ``300_epochs``, ``1000-steps``: the value, then the word
+            continue
         if last is not None:
             if seg_type == FILLER:
                 _join(last, tok)
@@ -1423,6 +1601,8 @@ _MODALITIES = frozenset(
 )
 """What a pipeline tag names before its task (``image``-classification, ``token``-classification)."""
 _FINETUNED = frozenset({"finetuned", "fine-tuned", "finetune", "fine-tune"})
+_VALUE_FIRST = frozenset({"epoch", "epochs", "ep", "step", "steps", "iter"})
+"""Hyperparameter words that a bare number before them counts (``20-epochs``, ``1000-steps``)."""
 _LEADS_INTO = _FREE | {"base-model", FILLER}
 _ABSORBERS = frozenset({"base-model", "version", "size", "training-mechanism", "variant-type"})
 """Types of a segment that absorbs qualifiers other than fillers and bare numbers."""
@@ -1443,11 +1623,19 @@ def _resolve_free(live: list[list]) -> None:
         return
     if len(live) > 1 and live[0][2] == "size" and live[0][3] is None:
         live[0][2] = "identifier"  # ``tiny-random-…``: a leading size word names the project
+    elif len(live) > 1 and live[0][2] == "dataset" and live[1][2] in _RELEASE_OF:
+        # ``OpenHermes-2.5-Mistral-7B``, ``dolly-v2-12b``: a model line named after its data set
+        live[0][2] = "identifier"
     for i in range(len(live) - 1):
         # ``video-segmentation``, ``image_detection``: a modality right before a task is part of it, as
-        # in the Hub's pipeline tags (``image-classification``, ``audio-classification``).
+        # in the Hub's pipeline tags (``image-classification``, ``audio-classification``); so is any other
+        # lone free word between typed segments that qualifies the task (``vit-age-classifier``,
+        # ``roberta-base_topic_classification``); a run of free words (``fake-news-classification``)
+        # or the name's first word (``sentiment-classifier``) keeps its own segment.
         t = live[i]
-        if t[2] in _FREE and t[1] in _MODALITIES and live[i + 1][2] == "task":
+        if t[2] in _FREE and live[i + 1][2] == "task" and (
+            t[1] in _MODALITIES or i and t[3] is None and live[i - 1][2] not in _FREE
+        ):
             t[2] = "task"
     has_ident = False
     has_desc = False
@@ -1500,6 +1688,8 @@ def _resolve_free(live: list[list]) -> None:
 
 
 _IDENT_CONTEXT = frozenset({"base-model", "size", "language", "version"})
+_RELEASE_OF = frozenset({"version", "size"})
+"""What follows a model line's name (its version or size), not a data set's."""
 _IT_AFTER = frozenset({"size", "base-model", "version"})
 _QUANT_METHODS = frozenset({"gptq", "awq", "hqq", "aqlm"})
 """Post-training quantization methods: training-mechanism, as the study's labeller wrote them, but never
