@@ -514,8 +514,8 @@ def build_semver_sql(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         steps = [(name, none if name == "_sv_pairs" else sql) for name, sql in steps]
     with sql_functions(con, functions), temp_tables(con) as temps:
         # Each step's table is dropped once no later query reads it; outside a transaction that
-        # frees its memory (at 1M models the steps hold 2.3 GB, which starved the last queries of a
-        # 3 GB limit). The two analysis tables are written together, in one transaction.
+        # frees its memory at once (kept to the end, the steps held 2.3 GB of a 3 GB limit at 1M
+        # models; docs/scale.md). The two analysis tables are written together, in one transaction.
         temps.create_all(steps, then=[CHANGES_QUERY, RELEASES_QUERY])
         with transaction(con):
             create_table_as(con, "semver_changes", CHANGES_QUERY, "model_id, committed_at, commit_id")
