@@ -215,3 +215,26 @@ def test_create_all_drops_each_table_once_no_later_query_reads_it(tmp_path: Path
         )
         assert con.execute("select tables from _t_seen").fetchone() == (["_t_b", "_t_seen"],)  # itself, being made
         assert con.execute(present).fetchone() == (["_t_c", "_t_seen"],)
+
+
+def test_lineage_drops_the_card_texts_and_claims_before_its_graph_walk(
+    synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hfaudit.analyse.lineage.sql as lineage_sql
+
+    db = tmp_path / "g.duckdb"
+    db.write_bytes(synth.read_bytes())
+    seen: list[str] = []
+    graph = lineage_sql._graph
+
+    def spying(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+        seen.extend(r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall())
+        return graph(con)
+
+    monkeypatch.setattr(lineage_sql, "_graph", spying)
+    with duckdb.connect(str(db)) as con:
+        lineage_sql.build_lineage_tables(con)
+        assert con.execute("select count(*) from lineage_edges").fetchone()[0] > 0  # type: ignore[index]
+    # what the graph walk and the tables after it read is still there; what they do not read is gone
+    assert {"_lin_edges", "_lin_ev", "_lin_names", "_lin_cfgtext", "_lin_cfg"} <= set(seen)
+    assert not {"_lin_cardtext", "_lin_card", "_lin_raw", "_lin_clean", "_lin_ev0", "_lin_pp", "_lin_ren"} & set(seen)

@@ -203,17 +203,21 @@ class TempTables:
             if name in self.names:
                 self.names.remove(name)
 
+    def drop_unread(self, later: Sequence[str]) -> None:
+        """Drop every table of this step that exists and that no query of ``later`` (the SQL still
+        to run) names."""
+        import re
+
+        existing = {r[0] for r in self.con.execute("select table_name from duckdb_tables() where temporary").fetchall()}
+        self.drop(*(t for t in self.names if t in existing and not any(re.search(rf"\b{re.escape(t)}\b", q) for q in later)))
+
     def create_all(self, steps: Sequence[tuple[str, str]], then: Sequence[str] = ()) -> None:
         """Create each of ``steps`` (name, query) in order, dropping every table of this step as soon
         as no later query (of ``steps``, or of ``then``, the queries run after them) names it."""
-        import re
-
         queries = [sql for _, sql in steps] + list(then)
         for i, (name, sql) in enumerate(steps):
             self.create(name, sql)
-            later = queries[i + 1 :]
-            done = [t for t in self.names if not any(re.search(rf"\b{re.escape(t)}\b", q) for q in later)]
-            self.drop(*done)
+            self.drop_unread(queries[i + 1 :])
 
 
 def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -478,24 +477,27 @@ def _renames(con: duckdb.DuckDBPyConnection) -> None:
             con.unregister("_lin_ren_batch")
 
 
+# ``_graph``'s queries: the graph's nodes numbered in id order, and its edges on those numbers.
+_GRAPH_SQL = (
+    """
+    create or replace temp table _lin_nodes as
+    select id, (row_number() over (order by id))::integer as idx
+    from (select child_id as id from _lin_edges where in_graph union select parent_id from _lin_edges where in_graph)
+    """,
+    """
+    select c.idx as c, p.idx as p from _lin_edges as e
+    join _lin_nodes as c on c.id = e.child_id join _lin_nodes as p on p.id = e.parent_id
+    where e.in_graph order by e.child_id, e.g
+    """,
+)
+
+
 def _graph(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """``_lin_place``: root, depth, cycle cut and descendants of every graph node, computed on integer
     ids numbered in id order (so every order the walks use is the ids' order). Returns the cycle
     conflicts (member, detail)."""
-    con.execute(
-        """
-        create or replace temp table _lin_nodes as
-        select id, (row_number() over (order by id))::integer as idx
-        from (select child_id as id from _lin_edges where in_graph union select parent_id from _lin_edges where in_graph)
-        """
-    )
-    edges = con.execute(
-        """
-        select c.idx as c, p.idx as p from _lin_edges as e
-        join _lin_nodes as c on c.id = e.child_id join _lin_nodes as p on p.id = e.parent_id
-        where e.in_graph order by e.child_id, e.g
-        """
-    ).fetchnumpy()
+    con.execute(_GRAPH_SQL[0])
+    edges = con.execute(_GRAPH_SQL[1]).fetchnumpy()
     children_idx, parents_idx = edges["c"].tolist(), edges["p"].tolist()
     graph = LineageGraph.from_edges(zip(children_idx, parents_idx, strict=True))
     del edges, children_idx, parents_idx
@@ -527,8 +529,11 @@ def _graph(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 def _observations(con: duckdb.DuckDBPyConnection) -> None:
     """``_lin_obs``: the relation rules for every model with graph parents."""
-    con.execute(
-        f"""
+    con.execute(_observations_sql())
+
+
+def _observations_sql() -> str:
+    return f"""
         create or replace temp table _lin_obs as
         with kids as (
             select child_id as model_id, count(*) filter (where in_graph)::integer as n_parents,
@@ -573,7 +578,6 @@ def _observations(con: duckdb.DuckDBPyConnection) -> None:
          and d.cfg_b is not distinct from k.cfg_b and d.tags is not distinct from k.tags
          and d.library is not distinct from k.library and d.n_parents = k.n_parents and d.declared = k.declared
         """
-    )
 
 
 def build_lineage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -588,32 +592,37 @@ _TEMPS = ("_lin_cfgtext", "_lin_cfg", "_lin_cardtext", "_lin_card", "_lin_names"
           "_lin_alias", "_lin_ren", "_lin_ev", "_lin_pp", "_lin_edges", "_lin_nodes", "_lin_place", "_lin_obs", "_lin_cycles")  # fmt: skip
 
 
-# The tables no later step reads, once the step named has run: dropped then, so that (outside a
-# transaction) their memory goes back to the steps after them; the card texts are the largest.
-_DONE_AFTER = {
-    "_lin_raw": ("_lin_cardtext", "_lin_card"),
-    "_lin_ev0": ("_lin_raw", "_lin_clean"),
-    "_lin_ev": ("_lin_ev0", "_lin_alias", "_lin_ren"),
-    "_lin_edges": ("_lin_pp",),
-    "_lin_obs": ("_lin_cfgtext", "_lin_cfg"),
-}
-_CREATED = re.compile(r"create or replace temp table (\w+)")
-
-
 def _build(con: duckdb.DuckDBPyConnection, temps: TempTables) -> dict[str, int]:
+    # Each table is dropped once no SQL still to run names it, so that (outside a transaction) its
+    # memory goes back to the steps after it; the card texts are the largest.
+    select = _final_selects()
+    steps = list(_steps("model_base_models" in table_names(con)))
+    after = [*_GRAPH_SQL, _observations_sql(), *select.values()]
     _renames(con)
-    for sql in _steps("model_base_models" in table_names(con)):
+    for i, sql in enumerate(steps):
         con.execute(sql)
-        created = _CREATED.search(sql)
-        temps.drop(*_DONE_AFTER.get(created.group(1) if created else "", ()))
+        temps.drop_unread(steps[i + 1 :] + after)
     cycles = _graph(con)
     _observations(con)
-    temps.drop(*_DONE_AFTER["_lin_obs"])
+    temps.drop_unread(list(select.values()))
     con.execute("create or replace temp table _lin_cycles (model_id varchar, detail varchar)")
     if cycles:
         con.executemany("insert into _lin_cycles values (?, ?)", cycles)
+    counts: dict[str, int] = {}
+    with transaction(con):  # the five tables land together
+        for name in TABLES:
+            columns = schema.columns(name)
+            con.execute(schema.table(name).ddl(replace=True))
+            con.execute(f"insert into {name} ({', '.join(columns)}) select * from ({select[name]}) order by {', '.join(ORDER[name])}")
+            row = con.execute(f"select count(*) from {name}").fetchone()
+            counts[name] = int(row[0]) if row else 0
+    return counts
+
+
+def _final_selects() -> dict[str, str]:
+    """The query of each lineage table, over the step's temporary tables."""
     basis_conf = _case("o[2]", BASIS_CONFIDENCE)
-    select = {
+    return {
         "lineage_evidence": "select child_id, parent_ref, parent_id, resolved_via, source, declared_relation, confidence, position from _lin_ev",
         "lineage_edges": """
             select e.child_id, e.parent_id, case when e.in_graph then coalesce(o.declared_relation, o.o[1]) end as relation,
@@ -679,12 +688,3 @@ def _build(con: duckdb.DuckDBPyConnection, temps: TempTables) -> dict[str, int]:
             where m.status is distinct from 'renamed'
         """,
     }
-    counts: dict[str, int] = {}
-    with transaction(con):  # the five tables land together
-        for name in TABLES:
-            columns = schema.columns(name)
-            con.execute(schema.table(name).ddl(replace=True))
-            con.execute(f"insert into {name} ({', '.join(columns)}) select * from ({select[name]}) order by {', '.join(ORDER[name])}")
-            row = con.execute(f"select count(*) from {name}").fetchone()
-            counts[name] = int(row[0]) if row else 0
-    return counts
