@@ -238,3 +238,15 @@ def test_lineage_drops_the_card_texts_and_claims_before_its_graph_walk(
     # what the graph walk and the tables after it read is still there; what they do not read is gone
     assert {"_lin_edges", "_lin_ev", "_lin_names", "_lin_cfgtext", "_lin_cfg"} <= set(seen)
     assert not {"_lin_cardtext", "_lin_card", "_lin_raw", "_lin_clean", "_lin_ev0", "_lin_pp", "_lin_ren"} & set(seen)
+
+
+def test_the_weight_file_changes_line_counts_what_the_view_holds(synth: Path, tmp_path: Path) -> None:
+    from hfaudit.analyse import ANALYSERS
+
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(synth.read_bytes())
+    with duckdb.connect(str(db)) as con:
+        line = dict(ANALYSERS)["weight_file_changes"](con)
+        n = con.execute("select count(*) from weight_file_changes").fetchone()[0]  # type: ignore[index]
+        assert n > 0
+        assert line == f"weight_file_changes: a view over {n} weight file changes"
