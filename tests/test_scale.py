@@ -250,3 +250,26 @@ def test_the_weight_file_changes_line_counts_what_the_view_holds(synth: Path, tm
         n = con.execute("select count(*) from weight_file_changes").fetchone()[0]  # type: ignore[index]
         assert n > 0
         assert line == f"weight_file_changes: a view over {n} weight file changes"
+
+
+def test_the_naming_builder_called_directly_writes_its_tables_together(
+    synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hfaudit.analyse.naming.tables as naming_tables
+
+    db = tmp_path / "n.duckdb"
+    db.write_bytes(synth.read_bytes())
+    list(analyse(str(db), jobs=1))
+    with duckdb.connect(str(db)) as con:
+        con.execute("delete from naming where rowid % 2 = 0")  # a mark a rebuild would undo
+        before = con.execute("select * from naming order by all").fetchall()
+        assert before
+
+        def failing(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("version_series write failed")
+
+        # naming is rewritten first, then the series write fails
+        monkeypatch.setattr(naming_tables, "replace_table", failing)
+        with pytest.raises(RuntimeError):
+            naming_tables.build_naming_tables(con)
+        assert con.execute("select * from naming order by all").fetchall() == before

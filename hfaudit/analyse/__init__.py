@@ -33,11 +33,9 @@ def _weight_file_changes(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _naming(con: duckdb.DuckDBPyConnection) -> str:
-    from hfaudit.analyse.batches import transaction
     from hfaudit.analyse.naming.tables import build_naming_tables
 
-    with transaction(con):
-        build_naming_tables(con)
+    build_naming_tables(con)  # each builder writes its tables in one transaction of its own
     named = con.execute("select count(*), count(distinct convention) from naming").fetchone()
     series = con.execute("select count(distinct series_id) from version_series").fetchone()
     return (
@@ -47,17 +45,15 @@ def _naming(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _releases(con: duckdb.DuckDBPyConnection) -> str:
-    from hfaudit.analyse.batches import transaction
     from hfaudit.analyse.releases import build_release_tables
 
-    with transaction(con):
-        return build_release_tables(con)
+    return build_release_tables(con)
 
 
 def _semver(con: duckdb.DuckDBPyConnection) -> str:
     from hfaudit.analyse.semver import build_semver_tables
 
-    changes, releases = build_semver_tables(con)  # its own transaction, for its writes only
+    changes, releases = build_semver_tables(con)
     under = con.execute("select count(*) from semver_releases where under_bump").fetchone()
     return f"semver: {releases} releases ({under[0] if under else 0} under-bumps), {changes} changing commits"
 
@@ -65,7 +61,7 @@ def _semver(con: duckdb.DuckDBPyConnection) -> str:
 def _lineage(con: duckdb.DuckDBPyConnection) -> str:
     from hfaudit.analyse.lineage import build_lineage_tables
 
-    counts = build_lineage_tables(con)  # its own transaction, for its writes only
+    counts = build_lineage_tables(con)
     return f"lineage: {counts['lineage_edges']} edges, {counts['lineage_conflicts']} conflicts"
 
 
@@ -113,9 +109,9 @@ def run_steps(
 ) -> Iterator[str]:
     """Run ``steps`` in order on the store at ``db``; one summary line each.
 
-    Each step writes its tables in one transaction of its own (``batches.transaction``), which it
-    opens after building its intermediate tables where those are large (so that it can drop them as
-    it goes), so a step that fails leaves every table as it was."""
+    Each analyser's builder writes its tables in one transaction of its own (``batches.transaction``),
+    opened after it builds its intermediate tables where those are large (``semver``, ``lineage``: so
+    that it can drop them as it goes), so a step that fails leaves every table as it was."""
     with Store(db, create=False) as store:
         configure(store.con, db, memory, jobs)
         for name, step in steps:

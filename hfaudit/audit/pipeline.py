@@ -18,7 +18,7 @@ def _audits(con: duckdb.DuckDBPyConnection) -> str:
     from hfaudit.audit import build_findings_table
     from hfaudit.audit.scores import build_score_tables
 
-    with transaction(con):
+    with transaction(con):  # findings and the scores read from them land together
         run = build_findings_table(con)
         build_score_tables(con, run)
     found = sum(run.outcome(a)["findings"] for a in run.audits)

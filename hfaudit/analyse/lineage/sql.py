@@ -581,7 +581,8 @@ def _observations_sql() -> str:
 
 
 def build_lineage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """(Re)build every lineage table from the crawl tables; returns the row count of each."""
+    """(Re)build every lineage table from the crawl tables (written in one transaction, after the
+    intermediate tables); returns the row count of each."""
     with sql_functions(con, _functions()), temp_tables(con) as temps:
         temps.adopt(*_TEMPS)
         return _build(con, temps)

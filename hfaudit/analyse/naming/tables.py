@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from hfaudit.analyse.batches import BatchWriter, jobs, parallel_map
+from hfaudit.analyse.batches import BatchWriter, jobs, parallel_map, transaction
 from hfaudit.analyse.naming import ParsedName, Vocabulary, parse_names
 from hfaudit.analyse.naming.paper import paper_variant, paper_version, paper_version_group
 from hfaudit.analyse.naming.series import SERIES_COLUMNS, build_series
@@ -194,12 +194,18 @@ class _Named:
 
 
 def build_naming_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create ``naming``, ``version_series`` and ``naming_vocabulary`` from table ``models``.
+    """(Re)create ``naming``, ``version_series`` and ``naming_vocabulary`` from table ``models``, in
+    one transaction (``batches.transaction``: the three land together).
 
     The vocabulary is learned in SQL; each distinct model id is parsed once, in chunks on ``jobs``
     worker processes, and written as Arrow batches; the version series read back only the models
     whose stem some versioned model shares (no other model can be in a series).
     """
+    with transaction(con):
+        _build_naming_tables(con)
+
+
+def _build_naming_tables(con: duckdb.DuckDBPyConnection) -> None:
     have = _columns(con, "models")
     if "model_id" not in have:
         raise ValueError("table models has no model_id column")

@@ -27,7 +27,15 @@ __all__ = ["Window", "build_release_tables", "build_transparency", "build_weight
 
 
 def build_release_tables(con: duckdb.DuckDBPyConnection, window: Window | None = None) -> str:
-    """(Re)build ``weight_changes``, ``transparency`` and ``version_pair_changes``; one summary line."""
+    """(Re)build ``weight_changes``, ``transparency`` and ``version_pair_changes``, in one transaction
+    (``batches.transaction``: the three land together); one summary line."""
+    from hfaudit.analyse.batches import transaction
+
+    with transaction(con):
+        return _build_release_tables(con, window)
+
+
+def _build_release_tables(con: duckdb.DuckDBPyConnection, window: Window | None) -> str:
     from hfaudit.analyse.releases.measures import build_version_pairs
 
     # The two smaller tables first, before the weight-events query stages its tables: those stay in

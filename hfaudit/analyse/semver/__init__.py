@@ -38,5 +38,6 @@ __all__ = [
 
 
 def build_semver_tables(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """(Re)create ``semver_changes`` and ``semver_releases``; returns their row counts."""
+    """(Re)create ``semver_changes`` and ``semver_releases`` (written in one transaction, after the
+    intermediate tables); returns their row counts."""
     return build_semver_sql(con)
