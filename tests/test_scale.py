@@ -160,7 +160,7 @@ def test_a_failing_analyser_leaves_every_table_it_writes_as_it_was(
     db.write_bytes(synth.read_bytes())
     list(analyse(str(db), jobs=1))
     # Mark the tables, so that a rebuild (from the same crawl) would show.
-    marked = {"semver_changes": "", "lineage_edges": "", "lineage_evidence": ""}
+    marked = {"semver_changes": "", "lineage_edges": "", "lineage_evidence": "", "naming": ""}
     with duckdb.connect(str(db)) as con:
         for table in marked:
             con.execute(f"delete from {table} where rowid % 2 = 0")
@@ -175,6 +175,14 @@ def test_a_failing_analyser_leaves_every_table_it_writes_as_it_was(
     monkeypatch.setitem(lineage_sql.ORDER, "lineage_paper", ["no_such_column"])
     with pytest.raises(duckdb.Error):
         list(run_steps(str(db), [("lineage", steps["lineage"])], jobs=1))
+
+    # naming's builder called directly (no pipeline around it) rewrites naming, then fails on the series
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("version_series write failed")
+
+    monkeypatch.setattr(naming_tables, "replace_table", failing)
+    with duckdb.connect(str(db)) as con, pytest.raises(RuntimeError):
+        naming_tables.build_naming_tables(con)
     with duckdb.connect(str(db), read_only=True) as con:
         assert {t: con.execute(f"select * from {t} order by all").fetchall() for t in marked} == before
 
@@ -250,26 +258,3 @@ def test_the_weight_file_changes_line_counts_what_the_view_holds(synth: Path, tm
         n = con.execute("select count(*) from weight_file_changes").fetchone()[0]  # type: ignore[index]
         assert n > 0
         assert line == f"weight_file_changes: a view over {n} weight file changes"
-
-
-def test_the_naming_builder_called_directly_writes_its_tables_together(
-    synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import hfaudit.analyse.naming.tables as naming_tables
-
-    db = tmp_path / "n.duckdb"
-    db.write_bytes(synth.read_bytes())
-    list(analyse(str(db), jobs=1))
-    with duckdb.connect(str(db)) as con:
-        con.execute("delete from naming where rowid % 2 = 0")  # a mark a rebuild would undo
-        before = con.execute("select * from naming order by all").fetchall()
-        assert before
-
-        def failing(*args: object, **kwargs: object) -> None:
-            raise RuntimeError("version_series write failed")
-
-        # naming is rewritten first, then the series write fails
-        monkeypatch.setattr(naming_tables, "replace_table", failing)
-        with pytest.raises(RuntimeError):
-            naming_tables.build_naming_tables(con)
-        assert con.execute("select * from naming order by all").fetchall() == before
