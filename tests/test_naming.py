@@ -595,3 +595,19 @@ def test_a_lone_word_before_a_task_qualifies_the_task(model_id: str, pairs: list
 )
 def test_a_model_line_named_after_its_data_set_is_the_identifier(model_id: str, first: list[str]) -> None:
     assert parse_name(model_id).segment_pairs()[0] == first
+
+
+@pytest.mark.parametrize(
+    ("model_id", "last"),
+    [
+        ("x/mistral-7b-safetensors", ["safetensors", "variant-type"]),
+        ("x/Llama-2-7b-chat-hf-sharded-bf16", ["sharded-bf16", "variant-type"]),
+        ("x/whisper-large-v2-ct2", ["ct2", "variant-type"]),
+        ("x/sd-turbo-coreml", ["coreml", "variant-type"]),
+        ("x/bert-base-openvino", ["openvino", "variant-type"]),
+        ("x/gemma-2b-tflite", ["tflite", "variant-type"]),
+        ("x/phi-2-llamafile", ["llamafile", "variant-type"]),
+    ],
+)
+def test_runtimes_of_converted_copies_are_variants(model_id: str, last: list[str]) -> None:
+    assert parse_name(model_id).segment_pairs()[-1] == last
