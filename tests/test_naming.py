@@ -611,3 +611,18 @@ def test_a_model_line_named_after_its_data_set_is_the_identifier(model_id: str, 
 )
 def test_runtimes_of_converted_copies_are_variants(model_id: str, last: list[str]) -> None:
     assert parse_name(model_id).segment_pairs()[-1] == last
+
+
+@pytest.mark.parametrize(
+    ("model_id", "last"),
+    [
+        ("x/t5-small-qg", ["qg", "task"]),
+        ("x/bart-large-summ", ["summ", "task"]),
+        ("x/llama-2-7b-text2sql", ["text2sql", "task"]),
+        ("x/codet5-nl2sql", ["nl2sql", "task"]),
+        ("x/phi-2-function-calling", ["function-calling", "task"]),
+        ("x/bert-base-qna", ["qna", "task"]),
+    ],
+)
+def test_short_forms_of_tasks_are_tasks(model_id: str, last: list[str]) -> None:
+    assert parse_name(model_id).segment_pairs()[-1] == last
