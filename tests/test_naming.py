@@ -626,3 +626,23 @@ def test_runtimes_of_converted_copies_are_variants(model_id: str, last: list[str
 )
 def test_short_forms_of_tasks_are_tasks(model_id: str, last: list[str]) -> None:
     assert parse_name(model_id).segment_pairs()[-1] == last
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pair"),
+    [
+        ("x/roberta-base-finetuned-subjqa-movies_2", ["subjqa-movies_2", "dataset"]),
+        ("x/bert-base-japanese-v3-jnli", ["jnli", "dataset"]),
+        ("x/t5-base-dialogsum", ["dialogsum", "dataset"]),
+        ("x/layoutlmv3-doclaynet", ["doclaynet", "dataset"]),
+        ("x/bert-base-sst5", ["sst5", "dataset"]),
+        ("x/deberta-v3-cuad", ["cuad", "dataset"]),
+    ],
+)
+def test_public_data_sets_are_data_sets(model_id: str, pair: list[str]) -> None:
+    assert pair in parse_name(model_id).segment_pairs()
+
+
+def test_esm_training_data_stays_with_the_size() -> None:
+    # ``UR50D`` (UniRef50) is not listed: the study's labeller reads ``35M_UR50D`` as one size.
+    assert ["UR50D", "dataset"] not in parse_name("x/esm2_t12_35M_UR50D-finetuned-x").segment_pairs()
