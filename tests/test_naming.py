@@ -646,3 +646,24 @@ def test_public_data_sets_are_data_sets(model_id: str, pair: list[str]) -> None:
 def test_esm_training_data_stays_with_the_size() -> None:
     # ``UR50D`` (UniRef50) is not listed: the study's labeller reads ``35M_UR50D`` as one size.
     assert ["UR50D", "dataset"] not in parse_name("x/esm2_t12_35M_UR50D-finetuned-x").segment_pairs()
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pair"),
+    [
+        # A brand (``families.txt``) after other typed segments names a model, not a quality of one.
+        ("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2", ["MiniLM-L12", "identifier"]),
+        ("x/ms-marco-MiniLM-L-6-v2", ["MiniLM-L-6", "identifier"]),
+        ("Weni/WeniGPT-2.3.3-Zephyr-7B-zephyr-prompt", ["zephyr-prompt", "identifier"]),
+        ("x/mistral-7b-zephyr", ["zephyr", "identifier"]),
+    ],
+)
+def test_a_brand_is_an_identifier_wherever_it_stands(model_id: str, pair: list[str]) -> None:
+    assert pair in parse_name(model_id).segment_pairs()
+
+
+def test_a_lone_brand_between_typed_segments_still_qualifies_the_one_before() -> None:
+    # The lone-word rule holds for brands too: ``yi`` joins the number before it, as a description would.
+    assert parse_name("TheBloke/dolphin-2_2-yi-34b-AWQ").convention == (
+        "{identifier}{ambiguous}{size}{training-mechanism}"
+    )

@@ -206,6 +206,9 @@ class Vocabulary:
         self.phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
         self.families: dict[str, str] = {}
         self.learned: dict[str, set[str]] = {"model_types": set(), "base_models": set(), "datasets": set()}
+        self.brands: set[str] = set()
+        """Keys of the brands and derived projects (``families.txt``: identifier words that name a family):
+        an identifier wherever they stand in a name (``_resolve_free``)."""
         # Caches of the parser, cleared by ``add`` (except the phrase pairs, a superset).
         self._family_re: re.Pattern[str] | None = None
         self._family_aliases: frozenset[str] = frozenset()  # the aliases of ``_family_re``, set with it
@@ -251,6 +254,10 @@ class Vocabulary:
             self.phrases[toks[0]] = entries
         if seg_type == "base-model" or family:
             self.families[key] = (family or key).lower()
+        if seg_type == "identifier" and family:
+            self.brands.add(key)
+        else:
+            self.brands.discard(key)
         self._family_re = None
         self._token_cache.clear()
         self._chunk_cache.clear()
@@ -1247,9 +1254,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         or flags & _AFTER_BASE and flags & _BASE
         or flags & _AFTER_SIZE and flags & _SIZE
     ):
-        _resolve_free(_absorb(typed))
+        _resolve_free(_absorb(typed), v.brands)
     else:
-        _resolve_free(typed)  # every token is live (no type is ``None`` yet)
+        _resolve_free(typed, v.brands)  # every token is live (no type is ``None`` yet)
 
     # Segments (adjacent ones of a type merge) and facts, in one loop.
     seg_texts: list[str] = []
@@ -1609,12 +1616,15 @@ _ABSORBERS = frozenset({"base-model", "version", "size", "training-mechanism", "
 _TUTORIAL = ("my-awesome", "my-")
 
 
-def _resolve_free(live: list[list]) -> None:
+def _resolve_free(live: list[list], brands: set[str] | frozenset[str] = frozenset()) -> None:
     """Type runs of free words (unknown words, brands, descriptive words) by where they stand.
 
     A name's first free run is its identifier when only the upstream model, its size, language or
     version precede it; any later free run, or one after a task, variant, training mechanism or
     dataset, is a description. ``my_awesome_…_model`` (the course's default name) is one description.
+    A brand or derived project (``brands``: ``zephyr``, ``MiniLM``, ``WizardLM``) names a model, not a
+    quality of one: it is an identifier wherever it stands (``WeniGPT-2.3.3-Zephyr-7B``,
+    ``paraphrase-multilingual-MiniLM-L12-v2``), and the free words right after it continue it.
     ``live`` holds the tokens that have a type (all of them when nothing was absorbed).
     """
     if live and live[0][1] == "my" and len(live) > 1 and live[1][1] == "awesome":
@@ -1634,7 +1644,7 @@ def _resolve_free(live: list[list]) -> None:
         # or the name's first word (``sentiment-classifier``) keeps its own segment.
         t = live[i]
         if t[2] in _FREE and live[i + 1][2] == "task" and (
-            t[1] in _MODALITIES or i and t[3] is None and live[i - 1][2] not in _FREE
+            t[1] in _MODALITIES or i and t[3] is None and live[i - 1][2] not in _FREE and t[1] not in brands
         ):
             t[2] = "task"
     has_ident = False
@@ -1642,9 +1652,20 @@ def _resolve_free(live: list[list]) -> None:
     only_context = True  # every typed segment so far is a base model, size, language or version
     run_len = 0
     run_type = "identifier"
+    late: list[list] = []  # brands where a description would stand
     for t in live:
         seg_type = t[2]
         if seg_type in _FREE:
+            if t[1] in brands:
+                # A brand starts (or continues) an identifier run wherever it stands; where a free
+                # word would be a description, it is marked (``late``) for the lone-word pass below.
+                if run_len == 0 and (has_ident or not only_context) or run_len and run_type == "description":
+                    late.append(t)
+                run_type = "identifier"
+                has_ident = True
+                run_len += 1
+                t[2] = "identifier"
+                continue
             if run_len == 0:
                 if not has_ident and only_context:
                     run_type = "identifier"
@@ -1673,16 +1694,17 @@ def _resolve_free(live: list[list]) -> None:
             and (i + 1 == len(live) or live[i + 1][2] not in _FREE)
         ):
             t[2] = "dataset"
-    if not has_desc:
+    if not has_desc and not late:
         return
     # A lone descriptive word between typed segments (``-scratch``, ``-beta``, ``-x8``) qualifies the
-    # segment before it rather than forming one: the labeller wrote descriptions as phrases.
+    # segment before it rather than forming one: the labeller wrote descriptions as phrases. So does
+    # a lone brand where a description would stand (``dolphin-2_2-yi-34b``).
     for i, t in enumerate(live):
         if (
-            t[2] == "description"
+            (t[2] == "description" or late and t[2] == "identifier" and any(t is b for b in late))
             and i > 0
             and live[i - 1][2] not in (None, "description")
-            and (i + 1 == len(live) or live[i + 1][2] != "description")
+            and (i + 1 == len(live) or live[i + 1][2] != t[2])
         ):
             _join(live[i - 1], t)
 
