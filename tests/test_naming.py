@@ -667,3 +667,22 @@ def test_a_lone_brand_between_typed_segments_still_qualifies_the_one_before() ->
     assert parse_name("TheBloke/dolphin-2_2-yi-34b-AWQ").convention == (
         "{identifier}{ambiguous}{size}{training-mechanism}"
     )
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pair"),
+    [
+        ("x/sludgy-beer-lora1", ["lora1", "training-mechanism"]),
+        ("x/foo-7B_lora1_8bit", ["lora1", "training-mechanism"]),
+        ("x/bar-sft1.0", ["sft1.0", "training-mechanism"]),
+        ("x/baz-7b-DPOv3", ["DPOv3", "training-mechanism"]),
+    ],
+)
+def test_a_training_mechanism_with_its_round_glued_on(model_id: str, pair: list[str]) -> None:
+    assert pair in parse_name(model_id).segment_pairs()
+
+
+def test_a_hyperparameter_with_its_value_is_not_a_glued_mechanism() -> None:
+    # ``seed42`` keeps its hyperparameter reading; a glued number on a free word stays free.
+    assert parse_name("x/bert-base-seed42").segment_pairs()[-1] == ["seed42", "training-mechanism"]
+    assert parse_name("x/bert-base-foo2").segment_pairs()[-1][1] != "training-mechanism"
