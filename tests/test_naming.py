@@ -686,3 +686,23 @@ def test_a_hyperparameter_with_its_value_is_not_a_glued_mechanism() -> None:
     # ``seed42`` keeps its hyperparameter reading; a glued number on a free word stays free.
     assert parse_name("x/bert-base-seed42").segment_pairs()[-1] == ["seed42", "training-mechanism"]
     assert parse_name("x/bert-base-foo2").segment_pairs()[-1][1] != "training-mechanism"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "text", "scheme", "key"),
+    [
+        ("x/open_llama_3b_instruct_v_0.1", "v_0.1", "minor", "000000.000001.000000"),
+        ("x/phi-pl-400M-v_0_1", "v_0_1", "minor", "000000.000001.000000"),
+        ("x/stable-diffusion-v-1-4-GGUF", "v-1-4", "minor", "000001.000004.000000"),
+        ("x/Bharatai-v-2", "v-2", "major", "000002.000000.000000"),
+        ("x/TinyLlama-1.1B-Remix-V.2", "V.2", "major", "000002.000000.000000"),
+    ],
+)
+def test_a_version_with_a_separator_after_its_v(model_id: str, text: str, scheme: str, key: str) -> None:
+    p = parse_name(model_id)
+    assert [text, "version"] in p.segment_pairs()
+    assert (p.version_scheme, p.version_key) == (scheme, key)
+
+
+def test_a_v_before_a_size_is_no_version() -> None:
+    assert parse_name("THUDM/glm-edge-v-2b").version_scheme == "none"

@@ -361,8 +361,8 @@ _TOKEN_RE = re.compile(
 _SHAPE_RE = re.compile(
     r"""
     (?P<semver>v?\d+\.\d+\.\d+(?:\.\d+)*)
-    |(?P<vminor>v\d+\.\d+)
-    |(?P<vmajor>v\d{1,3})
+    |(?P<vminor>v\.?\d+\.\d+)
+    |(?P<vmajor>v\.?\d{1,3})  # ``v.2``: a dot may follow the ``v``
     |(?P<release>r\d{1,2})
     |(?P<datecompact>(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:t\d{4,6})?
         |(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d)
@@ -950,7 +950,7 @@ def _proto_flags(low: str, seg_type: str | None, kind: str | None) -> int:
     (``_AFTER_SIZE``: ``x8``), so ``parse_name`` also needs ``_BASE`` or ``_SIZE`` in the name.
     """
     flags = 0
-    if seg_type == FILLER or kind in _ABSORBED_KINDS or low in _FINETUNED:
+    if seg_type == FILLER or kind in _ABSORBED_KINDS or low in _FINETUNED or low == "v":
         flags = _ABSORB
     elif kind == "decimal" or low in _BASE_QUALIFIERS:
         flags = _AFTER_BASE
@@ -1561,6 +1561,14 @@ def _absorb(typed: list[list]) -> list[list]:
                 _join(last, tok)
                 continue
             lt = last[2]
+            if (kind == "number" or kind == "decimal") and last[1] == "v" and lt in _FREE:
+                # ``v_0.1``, ``V.2``, ``v-1-4``: a version written with a separator after its ``v``.
+                _join(last, tok)
+                last[1] = "v" + tok[1]
+                last[2], last[3] = "version", "vminor" if kind == "decimal" else "vmajor"
+                tok[1] = ""
+                last[4] = tok[4] = _FACT_ALL  # keys changed: the facts loop tests them all
+                continue
             if kind != "number" and lt not in _ABSORBERS:
                 last = tok  # no rule below applies
                 live.append(tok)
