@@ -706,3 +706,10 @@ def test_a_version_with_a_separator_after_its_v(model_id: str, text: str, scheme
 
 def test_a_v_before_a_size_is_no_version() -> None:
     assert parse_name("THUDM/glm-edge-v-2b").version_scheme == "none"
+
+
+@pytest.mark.parametrize(
+    "model_id", ["x/fullstop-punctuation-multilang-large", "x/Mistral-7b-Multilanguage-3.1.0", "x/bert-multi-lingual"]
+)
+def test_other_spellings_of_multilingual_are_languages(model_id: str) -> None:
+    assert "language" in [t for _, t in parse_name(model_id).segment_pairs()]
