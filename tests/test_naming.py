@@ -713,3 +713,31 @@ def test_a_v_before_a_size_is_no_version() -> None:
 )
 def test_other_spellings_of_multilingual_are_languages(model_id: str) -> None:
     assert "language" in [t for _, t in parse_name(model_id).segment_pairs()]
+
+
+@pytest.mark.parametrize(
+    ("model_id", "text", "key"),
+    [
+        ("x/16class_combo_corr_common_tweet_18nov23_v1", "18nov23", "002023.000011.000018"),
+        ("x/roberta_base_sentiment_latest_Nov2023", "Nov2023", "002023.000011.000000"),
+        ("x/feb29-new-tuned-model", "feb29", "000000.000002.000029"),  # no year: 0
+        ("x/tweet_sentiment_extraction_02Jan2024", "02Jan2024", "002024.000001.000002"),
+    ],
+)
+def test_a_date_written_with_a_months_name(model_id: str, text: str, key: str) -> None:
+    p = parse_name(model_id)
+    assert [text, "creation-date"] in p.segment_pairs()
+    if p.version_scheme == "date":
+        assert p.version_key == key
+
+
+@pytest.mark.parametrize("model_id", ["x/mar2", "x/decoder-may", "x/bert-oct"])
+def test_a_month_without_a_day_or_year_is_no_date(model_id: str) -> None:
+    assert "creation-date" not in [t for _, t in parse_name(model_id).segment_pairs()]
+
+
+def test_a_date_with_a_word_joined_to_it_keeps_its_key() -> None:
+    # The lone word after a date joins its segment; the date is still read from its own token.
+    p = parse_name("x/foo-20240501-beta")
+    assert p.segment_pairs()[-1] == ["20240501-beta", "creation-date"]
+    assert (p.version_scheme, p.version_key) == ("date", "002024.000005.000001")

@@ -366,6 +366,8 @@ _SHAPE_RE = re.compile(
     |(?P<release>r\d{1,2})
     |(?P<datecompact>(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:t\d{4,6})?
         |(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d)
+    |(?P<datemonth>(?:[1-9]|0[1-9]|[12]\d|3[01])(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)(?:\d\d|(?:19|20)\d\d)?
+        |(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)(?:(?:19|20)\d\d|0[1-9]|[12]\d|3[01]))
     |(?P<moe>\d+x\d+(?:\.\d+)?[bm])
     |(?P<size>\d+(?:\.\d+)?[bmt]|\d{1,3}[bm]\d)
     |(?P<kcount>\d+(?:\.\d+)?k)
@@ -479,12 +481,35 @@ def split_version(raw: str) -> tuple[str, str] | None:
         return "major", _key(nums)
     if kind == "decimal":
         return "numeric", _key(nums)
+    if kind == "datemonth":
+        return "date", _month_date_key(t)
     if kind == "datecompact":
         d = nums[0]
         if d.startswith(("19", "20")) and len(d) >= 8 and 1 <= int(d[4:6]) <= 12:
             return "date", _key([d[:4], d[4:6], d[6:8]])
         return "date", _key([d[4:8], d[2:4], d[:2]])
     return None
+
+
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTH_DATE_RE = re.compile(r"(\d{1,2})?([a-z]{3})[a-z]?(\d*)")
+
+
+def _month_date_key(low: str) -> str:
+    """The key of a date written with a month's name: ``18nov23`` (2023-11-18), ``nov2023``, ``feb29``
+    (no year: 0), ``10aug``."""
+    m = _MONTH_DATE_RE.fullmatch(low)
+    assert m is not None  # ``datemonth`` of ``_SHAPE_RE`` matched
+    day, month, rest = m.group(1), _MONTHS[m.group(2)], m.group(3)
+    year = 0
+    if day is None:
+        if len(rest) == 4:
+            year, day = int(rest), "0"  # ``nov2023``
+        else:
+            day = rest  # ``feb29``
+    elif rest:
+        year = int(rest) + (2000 if len(rest) == 2 else 0)  # ``18nov23``, ``02jan2024``
+    return _key([str(year), str(month), day])
 
 
 def _key(nums: list[str]) -> str:
@@ -602,6 +627,7 @@ _SHAPE_TYPES: dict[str, tuple[str, str | None]] = {
     "vminor": ("version", "vminor"),
     "vmajor": ("version", "vmajor"),
     "datecompact": ("creation-date", "datecompact"),
+    "datemonth": ("creation-date", "datemonth"),
     "moe": ("size", "moe"),
     "size": ("size", "size"),
     "decimal": ("version", "decimal"),
@@ -653,7 +679,7 @@ def _classify(
             "training-mechanism",
             None,
         )
-    if kind == "datecompact":
+    if kind == "datecompact" or kind == "datemonth":
         return "creation-date", kind
     if kind in ("moe", "size"):
         return "size", kind
@@ -1294,7 +1320,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                 if sv is not None and (version_raw is None or seg_type == "version"):
                     version_raw, (version_scheme, version_key) = text, sv
             elif seg_type == "creation-date" and version_raw is None:
-                sv = _version_of(text)
+                sv = _version_of(low)  # the date's own token: ``text`` may hold a word joined to it
                 if sv is not None:
                     version_raw, (version_scheme, version_key) = text, sv
         if fact & _F_SIZE and (kind == "size" or kind == "moe") and size_params is None:
