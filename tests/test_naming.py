@@ -741,3 +741,7 @@ def test_a_date_with_a_word_joined_to_it_keeps_its_key() -> None:
     p = parse_name("x/foo-20240501-beta")
     assert p.segment_pairs()[-1] == ["20240501-beta", "creation-date"]
     assert (p.version_scheme, p.version_key) == ("date", "002024.000005.000001")
+
+
+def test_xsmall_is_a_size() -> None:
+    assert parse_name("TLLM/deberta-xsmall-22m").segment_pairs() == [["deberta", "base-model"], ["xsmall-22m", "size"]]
