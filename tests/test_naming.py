@@ -742,6 +742,19 @@ def test_a_date_with_a_word_joined_to_it_keeps_its_key() -> None:
     assert p.segment_pairs()[-1] == ["20240501-beta", "creation-date"]
     assert (p.version_scheme, p.version_key) == ("date", "002024.000005.000001")
 
-
 def test_xsmall_is_a_size() -> None:
     assert parse_name("TLLM/deberta-xsmall-22m").segment_pairs() == [["deberta", "base-model"], ["xsmall-22m", "size"]]
+
+
+
+@pytest.mark.parametrize(
+    ("model_id", "first"),
+    [
+        ("mesolitica/malaysian-mistral-349M-4096", ["malaysian", "language"]),
+        ("x/chilean-spanish-bert", ["chilean-spanish", "language"]),
+        ("x/indian-legal-bert", ["indian", "language"]),
+        ("x/hinglish-gpt2", ["hinglish", "language"]),
+    ],
+)
+def test_demonyms_are_languages_as_the_studys_nationality(model_id: str, first: list[str]) -> None:
+    assert parse_name(model_id).segment_pairs()[0] == first
