@@ -595,3 +595,166 @@ def test_a_lone_word_before_a_task_qualifies_the_task(model_id: str, pairs: list
 )
 def test_a_model_line_named_after_its_data_set_is_the_identifier(model_id: str, first: list[str]) -> None:
     assert parse_name(model_id).segment_pairs()[0] == first
+
+
+@pytest.mark.parametrize(
+    ("model_id", "last"),
+    [
+        ("x/mistral-7b-safetensors", ["safetensors", "variant-type"]),
+        ("x/Llama-2-7b-chat-hf-sharded-bf16", ["sharded-bf16", "variant-type"]),
+        ("x/whisper-large-v2-ct2", ["ct2", "variant-type"]),
+        ("x/sd-turbo-coreml", ["coreml", "variant-type"]),
+        ("x/bert-base-openvino", ["openvino", "variant-type"]),
+        ("x/gemma-2b-tflite", ["tflite", "variant-type"]),
+        ("x/phi-2-llamafile", ["llamafile", "variant-type"]),
+    ],
+)
+def test_runtimes_of_converted_copies_are_variants(model_id: str, last: list[str]) -> None:
+    assert parse_name(model_id).segment_pairs()[-1] == last
+
+
+@pytest.mark.parametrize(
+    ("model_id", "last"),
+    [
+        ("x/t5-small-qg", ["qg", "task"]),
+        ("x/bart-large-summ", ["summ", "task"]),
+        ("x/llama-2-7b-text2sql", ["text2sql", "task"]),
+        ("x/codet5-nl2sql", ["nl2sql", "task"]),
+        ("x/phi-2-function-calling", ["function-calling", "task"]),
+        ("x/bert-base-qna", ["qna", "task"]),
+    ],
+)
+def test_short_forms_of_tasks_are_tasks(model_id: str, last: list[str]) -> None:
+    assert parse_name(model_id).segment_pairs()[-1] == last
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pair"),
+    [
+        ("x/roberta-base-finetuned-subjqa-movies_2", ["subjqa-movies_2", "dataset"]),
+        ("x/bert-base-japanese-v3-jnli", ["jnli", "dataset"]),
+        ("x/t5-base-dialogsum", ["dialogsum", "dataset"]),
+        ("x/layoutlmv3-doclaynet", ["doclaynet", "dataset"]),
+        ("x/bert-base-sst5", ["sst5", "dataset"]),
+        ("x/deberta-v3-cuad", ["cuad", "dataset"]),
+    ],
+)
+def test_public_data_sets_are_data_sets(model_id: str, pair: list[str]) -> None:
+    assert pair in parse_name(model_id).segment_pairs()
+
+
+def test_esm_training_data_stays_with_the_size() -> None:
+    # ``UR50D`` (UniRef50) is not listed: the study's labeller reads ``35M_UR50D`` as one size.
+    assert ["UR50D", "dataset"] not in parse_name("x/esm2_t12_35M_UR50D-finetuned-x").segment_pairs()
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pair"),
+    [
+        # A brand (``families.txt``) after other typed segments names a model, not a quality of one.
+        ("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2", ["MiniLM-L12", "identifier"]),
+        ("x/ms-marco-MiniLM-L-6-v2", ["MiniLM-L-6", "identifier"]),
+        ("Weni/WeniGPT-2.3.3-Zephyr-7B-zephyr-prompt", ["zephyr-prompt", "identifier"]),
+        ("x/mistral-7b-zephyr", ["zephyr", "identifier"]),
+    ],
+)
+def test_a_brand_is_an_identifier_wherever_it_stands(model_id: str, pair: list[str]) -> None:
+    assert pair in parse_name(model_id).segment_pairs()
+
+
+def test_a_lone_brand_between_typed_segments_still_qualifies_the_one_before() -> None:
+    # The lone-word rule holds for brands too: ``yi`` joins the number before it, as a description would.
+    assert parse_name("TheBloke/dolphin-2_2-yi-34b-AWQ").convention == (
+        "{identifier}{ambiguous}{size}{training-mechanism}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pair"),
+    [
+        ("x/sludgy-beer-lora1", ["lora1", "training-mechanism"]),
+        ("x/foo-7B_lora1_8bit", ["lora1", "training-mechanism"]),
+        ("x/bar-sft1.0", ["sft1.0", "training-mechanism"]),
+        ("x/baz-7b-DPOv3", ["DPOv3", "training-mechanism"]),
+    ],
+)
+def test_a_training_mechanism_with_its_round_glued_on(model_id: str, pair: list[str]) -> None:
+    assert pair in parse_name(model_id).segment_pairs()
+
+
+def test_a_hyperparameter_with_its_value_is_not_a_glued_mechanism() -> None:
+    # ``seed42`` keeps its hyperparameter reading; a glued number on a free word stays free.
+    assert parse_name("x/bert-base-seed42").segment_pairs()[-1] == ["seed42", "training-mechanism"]
+    assert parse_name("x/bert-base-foo2").segment_pairs()[-1][1] != "training-mechanism"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "text", "scheme", "key"),
+    [
+        ("x/open_llama_3b_instruct_v_0.1", "v_0.1", "minor", "000000.000001.000000"),
+        ("x/phi-pl-400M-v_0_1", "v_0_1", "minor", "000000.000001.000000"),
+        ("x/stable-diffusion-v-1-4-GGUF", "v-1-4", "minor", "000001.000004.000000"),
+        ("x/Bharatai-v-2", "v-2", "major", "000002.000000.000000"),
+        ("x/TinyLlama-1.1B-Remix-V.2", "V.2", "major", "000002.000000.000000"),
+    ],
+)
+def test_a_version_with_a_separator_after_its_v(model_id: str, text: str, scheme: str, key: str) -> None:
+    p = parse_name(model_id)
+    assert [text, "version"] in p.segment_pairs()
+    assert (p.version_scheme, p.version_key) == (scheme, key)
+
+
+def test_a_v_before_a_size_is_no_version() -> None:
+    assert parse_name("THUDM/glm-edge-v-2b").version_scheme == "none"
+
+
+@pytest.mark.parametrize(
+    "model_id", ["x/fullstop-punctuation-multilang-large", "x/Mistral-7b-Multilanguage-3.1.0", "x/bert-multi-lingual"]
+)
+def test_other_spellings_of_multilingual_are_languages(model_id: str) -> None:
+    assert "language" in [t for _, t in parse_name(model_id).segment_pairs()]
+
+
+@pytest.mark.parametrize(
+    ("model_id", "text", "key"),
+    [
+        ("x/16class_combo_corr_common_tweet_18nov23_v1", "18nov23", "002023.000011.000018"),
+        ("x/roberta_base_sentiment_latest_Nov2023", "Nov2023", "002023.000011.000000"),
+        ("x/feb29-new-tuned-model", "feb29", "000000.000002.000029"),  # no year: 0
+        ("x/tweet_sentiment_extraction_02Jan2024", "02Jan2024", "002024.000001.000002"),
+    ],
+)
+def test_a_date_written_with_a_months_name(model_id: str, text: str, key: str) -> None:
+    p = parse_name(model_id)
+    assert [text, "creation-date"] in p.segment_pairs()
+    if p.version_scheme == "date":
+        assert p.version_key == key
+
+
+@pytest.mark.parametrize("model_id", ["x/mar2", "x/decoder-may", "x/bert-oct"])
+def test_a_month_without_a_day_or_year_is_no_date(model_id: str) -> None:
+    assert "creation-date" not in [t for _, t in parse_name(model_id).segment_pairs()]
+
+
+def test_a_date_with_a_word_joined_to_it_keeps_its_key() -> None:
+    # The lone word after a date joins its segment; the date is still read from its own token.
+    p = parse_name("x/foo-20240501-beta")
+    assert p.segment_pairs()[-1] == ["20240501-beta", "creation-date"]
+    assert (p.version_scheme, p.version_key) == ("date", "002024.000005.000001")
+
+def test_xsmall_is_a_size() -> None:
+    assert parse_name("TLLM/deberta-xsmall-22m").segment_pairs() == [["deberta", "base-model"], ["xsmall-22m", "size"]]
+
+
+
+@pytest.mark.parametrize(
+    ("model_id", "first"),
+    [
+        ("mesolitica/malaysian-mistral-349M-4096", ["malaysian", "language"]),
+        ("x/chilean-spanish-bert", ["chilean-spanish", "language"]),
+        ("x/indian-legal-bert", ["indian", "language"]),
+        ("x/hinglish-gpt2", ["hinglish", "language"]),
+    ],
+)
+def test_demonyms_are_languages_as_the_studys_nationality(model_id: str, first: list[str]) -> None:
+    assert parse_name(model_id).segment_pairs()[0] == first

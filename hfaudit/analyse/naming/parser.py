@@ -206,6 +206,9 @@ class Vocabulary:
         self.phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
         self.families: dict[str, str] = {}
         self.learned: dict[str, set[str]] = {"model_types": set(), "base_models": set(), "datasets": set()}
+        self.brands: set[str] = set()
+        """Keys of the brands and derived projects (``families.txt``: identifier words that name a family):
+        an identifier wherever they stand in a name (``_resolve_free``)."""
         # Caches of the parser, cleared by ``add`` (except the phrase pairs, a superset).
         self._family_re: re.Pattern[str] | None = None
         self._family_aliases: frozenset[str] = frozenset()  # the aliases of ``_family_re``, set with it
@@ -251,6 +254,10 @@ class Vocabulary:
             self.phrases[toks[0]] = entries
         if seg_type == "base-model" or family:
             self.families[key] = (family or key).lower()
+        if seg_type == "identifier" and family:
+            self.brands.add(key)
+        else:
+            self.brands.discard(key)
         self._family_re = None
         self._token_cache.clear()
         self._chunk_cache.clear()
@@ -354,11 +361,13 @@ _TOKEN_RE = re.compile(
 _SHAPE_RE = re.compile(
     r"""
     (?P<semver>v?\d+\.\d+\.\d+(?:\.\d+)*)
-    |(?P<vminor>v\d+\.\d+)
-    |(?P<vmajor>v\d{1,3})
+    |(?P<vminor>v\.?\d+\.\d+)
+    |(?P<vmajor>v\.?\d{1,3})  # ``v.2``: a dot may follow the ``v``
     |(?P<release>r\d{1,2})
     |(?P<datecompact>(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:t\d{4,6})?
         |(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d)
+    |(?P<datemonth>(?:[1-9]|0[1-9]|[12]\d|3[01])(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)(?:\d\d|(?:19|20)\d\d)?
+        |(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)(?:(?:19|20)\d\d|0[1-9]|[12]\d|3[01]))
     |(?P<moe>\d+x\d+(?:\.\d+)?[bm])
     |(?P<size>\d+(?:\.\d+)?[bmt]|\d{1,3}[bm]\d)
     |(?P<kcount>\d+(?:\.\d+)?k)
@@ -472,12 +481,35 @@ def split_version(raw: str) -> tuple[str, str] | None:
         return "major", _key(nums)
     if kind == "decimal":
         return "numeric", _key(nums)
+    if kind == "datemonth":
+        return "date", _month_date_key(t)
     if kind == "datecompact":
         d = nums[0]
         if d.startswith(("19", "20")) and len(d) >= 8 and 1 <= int(d[4:6]) <= 12:
             return "date", _key([d[:4], d[4:6], d[6:8]])
         return "date", _key([d[4:8], d[2:4], d[:2]])
     return None
+
+
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTH_DATE_RE = re.compile(r"(\d{1,2})?([a-z]{3})[a-z]?(\d*)")
+
+
+def _month_date_key(low: str) -> str:
+    """The key of a date written with a month's name: ``18nov23`` (2023-11-18), ``nov2023``, ``feb29``
+    (no year: 0), ``10aug``."""
+    m = _MONTH_DATE_RE.fullmatch(low)
+    assert m is not None  # ``datemonth`` of ``_SHAPE_RE`` matched
+    day, month, rest = m.group(1), _MONTHS[m.group(2)], m.group(3)
+    year = 0
+    if day is None:
+        if len(rest) == 4:
+            year, day = int(rest), "0"  # ``nov2023``
+        else:
+            day = rest  # ``feb29``
+    elif rest:
+        year = int(rest) + (2000 if len(rest) == 2 else 0)  # ``18nov23``, ``02jan2024``
+    return _key([str(year), str(month), day])
 
 
 def _key(nums: list[str]) -> str:
@@ -543,6 +575,12 @@ def _token_entry(low: str, vocab: Vocabulary) -> tuple:
                 m = _VERSIONED_BASE_RE.fullmatch(low)
                 if m is not None and words.get(m.group(1)) == "base-model":
                     seg_type = "base-model"  # ``llama3.1``, ``falcon3``, ``mamba2``: a base model and its version
+                else:
+                    m = _VERSIONED_MECHANISM_RE.fullmatch(low)
+                    if m is not None and words.get(m.group(1)) == "training-mechanism":
+                        # ``lora1``, ``sft1.0``, ``dpov3``, ``instructv2``: a training mechanism and its
+                        # round or version, as a base model takes its version glued on.
+                        seg_type = "training-mechanism"
             elif kind is None and low.endswith(_CLASS_ENDS):
                 m = _MODEL_CLASS_RE.fullmatch(low)
                 if m is not None and (words.get(m.group(1)) == "base-model" or m.group(1) in _ARCHITECTURES):
@@ -589,6 +627,7 @@ _SHAPE_TYPES: dict[str, tuple[str, str | None]] = {
     "vminor": ("version", "vminor"),
     "vmajor": ("version", "vmajor"),
     "datecompact": ("creation-date", "datecompact"),
+    "datemonth": ("creation-date", "datemonth"),
     "moe": ("size", "moe"),
     "size": ("size", "size"),
     "decimal": ("version", "decimal"),
@@ -640,7 +679,7 @@ def _classify(
             "training-mechanism",
             None,
         )
-    if kind == "datecompact":
+    if kind == "datecompact" or kind == "datemonth":
         return "creation-date", kind
     if kind in ("moe", "size"):
         return "size", kind
@@ -937,7 +976,7 @@ def _proto_flags(low: str, seg_type: str | None, kind: str | None) -> int:
     (``_AFTER_SIZE``: ``x8``), so ``parse_name`` also needs ``_BASE`` or ``_SIZE`` in the name.
     """
     flags = 0
-    if seg_type == FILLER or kind in _ABSORBED_KINDS or low in _FINETUNED:
+    if seg_type == FILLER or kind in _ABSORBED_KINDS or low in _FINETUNED or low == "v":
         flags = _ABSORB
     elif kind == "decimal" or low in _BASE_QUALIFIERS:
         flags = _AFTER_BASE
@@ -1247,9 +1286,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         or flags & _AFTER_BASE and flags & _BASE
         or flags & _AFTER_SIZE and flags & _SIZE
     ):
-        _resolve_free(_absorb(typed))
+        _resolve_free(_absorb(typed), v.brands)
     else:
-        _resolve_free(typed)  # every token is live (no type is ``None`` yet)
+        _resolve_free(typed, v.brands)  # every token is live (no type is ``None`` yet)
 
     # Segments (adjacent ones of a type merge) and facts, in one loop.
     seg_texts: list[str] = []
@@ -1281,7 +1320,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
                 if sv is not None and (version_raw is None or seg_type == "version"):
                     version_raw, (version_scheme, version_key) = text, sv
             elif seg_type == "creation-date" and version_raw is None:
-                sv = _version_of(text)
+                sv = _version_of(low)  # the date's own token: ``text`` may hold a word joined to it
                 if sv is not None:
                     version_raw, (version_scheme, version_key) = text, sv
         if fact & _F_SIZE and (kind == "size" or kind == "moe") and size_params is None:
@@ -1503,6 +1542,9 @@ _MODEL_CLASS_RE = re.compile(r"([a-z][a-z0-9]*?)(?:for[a-z0-9]{3,}|lmheadmodel|p
 _CLASS_ENDS = ("model", "lm", "classification", "answering", "choice", "generation", "ctc", "training",
                "segmentation", "detection", "estimation", "prediction", "tagging", "modeling", "retrieval")
 _VERSIONED_BASE_RE = re.compile(r"([a-z]{2,}?)(\d{1,2}(?:\.\d{1,2})?)")
+_VERSIONED_MECHANISM_RE = re.compile(r"([a-z]{2,}?)v?(\d{1,2}(?:\.\d{1,2})?)")
+"""A training-mechanism word with a number of one or two digits glued on, optionally after ``v``
+(``lora1``, ``sft1.0``, ``dpov3``); hyperparameter words with a value (``seed42``) match a shape first."""
 """A base model's name with its version glued on (``llama3.1``, ``falcon3``), as ``llama-3.1`` is one
 base model (a bare number joins a base model); at most two digits, so ``gpt350`` (a size) is not one."""
 _COMPOUND_RE = re.compile(r"([a-z]+[a-z0-9.]*?[a-z]|[a-z]+)(\d+(?:\.\d+)?[bm])")
@@ -1545,6 +1587,14 @@ def _absorb(typed: list[list]) -> list[list]:
                 _join(last, tok)
                 continue
             lt = last[2]
+            if (kind == "number" or kind == "decimal") and last[1] == "v" and lt in _FREE:
+                # ``v_0.1``, ``V.2``, ``v-1-4``: a version written with a separator after its ``v``.
+                _join(last, tok)
+                last[1] = "v" + tok[1]
+                last[2], last[3] = "version", "vminor" if kind == "decimal" else "vmajor"
+                tok[1] = ""
+                last[4] = tok[4] = _FACT_ALL  # keys changed: the facts loop tests them all
+                continue
             if kind != "number" and lt not in _ABSORBERS:
                 last = tok  # no rule below applies
                 live.append(tok)
@@ -1609,12 +1659,15 @@ _ABSORBERS = frozenset({"base-model", "version", "size", "training-mechanism", "
 _TUTORIAL = ("my-awesome", "my-")
 
 
-def _resolve_free(live: list[list]) -> None:
+def _resolve_free(live: list[list], brands: set[str] | frozenset[str] = frozenset()) -> None:
     """Type runs of free words (unknown words, brands, descriptive words) by where they stand.
 
     A name's first free run is its identifier when only the upstream model, its size, language or
     version precede it; any later free run, or one after a task, variant, training mechanism or
     dataset, is a description. ``my_awesome_…_model`` (the course's default name) is one description.
+    A brand or derived project (``brands``: ``zephyr``, ``MiniLM``, ``WizardLM``) names a model, not a
+    quality of one: it is an identifier wherever it stands (``WeniGPT-2.3.3-Zephyr-7B``,
+    ``paraphrase-multilingual-MiniLM-L12-v2``), and the free words right after it continue it.
     ``live`` holds the tokens that have a type (all of them when nothing was absorbed).
     """
     if live and live[0][1] == "my" and len(live) > 1 and live[1][1] == "awesome":
@@ -1634,7 +1687,7 @@ def _resolve_free(live: list[list]) -> None:
         # or the name's first word (``sentiment-classifier``) keeps its own segment.
         t = live[i]
         if t[2] in _FREE and live[i + 1][2] == "task" and (
-            t[1] in _MODALITIES or i and t[3] is None and live[i - 1][2] not in _FREE
+            t[1] in _MODALITIES or i and t[3] is None and live[i - 1][2] not in _FREE and t[1] not in brands
         ):
             t[2] = "task"
     has_ident = False
@@ -1642,9 +1695,20 @@ def _resolve_free(live: list[list]) -> None:
     only_context = True  # every typed segment so far is a base model, size, language or version
     run_len = 0
     run_type = "identifier"
+    late: list[list] = []  # brands where a description would stand
     for t in live:
         seg_type = t[2]
         if seg_type in _FREE:
+            if t[1] in brands:
+                # A brand starts (or continues) an identifier run wherever it stands; where a free
+                # word would be a description, it is marked (``late``) for the lone-word pass below.
+                if run_len == 0 and (has_ident or not only_context) or run_len and run_type == "description":
+                    late.append(t)
+                run_type = "identifier"
+                has_ident = True
+                run_len += 1
+                t[2] = "identifier"
+                continue
             if run_len == 0:
                 if not has_ident and only_context:
                     run_type = "identifier"
@@ -1673,16 +1737,17 @@ def _resolve_free(live: list[list]) -> None:
             and (i + 1 == len(live) or live[i + 1][2] not in _FREE)
         ):
             t[2] = "dataset"
-    if not has_desc:
+    if not has_desc and not late:
         return
     # A lone descriptive word between typed segments (``-scratch``, ``-beta``, ``-x8``) qualifies the
-    # segment before it rather than forming one: the labeller wrote descriptions as phrases.
+    # segment before it rather than forming one: the labeller wrote descriptions as phrases. So does
+    # a lone brand where a description would stand (``dolphin-2_2-yi-34b``).
     for i, t in enumerate(live):
         if (
-            t[2] == "description"
+            (t[2] == "description" or late and t[2] == "identifier" and any(t is b for b in late))
             and i > 0
             and live[i - 1][2] not in (None, "description")
-            and (i + 1 == len(live) or live[i + 1][2] != "description")
+            and (i + 1 == len(live) or live[i + 1][2] != t[2])
         ):
             _join(live[i - 1], t)
 
