@@ -1542,11 +1542,11 @@ _MODEL_CLASS_RE = re.compile(r"([a-z][a-z0-9]*?)(?:for[a-z0-9]{3,}|lmheadmodel|p
 _CLASS_ENDS = ("model", "lm", "classification", "answering", "choice", "generation", "ctc", "training",
                "segmentation", "detection", "estimation", "prediction", "tagging", "modeling", "retrieval")
 _VERSIONED_BASE_RE = re.compile(r"([a-z]{2,}?)(\d{1,2}(?:\.\d{1,2})?)")
+"""A base model's name with its version glued on (``llama3.1``, ``falcon3``), as ``llama-3.1`` is one
+base model (a bare number joins a base model); at most two digits, so ``gpt350`` (a size) is not one."""
 _VERSIONED_MECHANISM_RE = re.compile(r"([a-z]{2,}?)v?(\d{1,2}(?:\.\d{1,2})?)")
 """A training-mechanism word with a number of one or two digits glued on, optionally after ``v``
 (``lora1``, ``sft1.0``, ``dpov3``); hyperparameter words with a value (``seed42``) match a shape first."""
-"""A base model's name with its version glued on (``llama3.1``, ``falcon3``), as ``llama-3.1`` is one
-base model (a bare number joins a base model); at most two digits, so ``gpt350`` (a size) is not one."""
 _COMPOUND_RE = re.compile(r"([a-z]+[a-z0-9.]*?[a-z]|[a-z]+)(\d+(?:\.\d+)?[bm])")
 
 
