@@ -758,3 +758,10 @@ def test_xsmall_is_a_size() -> None:
 )
 def test_demonyms_are_languages_as_the_studys_nationality(model_id: str, first: list[str]) -> None:
     assert parse_name(model_id).segment_pairs()[0] == first
+
+
+@pytest.mark.parametrize("model_id", ["x/ko-sbert-sts", "x/sbert-base", "x/sentence-bert-base"])
+def test_sbert_is_a_model_family_not_a_training_mechanism(model_id: str) -> None:
+    p = parse_name(model_id)
+    assert "training-mechanism" not in p.convention
+    assert p.family == "sbert"
