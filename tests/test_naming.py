@@ -765,3 +765,17 @@ def test_sbert_is_a_model_family_not_a_training_mechanism(model_id: str) -> None
     p = parse_name(model_id)
     assert "training-mechanism" not in p.convention
     assert p.family == "sbert"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "text"),
+    [("x/Gugugo-koen-7B-V1.1", "koen"), ("x/enko-t5-small-v0", "enko"), ("x/bibert-ende", "ende")],
+)
+def test_a_listed_glued_language_pair_is_a_language(model_id: str, text: str) -> None:
+    assert [text, "language"] in parse_name(model_id).segment_pairs()
+
+
+def test_an_unlisted_glued_pair_of_codes_stays_a_free_word() -> None:
+    # ``then`` (th + en) and ``deit`` (de + it) are not in the explicit list.
+    assert "language" not in parse_name("x/then-model").convention
+    assert "language" not in parse_name("facebook/deit-base-patch16-224").convention
