@@ -779,3 +779,13 @@ def test_an_unlisted_glued_pair_of_codes_stays_a_free_word() -> None:
     # ``then`` (th + en) and ``deit`` (de + it) are not in the explicit list.
     assert "language" not in parse_name("x/then-model").convention
     assert "language" not in parse_name("facebook/deit-base-patch16-224").convention
+
+
+@pytest.mark.parametrize(
+    ("model_id", "raw"),
+    [("x/open_llama_3b_instruct_v_0.1", "v_0.1"), ("x/MiniCPM-V-2_6", "V-2_6"), ("x/model_V1_0", "V1_0")],
+)
+def test_version_raw_keeps_the_written_text(model_id: str, raw: str) -> None:
+    p = parse_name(model_id)
+    assert p.version_raw == raw
+    assert raw.lower() not in p.stem and p.stem == parse_name(model_id.replace(raw, "v9")).stem

@@ -1354,6 +1354,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         # Tokens were joined with ``-``; where the name writes ``_``, a dot or a space between them,
         # each segment's text is cut from the name as written (``image_detection``, not ``image-detection``).
         seg_texts = _as_written(seg_texts, name)
+    version_tok = version_raw  # the version's token as joined (the stem below drops it)
+    if version_raw is not None and "-" in version_raw and version_raw not in name:
+        version_raw = _version_as_written(version_raw, name)
     if quant_detail is not None and "quantized" not in variants:
         variants.append("quantized")
     if quant_container is not None and "quantized" not in variants and quant_container != "ONNX":
@@ -1380,7 +1383,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     if version_raw is None:
         stem = "-".join([tok[1] for tok in typed if tok[1]])
     else:
-        stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_raw])
+        stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_tok])
     # ``ParsedName(...)`` without the frozen dataclass's per-field ``object.__setattr__``; its
     # ``Segment`` objects are made when ``segments`` is first read (``as_row`` needs none).
     parsed = _new(ParsedName)
@@ -1498,6 +1501,14 @@ def parse_names(model_ids: Iterable[str], vocab: Vocabulary | None = None) -> li
 
 _DOT_SEP_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
 """A dot that cuts tokens (not between digits, as in ``v0.1``)."""
+
+
+def _version_as_written(raw: str, name: str) -> str:
+    """A version joined from tokens (``v-0.1``, ``V1-0``) as the name writes it (``v_0.1``, ``V1_0``):
+    the last place its tokens stand with separators between them (``raw`` when not found)."""
+    pattern = r"(?<![A-Za-z0-9])" + r"[-_.\s]+".join(re.escape(p) for p in raw.split("-") if p) + r"(?![A-Za-z0-9])"
+    found = re.findall(pattern, name)
+    return found[-1] if found else raw
 
 
 def _as_written(texts: list[str], name: str) -> list[str]:
