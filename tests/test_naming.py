@@ -789,3 +789,18 @@ def test_version_raw_keeps_the_written_text(model_id: str, raw: str) -> None:
     p = parse_name(model_id)
     assert p.version_raw == raw
     assert raw.lower() not in p.stem and p.stem == parse_name(model_id.replace(raw, "v9")).stem
+
+
+@pytest.mark.parametrize(
+    "model_id", ["x/bert-no-pretrain", "x/Florence-2-large-no-flash-attn", "x/distilbert-yes-no", "x/ScandiBERT-no-faroese"]
+)
+def test_no_in_the_middle_of_a_name_is_english(model_id: str) -> None:
+    assert not any(text.lower() == "no" and t == "language" for text, t in parse_name(model_id).segment_pairs())
+
+
+@pytest.mark.parametrize(
+    ("model_id", "text"),
+    [("x/opus-mt-no-de", "no-de"), ("x/distilbert-base-en-no-cased", "en-no-cased"), ("x/mt5-large-no", "no")],
+)
+def test_no_next_to_a_language_code_or_ending_a_name_is_norwegian(model_id: str, text: str) -> None:
+    assert [text, "language"] in parse_name(model_id).segment_pairs()

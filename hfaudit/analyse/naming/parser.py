@@ -1279,6 +1279,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         if tok[1] == "it" and tok[2] == "training-mechanism" and typed[i + 1][2] == "language":
             tok[2], tok[3], tok[4] = "language", None, _FACT_ALL
 
+    if flags & _HAS_CTX:
+        _no_is_english(typed)
+
     # Pass 4: absorption, free words by position, then merge (segments of a type).
     if (
         general
@@ -1409,6 +1412,24 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         },
     )
     return parsed
+
+
+def _no_is_english(typed: list[list]) -> None:
+    """``no`` is Norwegian only next to another language code (``opus-mt-no-de``, ``bert-base-en-no-cased``)
+    or as the name's last token after a typed segment (``mt5-large-no``, ``m2m_1b_finetune_no``); elsewhere
+    it is the English word (``no_robots``, ``no-flash-attn``, ``yes-no``, ``ScandiBERT-no-faroese``), a
+    free word typed by its position."""
+    last = len(typed) - 1
+    for i, t in enumerate(typed):
+        if t[1] != "no" or t[2] != "language":
+            continue
+        prev = typed[i - 1] if i else None
+        nxt = typed[i + 1] if i < last else None
+        if any(n is not None and n[2] == "language" and len(n[1]) <= 3 for n in (prev, nxt)):
+            continue
+        if nxt is None and prev is not None and prev[2] not in _FREE:
+            continue
+        t[2], t[3], t[4] = "identifier", None, _FACT_ALL
 
 
 _TAG_RE = re.compile(r"(?<=[A-Za-z0-9])\.([A-Za-z]{2})_")
