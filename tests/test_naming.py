@@ -804,3 +804,16 @@ def test_no_in_the_middle_of_a_name_is_english(model_id: str) -> None:
 )
 def test_no_next_to_a_language_code_or_ending_a_name_is_norwegian(model_id: str, text: str) -> None:
     assert [text, "language"] in parse_name(model_id).segment_pairs()
+
+
+@pytest.mark.parametrize(
+    ("model_id", "key"),
+    [
+        ("x/mixtral-instruct-awq-clone-feb24", "002024.000002.000000"),
+        ("x/bert-base-uncased-finetuned-sdg-Mar23", "002023.000003.000000"),
+        ("x/mar05-new-tuned-model", "000000.000003.000005"),  # 05 is no plausible year: a day
+    ],
+)
+def test_a_month_and_two_digits_that_are_a_plausible_year_read_as_month_and_year(model_id: str, key: str) -> None:
+    p = parse_name(model_id)
+    assert (p.version_scheme, p.version_key) == ("date", key)

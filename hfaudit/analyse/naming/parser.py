@@ -495,9 +495,14 @@ _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct n
 _MONTH_DATE_RE = re.compile(r"(\d{1,2})?([a-z]{3})[a-z]?(\d*)")
 
 
+_PLAUSIBLE_YEARS = (20, 26)
+"""Two digits after a month's name that read as its year (2020, when fine-tunes began to be shared on
+the Hub in numbers, to 2026): ``feb24`` is February 2024; ``feb29``, ``mar05`` stay days."""
+
+
 def _month_date_key(low: str) -> str:
-    """The key of a date written with a month's name: ``18nov23`` (2023-11-18), ``nov2023``, ``feb29``
-    (no year: 0), ``10aug``."""
+    """The key of a date written with a month's name: ``18nov23`` (2023-11-18), ``nov2023``, ``feb24``
+    (February 2024: two digits that are a plausible year), ``feb29`` (day 29, no year: 0), ``10aug``."""
     m = _MONTH_DATE_RE.fullmatch(low)
     assert m is not None  # ``datemonth`` of ``_SHAPE_RE`` matched
     day, month, rest = m.group(1), _MONTHS[m.group(2)], m.group(3)
@@ -505,6 +510,8 @@ def _month_date_key(low: str) -> str:
     if day is None:
         if len(rest) == 4:
             year, day = int(rest), "0"  # ``nov2023``
+        elif _PLAUSIBLE_YEARS[0] <= int(rest) <= _PLAUSIBLE_YEARS[1]:
+            year, day = 2000 + int(rest), "0"  # ``feb24``: February 2024, as ``nov2023``
         else:
             day = rest  # ``feb29``
     elif rest:
