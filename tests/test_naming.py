@@ -758,3 +758,62 @@ def test_xsmall_is_a_size() -> None:
 )
 def test_demonyms_are_languages_as_the_studys_nationality(model_id: str, first: list[str]) -> None:
     assert parse_name(model_id).segment_pairs()[0] == first
+
+
+@pytest.mark.parametrize("model_id", ["x/ko-sbert-sts", "x/sbert-base", "x/sentence-bert-base"])
+def test_sbert_is_a_model_family_not_a_training_mechanism(model_id: str) -> None:
+    p = parse_name(model_id)
+    assert "training-mechanism" not in p.convention
+    assert p.family == "sbert"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "text"),
+    [("x/Gugugo-koen-7B-V1.1", "koen"), ("x/enko-t5-small-v0", "enko"), ("x/bibert-ende", "ende")],
+)
+def test_a_listed_glued_language_pair_is_a_language(model_id: str, text: str) -> None:
+    assert [text, "language"] in parse_name(model_id).segment_pairs()
+
+
+def test_an_unlisted_glued_pair_of_codes_stays_a_free_word() -> None:
+    # ``then`` (th + en) and ``deit`` (de + it) are not in the explicit list.
+    assert "language" not in parse_name("x/then-model").convention
+    assert "language" not in parse_name("facebook/deit-base-patch16-224").convention
+
+
+@pytest.mark.parametrize(
+    ("model_id", "raw"),
+    [("x/open_llama_3b_instruct_v_0.1", "v_0.1"), ("x/MiniCPM-V-2_6", "V-2_6"), ("x/model_V1_0", "V1_0")],
+)
+def test_version_raw_keeps_the_written_text(model_id: str, raw: str) -> None:
+    p = parse_name(model_id)
+    assert p.version_raw == raw
+    assert raw.lower() not in p.stem and p.stem == parse_name(model_id.replace(raw, "v9")).stem
+
+
+@pytest.mark.parametrize(
+    "model_id", ["x/bert-no-pretrain", "x/Florence-2-large-no-flash-attn", "x/distilbert-yes-no", "x/ScandiBERT-no-faroese"]
+)
+def test_no_in_the_middle_of_a_name_is_english(model_id: str) -> None:
+    assert not any(text.lower() == "no" and t == "language" for text, t in parse_name(model_id).segment_pairs())
+
+
+@pytest.mark.parametrize(
+    ("model_id", "text"),
+    [("x/opus-mt-no-de", "no-de"), ("x/distilbert-base-en-no-cased", "en-no-cased"), ("x/mt5-large-no", "no")],
+)
+def test_no_next_to_a_language_code_or_ending_a_name_is_norwegian(model_id: str, text: str) -> None:
+    assert [text, "language"] in parse_name(model_id).segment_pairs()
+
+
+@pytest.mark.parametrize(
+    ("model_id", "key"),
+    [
+        ("x/mixtral-instruct-awq-clone-feb24", "002024.000002.000000"),
+        ("x/bert-base-uncased-finetuned-sdg-Mar23", "002023.000003.000000"),
+        ("x/mar05-new-tuned-model", "000000.000003.000005"),  # 05 is no plausible year: a day
+    ],
+)
+def test_a_month_and_two_digits_that_are_a_plausible_year_read_as_month_and_year(model_id: str, key: str) -> None:
+    p = parse_name(model_id)
+    assert (p.version_scheme, p.version_key) == ("date", key)

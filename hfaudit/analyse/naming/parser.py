@@ -495,9 +495,14 @@ _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct n
 _MONTH_DATE_RE = re.compile(r"(\d{1,2})?([a-z]{3})[a-z]?(\d*)")
 
 
+_PLAUSIBLE_YEARS = (20, 26)
+"""Two digits after a month's name that read as its year (2020, when fine-tunes began to be shared on
+the Hub in numbers, to 2026): ``feb24`` is February 2024; ``feb29``, ``mar05`` stay days."""
+
+
 def _month_date_key(low: str) -> str:
-    """The key of a date written with a month's name: ``18nov23`` (2023-11-18), ``nov2023``, ``feb29``
-    (no year: 0), ``10aug``."""
+    """The key of a date written with a month's name: ``18nov23`` (2023-11-18), ``nov2023``, ``feb24``
+    (February 2024: two digits that are a plausible year), ``feb29`` (day 29, no year: 0), ``10aug``."""
     m = _MONTH_DATE_RE.fullmatch(low)
     assert m is not None  # ``datemonth`` of ``_SHAPE_RE`` matched
     day, month, rest = m.group(1), _MONTHS[m.group(2)], m.group(3)
@@ -505,6 +510,8 @@ def _month_date_key(low: str) -> str:
     if day is None:
         if len(rest) == 4:
             year, day = int(rest), "0"  # ``nov2023``
+        elif _PLAUSIBLE_YEARS[0] <= int(rest) <= _PLAUSIBLE_YEARS[1]:
+            year, day = 2000 + int(rest), "0"  # ``feb24``: February 2024, as ``nov2023``
         else:
             day = rest  # ``feb29``
     elif rest:
@@ -1279,6 +1286,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         if tok[1] == "it" and tok[2] == "training-mechanism" and typed[i + 1][2] == "language":
             tok[2], tok[3], tok[4] = "language", None, _FACT_ALL
 
+    if flags & _HAS_CTX:
+        _no_is_english(typed)
+
     # Pass 4: absorption, free words by position, then merge (segments of a type).
     if (
         general
@@ -1354,6 +1364,9 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         # Tokens were joined with ``-``; where the name writes ``_``, a dot or a space between them,
         # each segment's text is cut from the name as written (``image_detection``, not ``image-detection``).
         seg_texts = _as_written(seg_texts, name)
+    version_tok = version_raw  # the version's token as joined (the stem below drops it)
+    if version_raw is not None and "-" in version_raw and version_raw not in name:
+        version_raw = _version_as_written(version_raw, name)
     if quant_detail is not None and "quantized" not in variants:
         variants.append("quantized")
     if quant_container is not None and "quantized" not in variants and quant_container != "ONNX":
@@ -1380,7 +1393,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     if version_raw is None:
         stem = "-".join([tok[1] for tok in typed if tok[1]])
     else:
-        stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_raw])
+        stem = "-".join([tok[1] for tok in typed if tok[1] and tok[0] != version_tok])
     # ``ParsedName(...)`` without the frozen dataclass's per-field ``object.__setattr__``; its
     # ``Segment`` objects are made when ``segments`` is first read (``as_row`` needs none).
     parsed = _new(ParsedName)
@@ -1406,6 +1419,24 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
         },
     )
     return parsed
+
+
+def _no_is_english(typed: list[list]) -> None:
+    """``no`` is Norwegian only next to another language code (``opus-mt-no-de``, ``bert-base-en-no-cased``)
+    or as the name's last token after a typed segment (``mt5-large-no``, ``m2m_1b_finetune_no``); elsewhere
+    it is the English word (``no_robots``, ``no-flash-attn``, ``yes-no``, ``ScandiBERT-no-faroese``), a
+    free word typed by its position."""
+    last = len(typed) - 1
+    for i, t in enumerate(typed):
+        if t[1] != "no" or t[2] != "language":
+            continue
+        prev = typed[i - 1] if i else None
+        nxt = typed[i + 1] if i < last else None
+        if any(n is not None and n[2] == "language" and len(n[1]) <= 3 for n in (prev, nxt)):
+            continue
+        if nxt is None and prev is not None and prev[2] not in _FREE:
+            continue
+        t[2], t[3], t[4] = "identifier", None, _FACT_ALL
 
 
 _TAG_RE = re.compile(r"(?<=[A-Za-z0-9])\.([A-Za-z]{2})_")
@@ -1498,6 +1529,14 @@ def parse_names(model_ids: Iterable[str], vocab: Vocabulary | None = None) -> li
 
 _DOT_SEP_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
 """A dot that cuts tokens (not between digits, as in ``v0.1``)."""
+
+
+def _version_as_written(raw: str, name: str) -> str:
+    """A version joined from tokens (``v-0.1``, ``V1-0``) as the name writes it (``v_0.1``, ``V1_0``):
+    the last place its tokens stand with separators between them (``raw`` when not found)."""
+    pattern = r"(?<![A-Za-z0-9])" + r"[-_.\s]+".join(re.escape(p) for p in raw.split("-") if p) + r"(?![A-Za-z0-9])"
+    found = re.findall(pattern, name)
+    return found[-1] if found else raw
 
 
 def _as_written(texts: list[str], name: str) -> list[str]:
