@@ -178,16 +178,31 @@ def change(i: int, path: str, kind: str, old: str | None, new: str | None, size:
 
 
 def sql_events(
-    commits: list[CommitInfo], changes: list[FileChange], readmes: dict[str, str] | None = None, window: Window | None = None
+    commits: list[CommitInfo],
+    changes: list[FileChange],
+    readmes: dict[str, str] | None = None,
+    window: Window | None = None,
+    version: str | None = None,
+    successors: tuple[dt.datetime, ...] = (),
 ) -> list[tuple]:
     """``weight_changes`` (position, path, kind, from_path, signals) of one model whose crawl rows are
-    these commits, weight changes and README texts (by commit id), as the analyser's query makes it."""
+    these commits, weight changes and README texts (by commit id), as the analyser's query makes it;
+    with ``version``, ``naming`` gives the model's name that version, and each time in ``successors``
+    is a repository created then whose ``version_series`` predecessor is the model."""
     from hfaudit.analyse.releases.build import build_weight_changes
     from hfaudit.store import schema
 
     con = duckdb.connect()
     con.execute(schema.crawl_ddl())
     con.execute("insert into models (model_id, status) values ('m/x', 'crawled')")
+    if version is not None:
+        con.execute(schema.empty_table_ddl("naming"))
+        con.execute("insert into naming (model_id, version_raw) values ('m/x', ?)", [version])
+    if successors:
+        con.execute(schema.empty_table_ddl("version_series"))
+        for i, created in enumerate(successors):
+            con.execute("insert into models (model_id, status, created_at) values (?, 'crawled', ?)", [f"m/next-{i}", created])
+            con.execute("insert into version_series (series_id, model_id, predecessor_id) values ('s', ?, 'm/x')", [f"m/next-{i}"])
     for c in commits:
         con.execute(
             "insert into commits (model_id, commit_id, committed_at, title, message, authors, position) values ('m/x', ?, ?, ?, ?, ?, ?)",
@@ -240,6 +255,32 @@ def test_an_added_safetensors_of_another_size_is_added_unless_the_bot_made_it() 
     by_bot = [info(0), info(1), info(2, authors=("SFconvertbot",))]
     assert sql_events(by_bot, odd)[-1][2:4] == ("converted", "weights/ckpt.pt")
     assert sql_events([info(0), info(1), info(2)], odd)[-1][2:4] == ("added", None)
+
+
+@pytest.mark.parametrize("days", [90.0, 15.0, 14.9, 3.0])
+def test_successor_repo_marks_each_change_before_a_successor_created_within_the_window(days: float) -> None:
+    # an in-place change to a versioned name, followed within the window by a repository of the
+    # name's series: each weight row of the commit, once, however many successors qualify
+    commits = [info(0), info(10), info(20), info(24), info(40), info(200)]
+    changes = [change(0, "model.safetensors", "added", None, "a")]
+    changes += [change(i, "model.safetensors", "modified", p, n) for i, p, n in ((10, "a", "b"), (20, "b", "c"), (24, "c", "d"), (40, "d", "e"), (200, "e", "f"))]
+    changes.append(change(24, "extra.bin", "added", None, "x"))
+    created = (info(25).committed_at, info(30).committed_at, info(30, minutes=1).committed_at)
+    events = sql_events(commits, changes, window=Window(days=days), version="v1", successors=created)
+    got = [(position, path) for position, path, _, _, signals in events if "successor_repo" in signals]
+    # the definition, in Python: not the initial upload, and a successor created at or after the commit
+    # and at most ``days`` days after it
+    at = {c.position: c.committed_at for c in commits}
+    expected = [
+        (position, path)
+        for position, path, kind, _, _ in events
+        if kind != "initial" and any(dt.timedelta(0) <= t - at[position] <= dt.timedelta(days=days) for t in created)
+    ]
+    assert got == expected and len(events) == 7
+    assert len(got) == {90.0: 4, 15.0: 4, 14.9: 3, 3.0: 2}[days]  # 10 (15 days before), 20, 24 twice
+    # without a version in the name, or without a successor, no event has the signal
+    for kwargs in ({"version": None, "successors": created}, {"version": "v1", "successors": ()}):
+        assert not any("successor_repo" in s for *_, s in sql_events(commits, changes, window=Window(days=days), **kwargs))
 
 
 @pytest.mark.parametrize(
