@@ -82,9 +82,10 @@ EVENTS_QUERY = f"""
 with
 weight_rows as (
     -- every weight file_changes row of a reachable commit (the staged rows are those), with its
-    -- shard parts and stem
-    select fc.mk, fc.ck, fc.position, fc.committed_at, fc.path, fc.change_kind,
-           fc.old_sha256, fc.new_sha256, fc.old_size, fc.new_size,
+    -- shard parts and stem; the two sha256 texts (most of a row's width) stay in the staged table,
+    -- fetched by the row's ``rowid`` (``wr``) for the output only
+    select fc.mk, fc.ck, fc.rowid as wr, fc.position, fc.committed_at, fc.path, fc.change_kind,
+           fc.old_size, fc.new_size,
            coalesce(shard.i <> '', false) as is_shard, shard.stem as shard_stem, shard.n as shard_n,
            shard.ext as shard_ext,
            fc.change_kind = 'modified' and fc.old_sha256 is not null and fc.new_sha256 is not null
@@ -173,7 +174,7 @@ weight_commits as (
     )
 ),
 classified as (
-    select r.mk, r.ck, r.position, r.committed_at, r.path, r.old_sha256, r.new_sha256,
+    select r.mk, r.ck, r.wr, r.position, r.committed_at, r.path,
            r.old_size, r.new_size,
            case
                when r.change_kind = 'deleted' then 'deleted'
@@ -226,7 +227,7 @@ conversions as (
     group by a.ck, a.path
 ),
 events as (
-    select s.mk, s.ck, s.committed_at, s.position, s.path, s.old_sha256, s.new_sha256,
+    select s.mk, s.ck, s.wr, s.committed_at, s.position, s.path,
            s.old_size, s.new_size,
            case
                when s.kind0 <> 'candidate' or v.path is null then null
@@ -395,7 +396,7 @@ signalled as (
     left join successor_hits as h on h.mk = e.mk and h.committed_at = e.committed_at
     join messages as m on m.title = e.title and m.message = e.message
 )
-select s.mk, s.model_id, s.commit_id, s.committed_at, s.position, s.path, s.change_kind, s.old_sha256, s.new_sha256,
+select s.mk, s.model_id, s.commit_id, s.committed_at, s.position, s.path, s.change_kind, w.old_sha256, w.new_sha256,
        s.old_size, s.new_size,
        tag or name_version or readme_changelog or commit_message or card_version or card_new_version as documented,
        list_filter([
@@ -411,6 +412,7 @@ select s.mk, s.model_id, s.commit_id, s.committed_at, s.position, s.path, s.chan
        nullif(s.source, '') as from_path, s.title, p.extension, p.paper_category
 from signalled as s
 join paths as p using (path)
+join (select rowid as wr, old_sha256, new_sha256 from _wc_weights where {in_range('mk')}) as w using (wr)
 """
 
 # The crawl rows the query reads, staged once per run into temporary tables keyed by integers:
