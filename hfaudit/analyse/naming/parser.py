@@ -215,7 +215,6 @@ class Vocabulary:
         self._token_cache: dict[str, tuple] = {}  # lowercased token -> ``_token_entry``
         self._chunk_cache: dict[str, tuple] = {}  # chunk of a name -> ``_chunk_entry``
         self._alias_cache: dict[str, str | None] = {}  # chunk of a name -> ``_chunk_alias``
-        self._jiang_cache: dict[str, int] = {}  # chunk of a name -> ``_jiang_bits``
         self._phrase_pairs: set[tuple[str, str]] = set()  # the first two tokens of every phrase
         self._phrase_seconds: set[str] = set()  # the second token of every phrase
         codes = data_dir / "language_codes.txt"
@@ -262,7 +261,6 @@ class Vocabulary:
         self._token_cache.clear()
         self._chunk_cache.clear()
         self._alias_cache.clear()
-        self._jiang_cache.clear()
 
     def extend(
         self,
@@ -943,7 +941,8 @@ _ONE = (1,)
 
 
 def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
-    """``(typed prototypes, flags, prototypes by token, token counts, token keys, token texts)`` of one chunk.
+    """``(typed prototypes, flags, prototypes by token, token counts, token keys, token texts, Jiang bits)``
+    of one chunk.
 
     Cached per vocabulary.
 
@@ -955,20 +954,22 @@ def _chunk_entry(chunk: str, v: Vocabulary) -> tuple:
     when a prototype's type depends on its position (kind ``_CTX``), ``_ABSORB`` and others
     (``_proto_flags``) when ``_absorb`` may fold a token, ``_PHRASE_IN`` when two of its tokens begin a
     phrase. The counts say which prototypes are tokens of pass 2 (a compound
-    such as ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts.
+    such as ``llama7b`` is one token, two prototypes); the keys are the tokens' lowercased texts. The
+    Jiang bits are ``_jiang_bits``, read by every parse (``jiang_class``): kept here, one cache lookup
+    per chunk serves both.
     """
     cache = v._chunk_cache
     if len(cache) > _CACHE_LIMIT:
         cache.clear()
     entry: tuple
     if not chunk:
-        entry = ((), 0, (), (), (), ())
+        entry = ((), 0, (), (), (), (), 0)
     elif (chunk[0] in _RISKY_FIRST or "." in chunk or chunk[-1] in "eE") and (
         _RISKY_RE.search(chunk) or (chunk[-1] in "eE" and _RISKY_E_RE.search(chunk))
     ):
-        entry = _plain_chunk_entry(chunk, v, _RISKY)
+        entry = (*_plain_chunk_entry(chunk, v, _RISKY), _jiang_bits(chunk))
     else:
-        entry = _plain_chunk_entry(chunk, v, 0)
+        entry = (*_plain_chunk_entry(chunk, v, 0), _jiang_bits(chunk))
     cache[chunk] = entry
     return entry
 
@@ -1171,6 +1172,7 @@ _JIANG_NEUTRAL = frozenset(
 _JIANG_WORD_RE = re.compile(r"[a-z]{3,}")
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _J_ARCH, _J_TASK, _J_APP, _J_OTHER = 1, 2, 4, 8
+_J_TO, _J_TO_TASK = 16, 32  # ``to``, and what makes ``{x}-to-{y}`` a task after it (``_TO_TASKS``)
 _JIANG_IMPL_TYPES = frozenset({"base-model", "training-mechanism", "variant-type", "dataset"})
 """Segment types that name the implementation unit: the training data is part of it for Jiang et al.
 (``hubert-large-ls960-ft`` is I), as are the architecture, size, training and reuse method."""
@@ -1204,9 +1206,10 @@ _TASK_WORDS = _read_task_words()
 application (``voice-activity-detection``, ``img2txt`` are tasks, ``garbage-classification`` is not)."""
 
 
-def _jiang_bits(chunk: str, v: Vocabulary) -> int:
-    """What one chunk of a name says for Jiang et al.'s classes (``_J_*`` bits), cached per vocabulary:
-    an architecture, a task word, an application word, or another word (neither task nor neutral)."""
+def _jiang_bits(chunk: str) -> int:
+    """What one chunk of a name says for Jiang et al.'s classes (``_J_*`` bits), kept in its
+    ``_chunk_entry``: an architecture, a task word, an application word, or another word (neither
+    task nor neutral); and whether the chunk is ``to`` or a modality that may follow it (``_J_TO*``)."""
     low = chunk.lower()
     # ``-`` between a lowercase and a capital letter (``ObjectDetection``): a chunk without capitals
     # has none to cut.
@@ -1222,10 +1225,10 @@ def _jiang_bits(chunk: str, v: Vocabulary) -> int:
         if w not in _JIANG_NEUTRAL and w not in _TASK_WORDS and not _JIANG_TASK_RE.search(w):
             bits |= _J_OTHER
             break
-    cache = v._jiang_cache
-    if len(cache) > _CACHE_LIMIT:
-        cache.clear()
-    cache[chunk] = bits
+    if low == "to":
+        bits |= _J_TO
+    elif low in _TO_TASKS:
+        bits |= _J_TO_TASK
     return bits
 
 
@@ -1241,16 +1244,19 @@ def jiang_class(
     the study's prompt: A/IA, else T/IT, else I, else O.
     """
     bits = 0
-    jcache = v._jiang_cache
-    prev = ""
+    ccache = v._chunk_cache
+    prev = 0
     for c in chunks:
-        b = jcache.get(c)
-        if b is None:
-            b = _jiang_bits(c, v)
-        if prev == "to" and c.lower() in _TO_TASKS:
+        b = (ccache.get(c) or _chunk_entry(c, v))[6]
+        if prev & _J_TO and b & _J_TO_TASK:
             b |= _J_TASK  # ``text-to-image``, ``speech_to_text``
         bits |= b
-        prev = c.lower()
+        prev = b
+    return _jiang_of(bits, seg_types, family, size_params)
+
+
+def _jiang_of(bits: int, seg_types: Iterable[str], family: str | None, size_params: int | None) -> str:
+    """``jiang_class`` from the name's chunks' bits, OR-ed."""
     impl = bool(bits & _J_ARCH) or family is not None or size_params is not None
     task = bool(bits & _J_TASK)
     app = bool(bits & _J_APP)
@@ -1285,10 +1291,17 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
     chunks = parts[0].replace("_", "-").split("-") if len(parts) == 1 else _chunks(name)
     ces = []
     flags = 0
+    jbits = 0  # ``jiang_class``'s bits
+    prev_jbits = 0
     for c in chunks:
         ce = ccache.get(c) or _chunk_entry(c, v)
         ces.append(ce)
         flags |= ce[1]
+        b = ce[6]
+        if prev_jbits & _J_TO and b & _J_TO_TASK:
+            b |= _J_TASK
+        jbits |= b
+        prev_jbits = b
     typed: list[list]  # [text, low, type, kind]
     general = True
     if flags & _RISKY and _FORM_RE.search(name) or flags & _SIZE and "_" in name and _USIZE_RE.search(name):
@@ -1448,7 +1461,7 @@ def parse_name(model_id: str, vocab: Vocabulary | None = None) -> ParsedName:
             "version_key": version_key,
             "size_params": size_params,
             "experts": experts,
-            "jiang_class": jiang_class(chunks, seg_types, family, size_params, v),
+            "jiang_class": _jiang_of(jbits, seg_types, family, size_params),  # ``jiang_class``
             "quant_format": quant,
             "variants": tuple(variants),
             "family": family,
