@@ -790,7 +790,7 @@ def _typed_general(
     # Pass 2: phrases and whole-name forms.
     phrases = v.phrases
     toks: list[tuple[str, str, str | None]]  # (text, lowercased key, forced type)
-    if pres is None and not any(low in phrases for low in lows):
+    if pres is None and phrases.keys().isdisjoint(lows):  # no generator: parser.pxd makes this cpdef
         toks = [(text, low, None) for text, low in zip(texts, lows, strict=True)]
     else:
         toks = []
@@ -1051,7 +1051,7 @@ def _plain_chunk_entry(chunk: str, v: Vocabulary, flags: int) -> tuple:
             flags |= _HAS_CTX | _ABSORB
     if flags & _HAS_PHRASE:
         pairs = v._phrase_pairs
-        if any(pair in pairs for pair in pairwise(lows)):
+        if not pairs.isdisjoint(pairwise(lows)):
             flags |= _PHRASE_IN
     if lows and lows[0] in v._phrase_seconds:
         flags |= _PHRASE_TAIL
@@ -1482,7 +1482,9 @@ def _no_is_english(typed: list[list]) -> None:
             continue
         prev = typed[i - 1] if i else None
         nxt = typed[i + 1] if i < last else None
-        if any(n is not None and n[2] == "language" and len(n[1]) <= 3 for n in (prev, nxt)):
+        if (prev is not None and prev[2] == "language" and len(prev[1]) <= 3) or (
+            nxt is not None and nxt[2] == "language" and len(nxt[1]) <= 3
+        ):
             continue
         if nxt is None and prev is not None and prev[2] not in _FREE:
             continue
@@ -1584,7 +1586,7 @@ _DOT_SEP_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
 def _version_as_written(raw: str, name: str) -> str:
     """A version joined from tokens (``v-0.1``, ``V1-0``) as the name writes it (``v_0.1``, ``V1_0``):
     the last place its tokens stand with separators between them (``raw`` when not found)."""
-    pattern = r"(?<![A-Za-z0-9])" + r"[-_.\s]+".join(re.escape(p) for p in raw.split("-") if p) + r"(?![A-Za-z0-9])"
+    pattern = r"(?<![A-Za-z0-9])" + r"[-_.\s]+".join([re.escape(p) for p in raw.split("-") if p]) + r"(?![A-Za-z0-9])"
     found = re.findall(pattern, name)
     return found[-1] if found else raw
 
@@ -1833,12 +1835,20 @@ def _resolve_free(live: list[list], brands: set[str] | frozenset[str] = frozense
     # a lone brand where a description would stand (``dolphin-2_2-yi-34b``).
     for i, t in enumerate(live):
         if (
-            (t[2] == "description" or late and t[2] == "identifier" and any(t is b for b in late))
+            (t[2] == "description" or late and t[2] == "identifier" and _holds(late, t))
             and i > 0
             and live[i - 1][2] not in (None, "description")
             and (i + 1 == len(live) or live[i + 1][2] != t[2])
         ):
             _join(live[i - 1], t)
+
+
+def _holds(items: list[list], item: list) -> bool:
+    """Whether ``item`` itself (not an equal list) is one of ``items``."""
+    for x in items:
+        if x is item:
+            return True
+    return False
 
 
 _IDENT_CONTEXT = frozenset({"base-model", "size", "language", "version"})
