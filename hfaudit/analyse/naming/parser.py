@@ -322,7 +322,8 @@ class Vocabulary:
             (a for a in self.families if len(a) >= 3 and "-" not in a), key=lambda a: (-len(a), a)
         )
         self._family_aliases = frozenset(aliases)
-        alt = "|".join(re.escape(a) for a in aliases)
+        # As a trie: the same match as the alternation longest first (``_trie_pattern``), found faster.
+        alt = _trie_pattern(aliases)
         # Letters may not continue an alias (``gpt`` is not in ``gptq``); digits may (``llama2``).
         pat = re.compile(f"(?<![a-z])(?:{alt})(?![a-z])") if aliases else re.compile(r"(?!x)x")
         self._family_re = pat
@@ -1170,6 +1171,7 @@ _JIANG_NEUTRAL = frozenset(
     "training data".split()
 )
 _JIANG_WORD_RE = re.compile(r"[a-z]{3,}")
+_AZ_RE = re.compile(r"[a-z]")
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _J_ARCH, _J_TASK, _J_APP, _J_OTHER = 1, 2, 4, 8
 _J_TO, _J_TO_TASK = 16, 32  # ``to``, and what makes ``{x}-to-{y}`` a task after it (``_TO_TASKS``)
@@ -1211,6 +1213,8 @@ def _jiang_bits(chunk: str) -> int:
     ``_chunk_entry``: an architecture, a task word, an application word, or another word (neither
     task nor neutral); and whether the chunk is ``to`` or a modality that may follow it (``_J_TO*``)."""
     low = chunk.lower()
+    if _AZ_RE.search(low) is None:
+        return 0  # every word below holds a letter (``7b``, ``0.1``, ``2023``: no word)
     # ``-`` between a lowercase and a capital letter (``ObjectDetection``): a chunk without capitals
     # has none to cut.
     split = low if low == chunk else _CAMEL_RE.sub("-", chunk).lower()
