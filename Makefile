@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install test test-fast golden demo lint bench evaluate clean
 
 # parser.py: pip compiles a copy of the name parser (setup.py), rebuilt when it changes.
-$(STAMP): pyproject.toml setup.py hfaudit/analyse/naming/parser.py
+$(STAMP): pyproject.toml setup.py hfaudit/analyse/naming/parser.py hfaudit/analyse/naming/parser.pxd
 	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'

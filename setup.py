@@ -4,7 +4,9 @@
 ``hfaudit.analyse.naming._cparser``, with the source's SHA-256 appended so that ``hfaudit.analyse.naming`` can tell
 whether the copy was built from the ``parser.py`` beside it. The extension is *optional*: without a C
 compiler (or without Cython) the install goes on and the package uses the pure-Python parser, which
-gives the same results. Everything else is configured in pyproject.toml.
+gives the same results. ``parser.pxd`` beside it declares, for the compiled copy only, which helpers
+are C functions (cpdef) and which arguments and locals are lists or C integers. Everything else is
+configured in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -32,10 +34,22 @@ def extensions() -> list[Extension]:
     text = source + f'\nSOURCE_SHA256 = "{hashlib.sha256(source).hexdigest()}"\n'.encode()
     if not copy.is_file() or copy.read_bytes() != text:
         copy.write_bytes(text)  # unchanged bytes keep Cython's own up-to-date check working
+    # parser.pxd: types of the compiled copy's helpers and locals (speed only; parser.py stays plain
+    # Python and never reads it). Cython reads it as the copy's augmenting .pxd; without it (a source
+    # tree that lacks it) the copy compiles untyped, as before, to the same results.
+    declarations = PARSER.with_suffix(".pxd")
+    pxd = copy.with_suffix(".pxd")
+    if declarations.is_file() and (not pxd.is_file() or pxd.read_bytes() != declarations.read_bytes()):
+        pxd.write_bytes(declarations.read_bytes())
+    elif not declarations.is_file():
+        pxd.unlink(missing_ok=True)
     ext = Extension("hfaudit.analyse.naming._cparser", [str(copy.relative_to(ROOT))], optional=True)
-    # Untyped compile: annotations are left to mypy, so the compiled module behaves as the source.
+    # Annotations are left to mypy (the only types Cython uses are parser.pxd's), so the compiled
+    # module behaves as the source.
     directives = {"language_level": 3, "annotation_typing": False}
-    return cythonize([ext], compiler_directives=directives, build_dir=str(BUILD.relative_to(ROOT)), quiet=True)
+    build = str(BUILD.relative_to(ROOT))
+    # include_path: Cython looks for the module's .pxd by its full name (hfaudit/analyse/naming/_cparser.pxd).
+    return cythonize([ext], compiler_directives=directives, build_dir=build, include_path=[build], quiet=True)
 
 
 # The audits live in the top-level queries/ folder (the project's layout) and ship inside the wheel as
