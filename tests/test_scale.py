@@ -150,6 +150,53 @@ def test_the_analysers_leave_no_temporary_table_behind_on_success_or_error(
         assert con.execute(temporary).fetchall() == []
 
 
+def test_a_run_stages_its_intermediate_tables_in_a_file_beside_the_store_and_removes_it(
+    synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hfaudit.analyse import ANALYSERS, run_steps
+
+    db = tmp_path / "my-store.duckdb"  # a name that needs quoting on the search path
+    db.write_bytes(synth.read_bytes())
+    stage = Path(batches.stage_path(str(db)))
+    stage.write_bytes(b"what a killed run left behind")
+    made: list[tuple[str, str, bool]] = []
+    create, drop = batches.TempTables.create, batches.TempTables.drop
+
+    def where(self: batches.TempTables, name: str) -> None:
+        found = self.con.execute("select database_name, temporary from duckdb_tables() where table_name = ?", [name]).fetchall()
+        made.extend((name, *w) for w in found)
+        assert stage.exists()
+
+    def creating(self: batches.TempTables, name: str, sql: str) -> None:
+        create(self, name, sql)
+        where(self, name)
+
+    def dropping(self: batches.TempTables, *names: str) -> None:
+        for name in names:  # lineage makes most of its tables with its own statements
+            where(self, name)
+        drop(self, *names)
+
+    monkeypatch.setattr(batches.TempTables, "create", creating)
+    monkeypatch.setattr(batches.TempTables, "drop", dropping)
+    lines = list(run_steps(str(db), ANALYSERS, jobs=1))
+    monkeypatch.undo()
+    assert len(lines) == len(ANALYSERS)
+    # every analyser that stages tables put them in the stage database, none in temporary storage
+    assert {n[:4] for n, _, _ in made} >= {"_wc_", "_sv_", "_lin"}
+    assert all(database == batches.STAGE and not temporary for _, database, temporary in made)
+    assert not stage.exists() and not Path(str(stage) + ".wal").exists()
+    # and the tables equal those of a run with temporary tables (a connection with no stage attached)
+    other = tmp_path / "plain.duckdb"
+    other.write_bytes(synth.read_bytes())
+    with duckdb.connect(str(other)) as con:
+        assert batches.staged_prefix(con) == ""
+        for _, step in ANALYSERS:
+            step(con)
+    dump_tables(db, tmp_path / "staged")
+    dump_tables(other, tmp_path / "plain")
+    assert compare(tmp_path / "staged", tmp_path / "plain") == []
+
+
 def test_a_failing_analyser_leaves_every_table_it_writes_as_it_was(
     synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -160,7 +207,7 @@ def test_a_failing_analyser_leaves_every_table_it_writes_as_it_was(
     db.write_bytes(synth.read_bytes())
     list(analyse(str(db), jobs=1))
     # Mark the tables, so that a rebuild (from the same crawl) would show.
-    marked = {"semver_changes": "", "lineage_edges": "", "lineage_evidence": "", "naming": ""}
+    marked = {"semver_changes": "", "lineage_edges": "", "lineage_evidence": "", "naming": "", "weight_changes": "", "transparency": ""}
     with duckdb.connect(str(db)) as con:
         for table in marked:
             con.execute(f"delete from {table} where rowid % 2 = 0")
@@ -171,6 +218,16 @@ def test_a_failing_analyser_leaves_every_table_it_writes_as_it_was(
     monkeypatch.setattr("hfaudit.analyse.semver.tables.RELEASES_QUERY", "select * from no_such_table")
     with pytest.raises(duckdb.Error):
         list(run_steps(str(db), [("semver", steps["semver"])], jobs=1))
+    # releases builds weight_changes aside, puts it in place and writes transparency, then fails on
+    # the version pairs; the table built aside is gone too
+    def pairs_failed(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("version_pair_changes write failed")
+
+    monkeypatch.setattr("hfaudit.analyse.releases.measures.build_version_pairs", pairs_failed)
+    with pytest.raises(RuntimeError):
+        list(run_steps(str(db), [("releases", steps["releases"])], jobs=1))
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from duckdb_tables() where table_name like '%pending%'").fetchall() == [(0,)]
     # lineage writes its first tables, then fails on the last one
     monkeypatch.setitem(lineage_sql.ORDER, "lineage_paper", ["no_such_column"])
     with pytest.raises(duckdb.Error):

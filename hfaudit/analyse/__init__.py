@@ -112,7 +112,9 @@ def run_steps(
     Each analyser's builder writes its tables in one transaction of its own (``batches.transaction``),
     opened after it builds its intermediate tables where those are large (``semver``, ``lineage``: so
     that it can drop them as it goes), so a step that fails leaves every table as it was."""
-    with Store(db, create=False) as store:
+    from hfaudit.analyse.batches import stage_database
+
+    with Store(db, create=False) as store, stage_database(store.con, db):
         configure(store.con, db, memory, jobs)
         for name, step in steps:
             line = step(store.con)

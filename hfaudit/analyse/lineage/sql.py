@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from hfaudit.analyse.batches import FunctionSpec, TempTables, sql_functions, temp_tables, transaction
+from hfaudit.analyse.batches import FunctionSpec, TempTables, sql_functions, staged, temp_tables, transaction
 from hfaudit.analyse.lineage import edges as E
 from hfaudit.analyse.lineage.graph import LineageGraph
 from hfaudit.analyse.lineage.relations import (
@@ -467,7 +467,7 @@ def _renames(con: duckdb.DuckDBPyConnection) -> None:
             current, moved = nxt, True
         if moved:
             final[start] = current
-    con.execute("create or replace temp table _lin_ren (model_id varchar, final varchar)")
+    con.execute(staged(con, "create or replace temp table _lin_ren (model_id varchar, final varchar)"))
     if final:
         batch = pa.table({"model_id": list(final), "final": list(final.values())})
         con.register("_lin_ren_batch", batch)
@@ -496,14 +496,14 @@ def _graph(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """``_lin_place``: root, depth, cycle cut and descendants of every graph node, computed on integer
     ids numbered in id order (so every order the walks use is the ids' order). Returns the cycle
     conflicts (member, detail)."""
-    con.execute(_GRAPH_SQL[0])
+    con.execute(staged(con, _GRAPH_SQL[0]))
     edges = con.execute(_GRAPH_SQL[1]).fetchnumpy()
     children_idx, parents_idx = edges["c"].tolist(), edges["p"].tolist()
     graph = LineageGraph.from_edges(zip(children_idx, parents_idx, strict=True))
     del edges, children_idx, parents_idx
     placements = graph.placements()
     descendants = graph.descendant_counts()
-    con.execute("create or replace temp table _lin_place (idx integer, root integer, depth integer, cut boolean, descendants integer)")
+    con.execute(staged(con, "create or replace temp table _lin_place (idx integer, root integer, depth integer, cut boolean, descendants integer)"))
     nodes = sorted(placements)
     for i in range(0, len(nodes), GRAPH_BATCH):
         chunk = nodes[i : i + GRAPH_BATCH]
@@ -529,7 +529,7 @@ def _graph(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 def _observations(con: duckdb.DuckDBPyConnection) -> None:
     """``_lin_obs``: the relation rules for every model with graph parents."""
-    con.execute(_observations_sql())
+    con.execute(staged(con, _observations_sql()))
 
 
 def _observations_sql() -> str:
@@ -601,12 +601,12 @@ def _build(con: duckdb.DuckDBPyConnection, temps: TempTables) -> dict[str, int]:
     after = [*_GRAPH_SQL, _observations_sql(), *select.values()]
     _renames(con)
     for i, sql in enumerate(steps):
-        con.execute(sql)
+        con.execute(temps.sql(sql))
         temps.drop_unread(steps[i + 1 :] + after)
     cycles = _graph(con)
     _observations(con)
     temps.drop_unread(list(select.values()))
-    con.execute("create or replace temp table _lin_cycles (model_id varchar, detail varchar)")
+    con.execute(temps.sql("create or replace temp table _lin_cycles (model_id varchar, detail varchar)"))
     if cycles:
         con.executemany("insert into _lin_cycles values (?, ?)", cycles)
     counts: dict[str, int] = {}

@@ -26,23 +26,41 @@ from hfaudit.analyse.releases.transparency import build_transparency
 __all__ = ["Window", "build_release_tables", "build_transparency", "build_weight_changes"]
 
 
+# ``weight_changes`` while it is built, before it replaces the table of that name.
+PENDING = "_weight_changes_pending"
+
+
 def build_release_tables(con: duckdb.DuckDBPyConnection, window: Window | None = None) -> str:
-    """(Re)build ``weight_changes``, ``transparency`` and ``version_pair_changes``, in one transaction
-    (``batches.transaction``: the three land together); one summary line."""
+    """(Re)build ``weight_changes``, ``transparency`` and ``version_pair_changes``; the three land
+    together, in one transaction (``batches.transaction``), or not at all.
+
+    ``weight_changes``, the large one, is built first, outside that transaction, as ``PENDING``: each
+    range's insert commits on its own, so DuckDB writes it out and frees its memory (in one
+    transaction every range's rows and the dropped staging tables stayed in memory to its end; at 1M
+    models that made the step a third slower, docs/scale.md). The transaction then renames ``PENDING`` to
+    ``weight_changes`` and writes the two smaller tables; a failure anywhere leaves every table as it
+    was, and ``PENDING`` is dropped."""
+    import contextlib
+
     from hfaudit.analyse.batches import transaction
 
-    with transaction(con):
-        return _build_release_tables(con, window)
+    try:
+        events = build_weight_changes(con, window, table=PENDING)
+        with transaction(con):
+            summary = _build_release_tables(con, events)
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"drop table if exists {PENDING}")
+    return summary
 
 
-def _build_release_tables(con: duckdb.DuckDBPyConnection, window: Window | None) -> str:
+def _build_release_tables(con: duckdb.DuckDBPyConnection, events: int) -> str:
     from hfaudit.analyse.releases.measures import build_version_pairs
 
-    # The two smaller tables first, before the weight-events query stages its tables: those stay in
-    # memory until the transaction ends (no time difference was measurable either way; docs/scale.md).
+    con.execute("drop table if exists weight_changes")
+    con.execute(f"alter table {PENDING} rename to weight_changes")
     cards = build_transparency(con)
     pairs = build_version_pairs(con)
-    events = build_weight_changes(con, window)
     row = con.execute(
         """
         select count(*) filter (where change_kind = 'replaced'),

@@ -598,21 +598,21 @@ def _model_id(con: duckdb.DuckDBPyConnection, mk: Any) -> str | None:
     return None if row is None else str(row[0])
 
 
-def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None = None) -> int:
-    """(Re)create table ``weight_changes``, one query per range of models with about as many weight
-    rows as ``memory_limit`` holds (``RANGE_ROW_BYTES`` each), whatever the size of the store; returns
-    its row count."""
+def build_weight_changes(con: duckdb.DuckDBPyConnection, window: Window | None = None, table: str = "weight_changes") -> int:
+    """(Re)create table ``weight_changes`` (or ``table``, with its columns), one query per range of
+    models with about as many weight rows as ``memory_limit`` holds (``RANGE_ROW_BYTES`` each),
+    whatever the size of the store; returns its row count."""
     window = window or Window()
     casts = ", ".join(f"cast({c} as {t}) as {c}" for c, t in schema.types("weight_changes").items())
-    con.execute(schema.empty_table_ddl("weight_changes"))
+    con.execute(schema.empty_table_ddl("weight_changes").replace(" weight_changes (", f" {table} (", 1))
     with registered_functions(con), _staged(con):
         ranges = weighted_ranges(con, memory_limit_bytes(con) // RANGE_ROW_BYTES, WEIGHT_ROWS)
         query = events_query(window)
         for bounds in ranges:
             # ranges in model order, each inserted in order: the table is in its declared order
             con.execute(
-                f"insert into weight_changes select {casts} from ({query}) as _q order by _q.mk, position, path",
+                f"insert into {table} select {casts} from ({query}) as _q order by _q.mk, position, path",
                 {**params(bounds), "lo_id": _model_id(con, bounds[0]), "hi_id": _model_id(con, bounds[1])},
             )
-    rows = con.execute("select count(*) from weight_changes").fetchall()
+    rows = con.execute(f"select count(*) from {table}").fetchall()
     return int(rows[0][0]) if rows else 0
