@@ -22,6 +22,15 @@ PARSER = ROOT / "hfaudit" / "analyse" / "naming" / "parser.py"
 BUILD = ROOT / "build" / "cython"
 
 
+def source_digest(source: bytes, types: bytes | None) -> str:
+    """SHA-256 of parser.py and, when there is one, parser.pxd: the compiled copy is current only
+    when both are the ones it was built from (the same function is in hfaudit/analyse/naming/__init__.py)."""
+    digest = hashlib.sha256(source)
+    if types is not None:
+        digest.update(b"\0parser.pxd\0" + types)
+    return digest.hexdigest()
+
+
 def extensions() -> list[Extension]:
     try:
         from Cython.Build import cythonize
@@ -29,15 +38,16 @@ def extensions() -> list[Extension]:
         print("hfaudit: Cython is not installed; the name parser stays pure Python", file=sys.stderr)
         return []
     source = PARSER.read_bytes()
+    declarations = PARSER.with_suffix(".pxd")
+    types = declarations.read_bytes() if declarations.is_file() else None
     copy = BUILD / "hfaudit" / "analyse" / "naming" / "_cparser.py"
     copy.parent.mkdir(parents=True, exist_ok=True)
-    text = source + f'\nSOURCE_SHA256 = "{hashlib.sha256(source).hexdigest()}"\n'.encode()
+    text = source + f'\nSOURCE_SHA256 = "{source_digest(source, types)}"\n'.encode()
     if not copy.is_file() or copy.read_bytes() != text:
         copy.write_bytes(text)  # unchanged bytes keep Cython's own up-to-date check working
     # parser.pxd: types of the compiled copy's helpers and locals (speed only; parser.py stays plain
     # Python and never reads it). Cython reads it as the copy's augmenting .pxd; without it (a source
     # tree that lacks it) the copy compiles untyped, as before, to the same results.
-    declarations = PARSER.with_suffix(".pxd")
     pxd = copy.with_suffix(".pxd")
     if declarations.is_file() and (not pxd.is_file() or pxd.read_bytes() != declarations.read_bytes()):
         pxd.write_bytes(declarations.read_bytes())
@@ -49,7 +59,11 @@ def extensions() -> list[Extension]:
     directives = {"language_level": 3, "annotation_typing": False}
     build = str(BUILD.relative_to(ROOT))
     # include_path: Cython looks for the module's .pxd by its full name (hfaudit/analyse/naming/_cparser.pxd).
-    return cythonize([ext], compiler_directives=directives, build_dir=build, include_path=[build], quiet=True)
+    try:
+        return cythonize([ext], compiler_directives=directives, build_dir=build, include_path=[build], quiet=True)
+    except Exception as error:  # Cython's CompileError and the like: the extension is optional
+        print(f"hfaudit: Cython could not translate the name parser ({error}); it stays pure Python", file=sys.stderr)
+        return []
 
 
 # The audits live in the top-level queries/ folder (the project's layout) and ship inside the wheel as

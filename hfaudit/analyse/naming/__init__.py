@@ -4,9 +4,9 @@ This package exports the parser from one of two builds of the same source, ``par
 
 - ``_cparser``, the same file compiled with Cython by ``pip install`` (``setup.py``, with the types of
   ``parser.pxd``; about 1.45x faster, see docs/naming.md), used when it is present and was built from the ``parser.py`` beside
-  it (its ``SOURCE_SHA256`` matches);
+  it and the ``parser.pxd`` beside it (its ``SOURCE_SHA256`` matches ``current_digest()``);
 - ``parser`` itself, pure Python, otherwise: with no compiler or no Cython at install time, or when
-  ``parser.py`` changed since the compiled copy was built (a warning then says to reinstall).
+  ``parser.py`` or ``parser.pxd`` changed since the compiled copy was built (a warning then says to reinstall).
 
 ``IMPLEMENTATION`` says which one is in use; results are the same (tests compare the two).
 """
@@ -20,6 +20,22 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 _SOURCE = Path(__file__).with_name("parser.py")
+_TYPES = _SOURCE.with_suffix(".pxd")
+
+
+def source_digest(source: bytes, types: bytes | None) -> str:
+    """SHA-256 of ``parser.py`` and, when there is one, ``parser.pxd`` (setup.py's function of the
+    same name, which stamps it into the compiled copy as ``SOURCE_SHA256``): a changed ``.pxd``
+    makes the compiled copy out of date as a changed ``parser.py`` does."""
+    digest = hashlib.sha256(source)
+    if types is not None:
+        digest.update(b"\0parser.pxd\0" + types)
+    return digest.hexdigest()
+
+
+def current_digest() -> str:
+    """``source_digest`` of the ``parser.py`` and ``parser.pxd`` beside this package."""
+    return source_digest(_SOURCE.read_bytes(), _TYPES.read_bytes() if _TYPES.is_file() else None)
 
 
 def _load() -> tuple[ModuleType, str]:
@@ -29,9 +45,9 @@ def _load() -> tuple[ModuleType, str]:
         from hfaudit.analyse.naming import parser as pure
 
         return pure, "pure Python"
-    if compiled.SOURCE_SHA256 != hashlib.sha256(_SOURCE.read_bytes()).hexdigest():
+    if compiled.SOURCE_SHA256 != current_digest():
         warnings.warn(
-            "hfaudit: the compiled name parser was built from an older parser.py; using the pure-Python "
+            "hfaudit: the compiled name parser was built from an older parser.py or parser.pxd; using the pure-Python "
             "one (reinstall: make install)",
             stacklevel=2,
         )
