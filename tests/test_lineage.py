@@ -385,3 +385,12 @@ def test_the_name_rules_match_equals_pairing_every_child_with_every_pool_model()
     got = sorted(con.execute(f"with {_NAME_MATCH} select child_id, n, ref from matched").fetchall())
     assert len(want) > 200 and len({r[2] for r in want}) > 20
     assert got == want
+
+
+def test_descendant_counts_count_a_node_below_a_merge_once() -> None:
+    # d is below b and c, both below a: a reaches b, c, d (3), not 4; e hangs below d
+    g = LineageGraph.from_edges([("b", "a"), ("c", "a"), ("d", "b"), ("d", "c"), ("e", "d"), ("f", "x"), ("x", "y")])
+    assert g.descendant_counts() == {"a": 4, "b": 2, "c": 2, "d": 1, "e": 0, "f": 0, "x": 1, "y": 2}
+    # a cycle of one-parent nodes with a tree below it
+    g = LineageGraph.from_edges([("p", "q"), ("q", "p"), ("r", "q")])
+    assert g.descendant_counts() == {"p": 2, "q": 2, "r": 0}
