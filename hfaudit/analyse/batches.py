@@ -90,16 +90,27 @@ def params(bounds: Bounds) -> dict[str, Any]:
     return {"lo": bounds[0], "hi": bounds[1]}
 
 
-def parallel_map(func: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+def parallel_map(
+    func: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[R]:
     """``map(func, items)`` in order, on ``workers`` processes (inline when one); ``func`` and the
     items must pickle. At most one item per worker, and one more, is in flight (read, sent, or
-    returned and not yet written), so memory stays bounded by the batch size."""
+    returned and not yet written), so memory stays bounded by the batch size.
+
+    ``initializer(*initargs)`` runs once in each worker before its first item (in this process
+    when inline): what every item shares is sent once per worker, not once per item."""
     if workers <= 1:
+        if initializer is not None:
+            initializer(*initargs)
         yield from map(func, items)
         return
     # spawn, not fork: the parent holds DuckDB's threads and locks.
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer, initargs=initargs) as pool:
         pending = []
         for item in items:
             pending.append(pool.submit(func, item))

@@ -174,9 +174,19 @@ def _vocabulary(terms: tuple[list[str], list[str], list[str]]) -> Vocabulary:
     return _VOCABS[key]
 
 
-def _naming_chunk(job: tuple[list[str], tuple[list[str], list[str], list[str]]]) -> pa.Table:
-    """A worker's job: parse one chunk of distinct model ids into ``naming`` rows (Arrow)."""
-    ids, terms = job
+_WORKER_TERMS: list[tuple[list[str], list[str], list[str]]] = []
+
+
+def _set_worker_terms(terms: tuple[list[str], list[str], list[str]]) -> None:
+    """A worker's initializer: the learned terms its chunks share, sent once per worker (sent with
+    every chunk, a 1M-model store's 273k base ids made the parent pickle and write 2 s)."""
+    _WORKER_TERMS[:] = [terms]
+
+
+def _naming_chunk(ids: list[str]) -> pa.Table:
+    """A worker's job: parse one chunk of distinct model ids into ``naming`` rows (Arrow), with the
+    vocabulary of the terms ``_set_worker_terms`` gave this process."""
+    (terms,) = _WORKER_TERMS
     frame = naming_frame(pd.DataFrame({"model_id": ids}), _vocabulary(terms))
     return pa.Table.from_pandas(frame, preserve_index=False)
 
@@ -218,9 +228,10 @@ def _build_naming_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     ids = [r[0] for r in con.execute("select distinct cast(model_id as varchar) from models order by 1").fetchall()]
     size = NAMING_CHUNK
-    chunks = [(ids[i : i + size], terms) for i in range(0, len(ids), size)]
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
     writer = BatchWriter(con, "naming")
-    for table in parallel_map(_naming_chunk, chunks, min(jobs(con), len(chunks))):
+    workers = min(jobs(con), len(chunks))
+    for table in parallel_map(_naming_chunk, chunks, workers, initializer=_set_worker_terms, initargs=(terms,)):
         writer.append_arrow(table)
     writer.finish("model_id")
     extra = "".join(f", m.{c}" for c in ("card_base_models", "created_at") if c in have)
