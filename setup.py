@@ -11,8 +11,9 @@ configured in pyproject.toml.
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from setuptools import Extension, find_namespace_packages, setup
@@ -22,13 +23,14 @@ PARSER = ROOT / "hfaudit" / "analyse" / "naming" / "parser.py"
 BUILD = ROOT / "build" / "cython"
 
 
-def source_digest(source: bytes, types: bytes | None) -> str:
-    """SHA-256 of parser.py and, when there is one, parser.pxd: the compiled copy is current only
-    when both are the ones it was built from (the same function is in hfaudit/analyse/naming/__init__.py)."""
-    digest = hashlib.sha256(source)
-    if types is not None:
-        digest.update(b"\0parser.pxd\0" + types)
-    return digest.hexdigest()
+def _source_digest() -> Callable[[bytes, bytes | None], str]:
+    """``hfaudit/analyse/naming/digest.py``'s function, loaded by path (the package's imports need
+    dependencies that are not installed yet)."""
+    spec = importlib.util.spec_from_file_location("_hfaudit_digest", PARSER.with_name("digest.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.source_digest  # type: ignore[no-any-return]
 
 
 def extensions() -> list[Extension]:
@@ -42,7 +44,7 @@ def extensions() -> list[Extension]:
     types = declarations.read_bytes() if declarations.is_file() else None
     copy = BUILD / "hfaudit" / "analyse" / "naming" / "_cparser.py"
     copy.parent.mkdir(parents=True, exist_ok=True)
-    text = source + f'\nSOURCE_SHA256 = "{source_digest(source, types)}"\n'.encode()
+    text = source + f'\nSOURCE_SHA256 = "{_source_digest()(source, types)}"\n'.encode()
     if not copy.is_file() or copy.read_bytes() != text:
         copy.write_bytes(text)  # unchanged bytes keep Cython's own up-to-date check working
     # parser.pxd: types of the compiled copy's helpers and locals (speed only; parser.py stays plain

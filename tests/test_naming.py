@@ -215,54 +215,31 @@ def test_compiled_parser_gives_the_pure_parsers_results() -> None:
         assert [(s.text, s.type) for s in c.segments] == [(s.text, s.type) for s in p.segments], m
 
 
-def test_an_out_of_date_compiled_parser_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import hfaudit.analyse.naming as naming
-
-    if not naming.IMPLEMENTATION.startswith("compiled"):
-        pytest.skip(f"the name parser in use is {naming.IMPLEMENTATION}")
-    edited = tmp_path / "parser.py"
-    edited.write_text(naming._SOURCE.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    monkeypatch.setattr(naming, "_SOURCE", edited)
-    with pytest.warns(UserWarning, match="older parser.py"):
-        module, implementation = naming._load()
-    assert module.__name__ == "hfaudit.analyse.naming.parser"
-    assert implementation == "pure Python (compiled copy out of date)"
-
-
-def test_a_changed_parser_pxd_also_makes_the_compiled_parser_out_of_date(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("attribute", "name"), [("_SOURCE", "parser.py"), ("_TYPES", "parser.pxd")])
+def test_an_out_of_date_compiled_parser_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, attribute: str, name: str
 ) -> None:
     import hfaudit.analyse.naming as naming
 
     if not naming.IMPLEMENTATION.startswith("compiled"):
         pytest.skip(f"the name parser in use is {naming.IMPLEMENTATION}")
-    # The compiled copy was stamped with the digest of both files (setup.py's source_digest).
+    # The compiled copy was stamped with the digest of both files (digest.source_digest, via setup.py).
     assert naming._cparser.SOURCE_SHA256 == naming.current_digest()
-    edited = tmp_path / "parser.pxd"
-    edited.write_text(naming._TYPES.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    monkeypatch.setattr(naming, "_TYPES", edited)
-    with pytest.warns(UserWarning, match="parser.pxd"):
+    edited = tmp_path / name
+    edited.write_text(getattr(naming, attribute).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    monkeypatch.setattr(naming, attribute, edited)
+    with pytest.warns(UserWarning, match="older parser.py or parser.pxd"):
         module, implementation = naming._load()
     assert module.__name__ == "hfaudit.analyse.naming.parser"
     assert implementation == "pure Python (compiled copy out of date)"
 
 
-def test_setup_and_the_package_compute_the_same_source_digest() -> None:
-    import ast
+def test_the_source_digest_counts_each_file() -> None:
+    from hfaudit.analyse.naming.digest import source_digest
 
-    import hfaudit.analyse.naming as naming
-
-    setup_py = Path(__file__).resolve().parents[1] / "setup.py"
-    text = setup_py.read_text(encoding="utf-8")
-    (fn,) = [n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == "source_digest"]
-    scope: dict[str, object] = {}
-    exec("import hashlib\n" + (ast.get_source_segment(text, fn) or ""), scope)  # setup.py itself runs setup()
-    setup_digest = scope["source_digest"]
-    assert callable(setup_digest)
-    for source, types in [(b"a", None), (b"a", b""), (b"a", b"b"), (b"ab", None)]:
-        assert setup_digest(source, types) == naming.source_digest(source, types)
-    # Each file counts: with or without a .pxd, and which bytes are in which file.
-    assert len({naming.source_digest(s, t) for s, t in [(b"a", None), (b"a", b""), (b"a", b"b"), (b"ab", None), (b"", b"ab")]}) == 5
+    # with or without a .pxd, and which bytes are in which file
+    cases = [(b"a", None), (b"a", b""), (b"a", b"b"), (b"ab", None), (b"", b"ab")]
+    assert len({source_digest(s, t) for s, t in cases}) == len(cases)
 
 
 # --- the four errors of issue 15, one test each ------------------------------------------------

@@ -13,24 +13,15 @@ This package exports the parser from one of two builds of the same source, ``par
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from hfaudit.analyse.naming.digest import source_digest
+
 _SOURCE = Path(__file__).with_name("parser.py")
 _TYPES = _SOURCE.with_suffix(".pxd")
-
-
-def source_digest(source: bytes, types: bytes | None) -> str:
-    """SHA-256 of ``parser.py`` and, when there is one, ``parser.pxd`` (setup.py's function of the
-    same name, which stamps it into the compiled copy as ``SOURCE_SHA256``): a changed ``.pxd``
-    makes the compiled copy out of date as a changed ``parser.py`` does."""
-    digest = hashlib.sha256(source)
-    if types is not None:
-        digest.update(b"\0parser.pxd\0" + types)
-    return digest.hexdigest()
 
 
 def current_digest() -> str:
