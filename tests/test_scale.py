@@ -290,19 +290,43 @@ def test_lineage_drops_the_card_texts_and_claims_before_its_graph_walk(
     db = tmp_path / "g.duckdb"
     db.write_bytes(synth.read_bytes())
     seen: list[str] = []
-    graph = lineage_sql._graph
+    graph = lineage_sql._graph_and_observations
 
     def spying(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         seen.extend(r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall())
         return graph(con)
 
-    monkeypatch.setattr(lineage_sql, "_graph", spying)
+    monkeypatch.setattr(lineage_sql, "_graph_and_observations", spying)
     with duckdb.connect(str(db)) as con:
         lineage_sql.build_lineage_tables(con)
         assert con.execute("select count(*) from lineage_edges").fetchone()[0] > 0  # type: ignore[index]
     # what the graph walk and the tables after it read is still there; what they do not read is gone
     assert {"_lin_edges", "_lin_ev", "_lin_names", "_lin_cfgtext", "_lin_cfg"} <= set(seen)
     assert not {"_lin_cardtext", "_lin_card", "_lin_raw", "_lin_clean", "_lin_ev0", "_lin_pp", "_lin_ren"} & set(seen)
+
+
+def test_an_error_in_the_lineage_graph_walks_fails_the_step_and_keeps_the_tables(
+    synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the walks run on a thread of their own beside the observations query: their error must reach
+    # the step (not be lost with the thread), and the tables written before stay as they were
+    import hfaudit.analyse.lineage.sql as lineage_sql
+
+    db = tmp_path / "t.duckdb"
+    db.write_bytes(synth.read_bytes())
+    with duckdb.connect(str(db)) as con:
+        lineage_sql.build_lineage_tables(con)
+        before = con.execute("select * from model_lineage order by model_id").fetchall()
+        assert before
+
+        def failing(children: list[int], parents: list[int]) -> None:
+            raise RuntimeError("walk failed")
+
+        monkeypatch.setattr(lineage_sql, "_place", failing)
+        with pytest.raises(RuntimeError, match="walk failed"):
+            lineage_sql.build_lineage_tables(con)
+        assert con.execute("select * from model_lineage order by model_id").fetchall() == before
+        assert not con.execute("select table_name from duckdb_tables() where table_name like '_lin_%'").fetchall()
 
 
 def test_the_weight_file_changes_line_counts_what_the_view_holds(synth: Path, tmp_path: Path) -> None:

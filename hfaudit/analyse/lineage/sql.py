@@ -19,9 +19,11 @@ Each step is one temporary table built by one SQL statement (its CTEs are the su
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -29,7 +31,7 @@ import pyarrow as pa
 
 from hfaudit.analyse.batches import FunctionSpec, TempTables, sql_functions, staged, temp_tables, transaction
 from hfaudit.analyse.lineage import edges as E
-from hfaudit.analyse.lineage.graph import LineageGraph
+from hfaudit.analyse.lineage.graph import LineageGraph, Placement
 from hfaudit.analyse.lineage.relations import (
     BASIS_CONFIDENCE,
     QUANT_OWNERS,
@@ -477,7 +479,7 @@ def _renames(con: duckdb.DuckDBPyConnection) -> None:
             con.unregister("_lin_ren_batch")
 
 
-# ``_graph``'s queries: the graph's nodes numbered in id order, and its edges on those numbers.
+# ``_graph_and_observations``'s queries: the graph's nodes numbered in id order, and its edges on those numbers.
 _GRAPH_SQL = (
     """
     create or replace temp table _lin_nodes as
@@ -492,17 +494,41 @@ _GRAPH_SQL = (
 )
 
 
-def _graph(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """``_lin_place``: root, depth, cycle cut and descendants of every graph node, computed on integer
-    ids numbered in id order (so every order the walks use is the ids' order). Returns the cycle
-    conflicts (member, detail)."""
+@dataclass
+class _Placed:
+    """What the graph walks give (``_place``): each node's placement and descendant count, and the cycles."""
+
+    placements: dict[Any, Placement]
+    descendants: dict[Any, int]
+    cycles: list[list[Any]]
+
+
+def _place(children_idx: list[Any], parents_idx: list[Any]) -> _Placed:
+    """Root, depth, cycle cut and descendants of every node, and the cycles over all parents: pure
+    Python on integer ids, touching no connection (it runs on a thread of its own, ``_graph_and_observations``)."""
+    graph = LineageGraph.from_edges(zip(children_idx, parents_idx, strict=True))
+    return _Placed(graph.placements(), graph.descendant_counts(), graph.strongly_connected())
+
+
+def _graph_and_observations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """``_lin_place`` (root, depth, cycle cut and descendants of every graph node, computed on integer
+    ids numbered in id order, so every order the walks use is the ids' order) and ``_lin_obs``
+    (``_observations``). Returns the cycle conflicts (member, detail).
+
+    The graph walks are Python on one core; while they run, DuckDB builds ``_lin_obs`` on ``con``
+    (it releases the GIL while it works): the two read ``_lin_edges`` and share nothing else."""
     con.execute(staged(con, _GRAPH_SQL[0]))
     edges = con.execute(_GRAPH_SQL[1]).fetchnumpy()
     children_idx, parents_idx = edges["c"].tolist(), edges["p"].tolist()
-    graph = LineageGraph.from_edges(zip(children_idx, parents_idx, strict=True))
-    del edges, children_idx, parents_idx
-    placements = graph.placements()
-    descendants = graph.descendant_counts()
+    del edges
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lineage-graph") as pool:
+        walks = pool.submit(_place, children_idx, parents_idx)
+        del children_idx, parents_idx
+        try:
+            _observations(con)
+        finally:
+            placed = walks.result()  # an error of the walks is raised here (after one of _observations)
+    placements, descendants = placed.placements, placed.descendants
     con.execute(staged(con, "create or replace temp table _lin_place (idx integer, root integer, depth integer, cut boolean, descendants integer)"))
     nodes = sorted(placements)
     for i in range(0, len(nodes), GRAPH_BATCH):
@@ -519,12 +545,11 @@ def _graph(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
             con.execute("insert into _lin_place select * from _lin_place_batch")
         finally:
             con.unregister("_lin_place_batch")
-    cycles = graph.strongly_connected()
-    if not cycles:
+    if not placed.cycles:
         return []
-    members = sorted({m for c in cycles for m in c})
+    members = sorted({m for c in placed.cycles for m in c})
     names = dict(con.execute(f"select idx, id from _lin_nodes where idx in ({', '.join(map(str, members))})").fetchall())
-    return [(names[m], " -> ".join(names[x] for x in c)) for c in cycles for m in c]
+    return [(names[m], " -> ".join(names[x] for x in c)) for c in placed.cycles for m in c]
 
 
 def _observations(con: duckdb.DuckDBPyConnection) -> None:
@@ -588,7 +613,7 @@ def build_lineage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         return _build(con, temps)
 
 
-# The step's temporary tables (made by ``_steps``, ``_renames``, ``_graph`` and ``_observations``).
+# The step's temporary tables (made by ``_steps``, ``_renames`` and ``_graph_and_observations``).
 _TEMPS = ("_lin_cfgtext", "_lin_cfg", "_lin_cardtext", "_lin_card", "_lin_names", "_lin_raw", "_lin_clean", "_lin_ev0",
           "_lin_alias", "_lin_ren", "_lin_ev", "_lin_pp", "_lin_edges", "_lin_nodes", "_lin_place", "_lin_obs", "_lin_cycles")  # fmt: skip
 
@@ -603,8 +628,7 @@ def _build(con: duckdb.DuckDBPyConnection, temps: TempTables) -> dict[str, int]:
     for i, sql in enumerate(steps):
         con.execute(temps.sql(sql))
         temps.drop_unread(steps[i + 1 :] + after)
-    cycles = _graph(con)
-    _observations(con)
+    cycles = _graph_and_observations(con)
     temps.drop_unread(list(select.values()))
     con.execute(temps.sql("create or replace temp table _lin_cycles (model_id varchar, detail varchar)"))
     if cycles:
