@@ -305,6 +305,49 @@ def test_lineage_drops_the_card_texts_and_claims_before_its_graph_walk(
     assert not {"_lin_cardtext", "_lin_card", "_lin_raw", "_lin_clean", "_lin_ev0", "_lin_pp", "_lin_ren"} & set(seen)
 
 
+def test_weight_changes_are_the_same_when_the_value_hashes_collide(
+    synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # commit texts and weight paths are keyed by their hash when no two distinct values share one;
+    # a hash of two values forces collisions, and the keys must fall back to numbers, not mix values
+    from hfaudit.analyse.batches import temp_tables
+    from hfaudit.analyse.releases.signals import Window
+
+    db = tmp_path / "k.duckdb"
+    db.write_bytes(synth.read_bytes())
+    chosen: list[str] = []
+    value_keys = build._value_keys
+
+    def spying(con: duckdb.DuckDBPyConnection, values: str) -> str:
+        chosen.append(value_keys(con, values))
+        return chosen[-1]
+
+    monkeypatch.setattr(build, "_value_keys", spying)
+    with duckdb.connect(str(db)) as con:
+        list(analyse_tables_on(con))
+        assert chosen == ["hashed", "hashed"]
+        hashed = con.execute("select * from weight_changes").fetchall()
+        monkeypatch.setattr(build, "KEY_HASH", "hash({}) % 2")
+        build.build_weight_changes(con, Window(), table="weight_changes_collided")
+        assert chosen[2:] == ["numbered", "numbered"]
+        collided = con.execute("select * from weight_changes_collided").fetchall()
+        assert len(hashed) > 0 and collided == hashed
+        with temp_tables(con):  # the values tables went with the step
+            assert not con.execute("select 1 from duckdb_tables() where table_name like '_wc_%'").fetchall()
+
+
+def analyse_tables_on(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The analysers up to and including releases, on an open connection."""
+    from hfaudit.analyse import ANALYSERS
+
+    out = []
+    for name, step in ANALYSERS:
+        out.append(step(con))
+        if name == "releases":
+            break
+    return out
+
+
 def test_an_error_in_the_lineage_graph_walks_fails_the_step_and_keeps_the_tables(
     synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -28,7 +28,9 @@ the staged tables, run once per range of models sized to ``memory_limit``
 Python runs only where SQL cannot say it, once per distinct value, as vectorised (Arrow) DuckDB
 functions (:func:`registered_functions`): card front matter the crawler did not parse (a YAML parse)
 and its version fields, card-body diffs (``reads_as_changelog``), commit-text tests
-(``descriptive_message``), stems of conversion candidates, and the study's extension of a path.
+(``descriptive_message``), stems of conversion candidates, and the study's extension of a path. The
+commit-text tests and the path's extension run once per distinct value of the store, while staging
+(``_wc_texts``, ``_wc_paths``), and each staged row carries its value's key (``KEY_HASH``).
 """
 
 from __future__ import annotations
@@ -354,19 +356,11 @@ near as (
     group by a.mk, a.anchor
 ),
 texts as (
-    -- the ids, title and message of each weight-event commit
-    select e.*, c.model_id, c.commit_id, coalesce(c.title, '') as title, coalesce(c.message, '') as message
+    -- the ids, title and text key (``_wc_texts``) of each weight-event commit
+    select e.*, c.model_id, c.commit_id, c.title, c.text_key
     from events as e
     join _wc_commits as c using (ck)
     where {in_range('c.mk')}
-),
-messages as materialized (
-    select title, message, hfaudit_descriptive_message(title, message) as descriptive
-    from (select distinct title, message from texts)
-),
-paths as materialized (
-    select path, hfaudit_extension(path) as extension, hfaudit_paper_category(path) as paper_category
-    from (select distinct path from events)
 ),
 successor_hits as (
     -- the commits (model, time) of weight events with a successor repository created within the
@@ -394,7 +388,7 @@ signalled as (
     left join (select * from _wc_versions where {in_range('mk')}) as v using (mk)
     left join near as n using (mk, position)
     left join successor_hits as h on h.mk = e.mk and h.committed_at = e.committed_at
-    join messages as m on m.title = e.title and m.message = e.message
+    join _wc_texts as m using (text_key)
 )
 select s.mk, s.model_id, s.commit_id, s.committed_at, s.position, s.path, s.change_kind, w.old_sha256, w.new_sha256,
        s.old_size, s.new_size,
@@ -411,8 +405,8 @@ select s.mk, s.model_id, s.commit_id, s.committed_at, s.position, s.path, s.chan
        ], lambda x: x is not null) as signals,
        nullif(s.source, '') as from_path, s.title, p.extension, p.paper_category
 from signalled as s
-join paths as p using (path)
-join (select rowid as wr, old_sha256, new_sha256 from _wc_weights where {in_range('mk')}) as w using (wr)
+join (select rowid as wr, old_sha256, new_sha256, path_key from _wc_weights where {in_range('mk')}) as w using (wr)
+join _wc_paths as p using (path_key)
 """
 
 # The crawl rows the query reads, staged once per run into temporary tables keyed by integers:
@@ -431,11 +425,13 @@ STAGE_QUERIES: list[tuple[str, str]] = [
         """,
     ),
     (
+        # the commit's text (title, message) as a key (``TEXT_KEYS``), its title ('' for none)
         "_wc_commits",
         """
-        select k.mk, c.rowid as ck, c.model_id, c.commit_id, c.position, c.committed_at, c.title, c.message, c.authors
+        select k.mk, c.rowid as ck, c.model_id, c.commit_id, c.position, c.committed_at, coalesce(c.title, '') as title,
+               {message_key} as text_key, c.authors
         from commits as c
-        join _wc_models as k using (model_id)
+        join _wc_models as k using (model_id){message_join}
         where c.unreachable_since is null
         order by k.mk
         """,
@@ -444,9 +440,9 @@ STAGE_QUERIES: list[tuple[str, str]] = [
         "_wc_weights",
         """
         select c.mk, c.ck, c.position, c.committed_at, fc.path, fc.change_kind,
-               fc.old_sha256, fc.new_sha256, fc.old_size, fc.new_size
+               fc.old_sha256, fc.new_sha256, fc.old_size, fc.new_size, {path_key} as path_key
         from file_changes as fc
-        join _wc_commits as c using (model_id, commit_id)
+        join _wc_commits as c using (model_id, commit_id){path_join}
         where fc.category = 'weights'
         order by c.mk
         """,
@@ -579,14 +575,67 @@ def events_query(window: Window) -> str:
     return EVENTS_QUERY.replace("$commits", str(int(window.commits))).replace("$days", repr(float(window.days)))
 
 
+# What Python reads once per distinct value of the store (the commit texts' ``descriptive_message``,
+# the weight paths' study extension and category), staged as small tables beside a key: each staged
+# commit and weight row carries its value's key, so a range joins on a 64-bit integer against a few
+# thousand rows instead of finding its distinct texts and joining them back by the strings (a third
+# of a range's time; docs/scale.md). The key is DuckDB's ``hash`` of the value when no two distinct
+# values share one (checked each run: then the key names exactly one value), else the value's number
+# among the distinct values, found by a join of every row (slower, never wrong).
+KEY_HASH = "hash({})"
+
+
+def _values_queries() -> dict[str, str]:
+    """The distinct commit texts and weight paths, each with both keys and what Python reads of it."""
+    return {
+        "_wc_text_values": f"""
+            select title, message, {KEY_HASH.format("title, message")} as hashed, row_number() over ()::ubigint as numbered,
+                   hfaudit_descriptive_message(title, message) as descriptive
+            from (select distinct coalesce(title, '') as title, coalesce(message, '') as message
+                  from commits where unreachable_since is null)
+        """,
+        "_wc_path_values": f"""
+            select path, {KEY_HASH.format("path")} as hashed, row_number() over ()::ubigint as numbered,
+                   hfaudit_extension(path) as extension, hfaudit_paper_category(path) as paper_category
+            from (select distinct path from file_changes where category = 'weights')
+        """,
+    }
+
+
+def _value_keys(con: duckdb.DuckDBPyConnection, values: str) -> str:
+    """``hashed`` when no two of the distinct values staged in ``values`` share a hash, else ``numbered``."""
+    row = con.execute(f"select count(distinct hashed) = count(*) from {values}").fetchone()
+    return "hashed" if row is None or row[0] else "numbered"
+
+
 @contextlib.contextmanager
 def _staged(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The crawl rows the query reads (``STAGE_QUERIES``), and the naming analyser's versions and
+    """The crawl rows the query reads (``STAGE_QUERIES``), the Python readings of their distinct texts
+    and paths (``_wc_texts``, ``_wc_paths``, by key), and the naming analyser's versions and
     successors when it ran, as temporary tables for the step's time."""
     present = set(table_names(con))
     with temp_tables(con) as temps:
-        for name, select in STAGE_QUERIES:
+        for name, select in _values_queries().items():
             temps.create(name, select)
+        text_by, path_by = _value_keys(con, "_wc_text_values"), _value_keys(con, "_wc_path_values")
+        temps.create("_wc_texts", f"select {text_by} as text_key, descriptive from _wc_text_values")
+        temps.create("_wc_paths", f"select {path_by} as path_key, extension, paper_category from _wc_path_values")
+        keys = {
+            "message_key": KEY_HASH.format("coalesce(c.title, ''), coalesce(c.message, '')"),
+            "message_join": "",
+            "path_key": KEY_HASH.format("fc.path"),
+            "path_join": "",
+        }
+        if text_by == "numbered":
+            keys["message_key"], keys["message_join"] = "tv.numbered", (
+                "\n        join _wc_text_values as tv"
+                " on tv.title = coalesce(c.title, '') and tv.message = coalesce(c.message, '')"
+            )
+        if path_by == "numbered":
+            keys["path_key"], keys["path_join"] = "pv.numbered", "\n        join _wc_path_values as pv on pv.path = fc.path"
+        for name, select in STAGE_QUERIES:
+            temps.create(name, select.format(**keys) if name in ("_wc_commits", "_wc_weights") else select)
+        temps.drop("_wc_text_values", "_wc_path_values")
         temps.create("_wc_versions", VERSIONS_QUERY if "naming" in present else NO_VERSIONS)
         temps.create("_wc_successors", SUCCESSORS_QUERY if "version_series" in present else NO_SUCCESSORS)
         yield
