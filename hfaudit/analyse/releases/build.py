@@ -425,7 +425,7 @@ STAGE_QUERIES: list[tuple[str, str]] = [
         """,
     ),
     (
-        # the commit's text (title, message) as a key (``TEXT_KEYS``), its title ('' for none)
+        # the commit's text (title, message) as a key (``KEY_HASH``), and its title ('' for none)
         "_wc_commits",
         """
         select k.mk, c.rowid as ck, c.model_id, c.commit_id, c.position, c.committed_at, coalesce(c.title, '') as title,
