@@ -4,7 +4,9 @@ tables as one batch in one process."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -287,16 +289,13 @@ def test_lineage_drops_the_card_texts_and_claims_before_its_graph_walk(
 ) -> None:
     import hfaudit.analyse.lineage.sql as lineage_sql
 
-    db = tmp_path / "g.duckdb"
-    db.write_bytes(synth.read_bytes())
+    db = _copy(synth, tmp_path / "g.duckdb")
     seen: list[str] = []
-    graph = lineage_sql._graph_and_observations
 
-    def spying(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    def before(con: duckdb.DuckDBPyConnection) -> None:
         seen.extend(r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall())
-        return graph(con)
 
-    monkeypatch.setattr(lineage_sql, "_graph_and_observations", spying)
+    _spy(monkeypatch, lineage_sql, "_graph_and_observations", before=before)
     with duckdb.connect(str(db)) as con:
         lineage_sql.build_lineage_tables(con)
         assert con.execute("select count(*) from lineage_edges").fetchone()[0] > 0  # type: ignore[index]
@@ -310,21 +309,13 @@ def test_weight_changes_are_the_same_when_the_value_hashes_collide(
 ) -> None:
     # commit texts and weight paths are keyed by their hash when no two distinct values share one;
     # a hash of two values forces collisions, and the keys must fall back to numbers, not mix values
-    from hfaudit.analyse.batches import temp_tables
     from hfaudit.analyse.releases.signals import Window
 
-    db = tmp_path / "k.duckdb"
-    db.write_bytes(synth.read_bytes())
+    db = _copy(synth, tmp_path / "k.duckdb")
     chosen: list[str] = []
-    value_keys = build._value_keys
-
-    def spying(con: duckdb.DuckDBPyConnection, values: str) -> str:
-        chosen.append(value_keys(con, values))
-        return chosen[-1]
-
-    monkeypatch.setattr(build, "_value_keys", spying)
+    _spy(monkeypatch, build, "_value_keys", after=chosen.append)
     with duckdb.connect(str(db)) as con:
-        list(analyse_tables_on(con))
+        _analyse_through_releases(con)
         assert chosen == ["hashed", "hashed"]
         hashed = con.execute("select * from weight_changes").fetchall()
         monkeypatch.setattr(build, "KEY_HASH", "hash({}) % 2")
@@ -332,20 +323,41 @@ def test_weight_changes_are_the_same_when_the_value_hashes_collide(
         assert chosen[2:] == ["numbered", "numbered"]
         collided = con.execute("select * from weight_changes_collided").fetchall()
         assert len(hashed) > 0 and collided == hashed
-        with temp_tables(con):  # the values tables went with the step
-            assert not con.execute("select 1 from duckdb_tables() where table_name like '_wc_%'").fetchall()
+        # the values tables went with the step
+        assert not con.execute("select 1 from duckdb_tables() where table_name like '_wc_%'").fetchall()
 
 
-def analyse_tables_on(con: duckdb.DuckDBPyConnection) -> list[str]:
+def _copy(store: Path, to: Path) -> Path:
+    to.write_bytes(store.read_bytes())
+    return to
+
+
+def _spy(
+    monkeypatch: pytest.MonkeyPatch, module: object, name: str,
+    before: Callable[..., None] | None = None, after: Callable[[Any], None] | None = None,
+) -> None:  # fmt: skip
+    """``module.name`` wrapped: ``before(*args)`` ahead of each call, ``after(result)`` behind it."""
+    real = getattr(module, name)
+
+    def spying(*args: Any) -> Any:
+        if before is not None:
+            before(*args)
+        result = real(*args)
+        if after is not None:
+            after(result)
+        return result
+
+    monkeypatch.setattr(module, name, spying)
+
+
+def _analyse_through_releases(con: duckdb.DuckDBPyConnection) -> None:
     """The analysers up to and including releases, on an open connection."""
     from hfaudit.analyse import ANALYSERS
 
-    out = []
     for name, step in ANALYSERS:
-        out.append(step(con))
+        step(con)
         if name == "releases":
-            break
-    return out
+            return
 
 
 def test_an_error_in_the_lineage_graph_walks_fails_the_step_and_keeps_the_tables(
