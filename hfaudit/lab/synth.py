@@ -77,10 +77,19 @@ def _owner(col: str) -> str:
     )
 
 
+def memory_for(models: int) -> str:
+    """The copy's default ``memory_limit``: 2GB up to 200k models, then 8GB a million models (the
+    primary-key indexes are built in memory: a 1M-model copy failed in 2GB; 8GB is the measured fit,
+    docs/scale.md)."""
+    return "2GB" if models <= 200_000 else f"{max(2, math.ceil(8 * models / 1_000_000))}GB"
+
+
 def synthesise(
-    out: Path, models: int, seed: int = 7, base: int = 2000, cache: Path | None = None, memory: str = "2GB"
+    out: Path, models: int, seed: int = 7, base: int = 2000, cache: Path | None = None, memory: str | None = None
 ) -> dict[str, int]:
-    """Write a store of ``models`` models into ``out`` (replaced); row counts per table."""
+    """Write a store of ``models`` models into ``out`` (replaced); row counts per table. ``memory`` is
+    DuckDB's ``memory_limit`` for the copy (default :func:`memory_for`)."""
+    memory = memory or memory_for(models)
     src = base_store(base, seed, cache or Path("reports/bench/cache"))
     for stale in (out, out.with_name(out.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -137,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--base", type=int, default=2000, help="models the generator draws (copied up to --models)")
     ap.add_argument("--cache", type=Path, default=Path("reports/bench/cache"))
-    ap.add_argument("--memory", default="2GB", help="DuckDB memory_limit of the copy (the primary-key indexes of a 1M-model store need about 6GB)")
+    ap.add_argument("--memory", default=None, help="DuckDB memory_limit of the copy (default: 2GB up to 200k models, 8GB a million models beyond)")
     a = ap.parse_args(argv)
     if a.models < 1 or a.base < 10:
         print("synth: --models must be at least 1 and --base at least 10", file=sys.stderr)
