@@ -74,12 +74,13 @@ def test_real_model_info_served_back_field_for_field(tmp_path: Path) -> None:
 def test_default_import_derives_git_ids_and_keeps_the_recorded_sha(tmp_path: Path) -> None:
     from hfaudit.fakehub.registry import git_problem, read_models
 
+    rows = bloom_rows()  # skips when the reference trees are absent, before the copy below reads them
     bloom_dir = tmp_path / "in"
     bloom_dir.mkdir()
     (bloom_dir / BLOOM).write_bytes((fs.TREES / BLOOM).read_bytes())
     out = tmp_path / "trees.jsonl"
     import_trees(bloom_dir, out)
-    recorded = {json.loads(r["metadata"])["id"]: json.loads(r["metadata"])["sha"] for r in bloom_rows()}
+    recorded = {json.loads(r["metadata"])["id"]: json.loads(r["metadata"])["sha"] for r in rows}
     models = {m.id: m for m in read_models(out)}
     for mid, sha in recorded.items():
         model = models[mid]
