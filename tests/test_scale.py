@@ -16,7 +16,7 @@ import hfaudit.analyse.naming.tables as naming_tables
 import hfaudit.analyse.releases.build as build
 from hfaudit.audit.pipeline import analyse
 from hfaudit.lab.golden import compare, dump_tables
-from hfaudit.lab.synth import synthesise
+from hfaudit.lab.synth import memory_for, synthesise
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,15 @@ def test_synth_copies_the_base_under_new_owners_to_exactly_n_models(synth: Path)
             """
         ).fetchone()
         assert bad == (0,)
+
+
+def test_the_synthesisers_default_memory_grows_with_the_copy_past_200k_models() -> None:
+    # a 1M-model copy ran out of a fixed 2GB ("could not allocate block") and fit in 8GB (docs/scale.md)
+    assert [memory_for(n) for n in (70, 200_000, 200_001, 1_000_000, 1_500_000)] == ["2GB", "2GB", "2GB", "8GB", "12GB"]
+    for n in (10, 2_000_000):
+        con = duckdb.connect()
+        con.execute(f"set memory_limit = '{memory_for(n)}'")  # a size DuckDB takes
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0].endswith("GiB")
 
 
 def test_batched_parallel_analysis_equals_one_batch(synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
