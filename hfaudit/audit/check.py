@@ -259,76 +259,90 @@ def check_in_db(
     findings withheld. ``unsure_audits``: the same, but only when they have a finding (no finding
     is a clean answer; a finding might be an artefact of what the DB lacks).
     """
+    with Store(db, read_only=True) as store:
+        return _check_con(store.con, db, model_id, rev_from, rev_to, fail_on, history, unknown_audits, unsure_audits)
+
+
+def _check_con(
+    con: duckdb.DuckDBPyConnection,
+    db: str | Path,
+    model_id: ModelId,
+    rev_from: str | None,
+    rev_to: str | None,
+    fail_on: str,
+    history: bool,
+    unknown_audits: dict[str, str] | None,
+    unsure_audits: dict[str, str] | None,
+) -> CheckResult:
+    """``check_in_db`` on an open connection to ``db``."""
     if fail_on not in SEVERITY_RANK:
         raise HfauditError(f"--fail-on must be info, warn or error, not {fail_on!r}", code=EXIT_UNCHECKED)
-    with Store(db, read_only=True) as store:
-        con = store.con
-        found = con.execute("select status from models where model_id = ?", [model_id]).fetchone()
-        if not found:
-            raise HfauditError(f"{model_id} is not in {db}", code=EXIT_UNCHECKED)
-        commits = con.execute("select count(*) from commits where model_id = ?", [model_id]).fetchone()
-        if not commits or not commits[0]:
-            why = con.execute(
-                "select error_type from crawl_errors where model_id = ? and resolved_snapshot is null order by occurred_at desc limit 1",
-                [model_id],
-            ).fetchone()
-            raise HfauditError(f"{model_id}: no history to check ({why[0] if why else 'nothing crawled'})", code=EXIT_UNCHECKED)
-        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-        if "semver_releases" not in tables:
-            raise HfauditError(f"{db} is not analysed: run hfaudit analyse", code=EXIT_UNCHECKED)
-        if (rev_from is None) != (rev_to is None):
-            raise HfauditError("--from and --to go together", code=EXIT_UNCHECKED)
-        ranged = rev_from is not None and rev_to is not None
-        if rev_from is not None and rev_to is not None:
-            release, notes = _release_between(con, model_id, rev_from, rev_to), list[str]()
-            window = f"{rev_from}..{rev_to}"
-        else:
-            release, notes = _latest_release(con, model_id)
-            window = "latest release" + (f" {release['version']}" if release.get("version") else " (the head)")
-        audits = load_audits(overrides=load_config())
-        full = run_audits(con, audits, models=[model_id])
-        order = _commit_order(con, model_id)
-        lo, hi = _window(order, model_id, release, ranged)
-        inside: list[Finding] = []
-        outside: list[Finding] = []
-        unknown: dict[str, str] = dict(unknown_audits or {})
-        for f in full.findings:
-            cid = finding_commit(f)
-            if f.audit_id in unknown:
-                continue
-            if unsure_audits and f.audit_id in unsure_audits:
-                unknown[f.audit_id] = unsure_audits[f.audit_id]
-                continue
-            if ranged and f.audit_id in ("under_bump", "over_bump"):
-                continue  # the range is the release: its bump is judged below, from the range itself
-            in_window = (lo < order[cid] <= hi) if cid in order else (cid is None and not ranged)
-            (inside if in_window else outside).append(f)
-        if ranged and release.get("under_bump"):
-            audit = next((a for a in audits if a.id == "under_bump"), None)
-            inside.append(
-                Finding(
-                    audit_id="under_bump",
-                    severity=audit.severity if audit else "error",
-                    model_id=model_id,
-                    location=release["commit_id"],
-                    message=(
-                        f"{rev_from}..{rev_to} declares a {release['declared_bump']} bump but "
-                        f"{', '.join(release['reasons'])} require {release['required_bump']}"
-                    ),
-                    title=audit.title if audit else "Under-bump",
-                    bump=release["required_bump"],
-                    details={k: release.get(k) for k in ("commit_id", "previous_commit_id", "version", "previous_version", "declared_bump", "required_bump", "reasons")},
-                )
+    found = con.execute("select status from models where model_id = ?", [model_id]).fetchone()
+    if not found:
+        raise HfauditError(f"{model_id} is not in {db}", code=EXIT_UNCHECKED)
+    commits = con.execute("select count(*) from commits where model_id = ?", [model_id]).fetchone()
+    if not commits or not commits[0]:
+        why = con.execute(
+            "select error_type from crawl_errors where model_id = ? and resolved_snapshot is null order by occurred_at desc limit 1",
+            [model_id],
+        ).fetchone()
+        raise HfauditError(f"{model_id}: no history to check ({why[0] if why else 'nothing crawled'})", code=EXIT_UNCHECKED)
+    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    if "semver_releases" not in tables:
+        raise HfauditError(f"{db} is not analysed: run hfaudit analyse", code=EXIT_UNCHECKED)
+    if (rev_from is None) != (rev_to is None):
+        raise HfauditError("--from and --to go together", code=EXIT_UNCHECKED)
+    ranged = rev_from is not None and rev_to is not None
+    if rev_from is not None and rev_to is not None:
+        release, notes = _release_between(con, model_id, rev_from, rev_to), list[str]()
+        window = f"{rev_from}..{rev_to}"
+    else:
+        release, notes = _latest_release(con, model_id)
+        window = "latest release" + (f" {release['version']}" if release.get("version") else " (the head)")
+    audits = load_audits(overrides=load_config())
+    full = run_audits(con, audits, models=[model_id])
+    order = _commit_order(con, model_id)
+    lo, hi = _window(order, model_id, release, ranged)
+    inside: list[Finding] = []
+    outside: list[Finding] = []
+    unknown: dict[str, str] = dict(unknown_audits or {})
+    for f in full.findings:
+        cid = finding_commit(f)
+        if f.audit_id in unknown:
+            continue
+        if unsure_audits and f.audit_id in unsure_audits:
+            unknown[f.audit_id] = unsure_audits[f.audit_id]
+            continue
+        if ranged and f.audit_id in ("under_bump", "over_bump"):
+            continue  # the range is the release: its bump is judged below, from the range itself
+        in_window = (lo < order[cid] <= hi) if cid in order else (cid is None and not ranged)
+        (inside if in_window else outside).append(f)
+    if ranged and release.get("under_bump"):
+        audit = next((a for a in audits if a.id == "under_bump"), None)
+        inside.append(
+            Finding(
+                audit_id="under_bump",
+                severity=audit.severity if audit else "error",
+                model_id=model_id,
+                location=release["commit_id"],
+                message=(
+                    f"{rev_from}..{rev_to} declares a {release['declared_bump']} bump but "
+                    f"{', '.join(release['reasons'])} require {release['required_bump']}"
+                ),
+                title=audit.title if audit else "Under-bump",
+                bump=release["required_bump"],
+                details={k: release.get(k) for k in ("commit_id", "previous_commit_id", "version", "previous_version", "declared_bump", "required_bump", "reasons")},
             )
-        key = _sort_key(order)
-        run = AuditRun(full.audits, tuple(sorted(inside, key=key)), {**full.skipped, **unknown})
-        changes = _changes(con, model_id, release)
-        total = con.execute("select count(*) from semver_changes where model_id = ?", [model_id]).fetchone()
-        return CheckResult(
-            model_id, release, changes, run, fail_on, notes,
-            history=tuple(sorted(outside, key=key)) if history else (), unknown=unknown, window=window,
-            changes_more=max(0, int(total[0] if total else 0) - len(changes)),
         )
+    key = _sort_key(order)
+    run = AuditRun(full.audits, tuple(sorted(inside, key=key)), {**full.skipped, **unknown})
+    changes = _changes(con, model_id, release)
+    total = con.execute("select count(*) from semver_changes where model_id = ?", [model_id]).fetchone()
+    return CheckResult(
+        model_id, release, changes, run, fail_on, notes,
+        history=tuple(sorted(outside, key=key)) if history else (), unknown=unknown, window=window,
+        changes_more=max(0, int(total[0] if total else 0) - len(changes)),
+    )
 
 
 @contextlib.contextmanager
@@ -388,14 +402,13 @@ def _crawled(model_id: ModelId, endpoint: str, token: str | None) -> Iterator[tu
         yield db, unknown, unsure
 
 
-def _series_unsure(db: str | Path, model_id: str) -> dict[str, str]:
+def _series_unsure(con: duckdb.DuckDBPyConnection, model_id: str) -> dict[str, str]:
     """Series audits whose findings this store cannot back: none when a finished crawl listed every
     model of the owner (an empty scope, or the owner's whole listing), else all of them."""
     import json
 
     owner = model_id.split("/", 1)[0]
-    with Store(db, read_only=True) as store:
-        scopes = [r[0] for r in store.con.execute("select scope from snapshots where status in ('complete', 'partial')").fetchall()]
+    scopes = [r[0] for r in con.execute("select scope from snapshots where status in ('complete', 'partial')").fetchall()]
     for text in scopes:
         try:
             scope = json.loads(text) if text else {}
@@ -424,10 +437,11 @@ def check_model(
     """
     mid = parse_model_id(model_id, code=EXIT_UNCHECKED)
     if db is not None and Path(db).exists():
+        # One read-only connection for the whole check (each open of a large store costs tens of ms).
         with Store(db, read_only=True) as store:
-            known = store.con.execute("select 1 from models where model_id = ?", [mid]).fetchone()
-        if known:
-            return check_in_db(db, mid, rev_from, rev_to, fail_on, history, unsure_audits=_series_unsure(db, mid))
+            if store.con.execute("select 1 from models where model_id = ?", [mid]).fetchone():
+                unsure = _series_unsure(store.con, mid)
+                return _check_con(store.con, db, mid, rev_from, rev_to, fail_on, history, None, unsure)
     if endpoint is None:
         raise HfauditError(f"{model_id} is not in the DB and no endpoint to crawl it from", code=EXIT_UNCHECKED)
     with _crawled(mid, endpoint, token) as (tmp_db, unknown, unsure):

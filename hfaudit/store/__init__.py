@@ -82,14 +82,25 @@ class Store:
             raise HfauditError(f"no database at {self.path}: run 'hfaudit crawl' first", code=2)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = self._connect(read_only)
         if read_only:
-            _migrate_before_reading(self.path)
+            # One connection when the store is current (most reads); an older store is migrated
+            # first, through a writable connection, then opened again read-only.
+            try:
+                migrated = _migrate_before_reading(self.path, self.con)
+            except BaseException:
+                self.con.close()
+                raise
+            if migrated:
+                self.con = self._connect(read_only)
+        else:
+            self.migrate()
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            return duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
             raise HfauditError(f"cannot open database {self.path}: {str(exc).splitlines()[0]}", code=2) from exc
-        if not read_only:
-            self.migrate()
 
     def __enter__(self) -> Store:
         return self
@@ -359,19 +370,11 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> int:
     return added
 
 
-def _migrate_before_reading(path: Path) -> None:
+def _migrate_before_reading(path: Path, con: duckdb.DuckDBPyConnection) -> bool:
     """A read-only command on a store written by an older hfaudit migrates it first (once); a store
-    that cannot be written is read as it is only when it is current."""
-    if not path.exists():
-        return
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return  # the caller's own connect reports it
-    try:
-        found = _schema_version(con)
-    finally:
-        con.close()
+    that cannot be written is read as it is only when it is current. ``con`` is the read-only
+    connection: it is closed (and True returned) when the store was migrated through another one."""
+    found = _schema_version(con)
     if found is not None and found > SCHEMA_VERSION:
         raise HfauditError(
             f"database {path} has schema {found}, newer than this hfaudit ({SCHEMA_VERSION}): upgrade hfaudit", code=2
@@ -381,7 +384,10 @@ def _migrate_before_reading(path: Path) -> None:
             raise HfauditError(
                 f"database {path} has schema {found} and is read-only: copy it somewhere writable to migrate it", code=2
             )
+        con.close()
         Store(path).close()
+        return True
+    return False
 
 
 def replace_table(
