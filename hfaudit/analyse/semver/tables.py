@@ -50,17 +50,19 @@ MACROS = [
           list_filter([regexp_extract(_sv_strip(s), '{_VERSION}', 1), regexp_extract(_sv_strip(s), '{_VERSION}', 2),
                        regexp_extract(_sv_strip(s), '{_VERSION}', 3)], lambda g: g <> ''),
           lambda g: regexp_replace(g, '^0+(\\d)', '\\1'))""",
-    # The key ``note`` files a version under ("v1.02" → "1.2"), and its numbers for ordering.
+    # The key ``note`` files a version under ("v1.02" → "1.2"); _sv_repo orders by its groups as numbers.
     "create or replace temp macro _sv_key(s) as nullif(array_to_string(_sv_groups(s), '.'), '')",
-    "create or replace temp macro _sv_nums(s) as list_transform(_sv_groups(s), lambda g: try_cast(g as hugeint))",
     r"""create or replace temp macro _sv_date(s) as coalesce(regexp_full_match(_sv_strip(s), '\d{4}-?\d{2}-?\d{2}'), false)""",
-    # history.declared_bump
-    """create or replace temp macro _sv_declared(old, new) as case
+    # history.declared_bump, from the two versions and their _sv_groups (``go``, ``gn``): a macro's
+    # argument is inlined at each use, so a caller over many rows passes groups it computed once
+    # (each _sv_groups is six regexes; in _sv_repo at 1M models, 9.1 s before, 6.5 s after).
+    """create or replace temp macro _sv_declared_g(old, new, go, gn) as case
           when old is null or new is null or _sv_date(old) or _sv_date(new) then 'none'
-          when len(_sv_groups(old)) = 0 or len(_sv_groups(new)) = 0 or _sv_groups(old) = _sv_groups(new) then 'none'
-          when _sv_groups(old)[1] <> _sv_groups(new)[1] then 'major'
-          when len(_sv_groups(old)) > 1 and len(_sv_groups(new)) > 1 and _sv_groups(old)[2] <> _sv_groups(new)[2] then 'minor'
+          when len(go) = 0 or len(gn) = 0 or go = gn then 'none'
+          when go[1] <> gn[1] then 'major'
+          when len(go) > 1 and len(gn) > 1 and go[2] <> gn[2] then 'minor'
           else 'patch' end""",
+    "create or replace temp macro _sv_declared(old, new) as _sv_declared_g(old, new, _sv_groups(old), _sv_groups(new))",
     # history.required_bump
     f"""create or replace temp macro _sv_required(r) as case
           when list_has_any(r, [{_reasons_of('major')}]) then 'major'
@@ -280,12 +282,19 @@ STEPS: list[tuple[str, str]] = [
             select model_id, key, first_idx as idx, list_sort(list(distinct declared_by)) as declared_by
             from firsts where idx = first_idx group by model_id, key, first_idx
         ),
+        labelled as (
+            -- each release's version and the groups of its key and version, computed once
+            select s.*, v.version, _sv_groups(s.key) as key_groups, _sv_groups(v.version) as version_groups
+            from seen as s left join _sv_labels as l using (model_id, key),
+            lateral (select coalesce(l.label, s.key) as version) as v
+        ),
         ordered as (
-            select s.model_id, s.key, s.idx, s.declared_by, coalesce(l.label, s.key) as version,
+            select s.*,
                    row_number() over w as n, count(*) over (partition by s.model_id) as releases,
-                   lag(s.idx) over w as previous_idx, lag(coalesce(l.label, s.key)) over w as previous_version
-            from seen as s left join _sv_labels as l using (model_id, key)
-            window w as (partition by s.model_id order by s.idx, _sv_nums(s.key), s.key)
+                   lag(s.idx) over w as previous_idx, lag(s.version) over w as previous_version,
+                   lag(s.version_groups) over w as previous_groups
+            from labelled as s
+            window w as (partition by s.model_id order by s.idx, list_transform(s.key_groups, lambda g: try_cast(g as hugeint)), s.key)
         ),
         shipped as (
             select o.model_id, o.key,
@@ -301,8 +310,8 @@ STEPS: list[tuple[str, str]] = [
             select o.*, coalesce(sh.reasons, []) as shipped_reasons, coalesce(sh.later_facts, []) as later_facts,
                    c.commit_id, c.committed_at, p.commit_id as previous_commit_id,
                    o.n = 1 and (
-                       (_sv_groups(o.key)[1] in ('0', '1') and len(list_filter(_sv_groups(o.key)[2:], lambda g: g <> '0')) = 0)
-                       or _sv_groups(o.key) in (['0', '1'], ['0', '1', '0'])
+                       (o.key_groups[1] in ('0', '1') and len(list_filter(o.key_groups[2:], lambda g: g <> '0')) = 0)
+                       or o.key_groups in (['0', '1'], ['0', '1', '0'])
                        or (u.upload_idx is not null and o.idx <= u.upload_idx)
                    ) as initial
             from ordered as o
@@ -313,8 +322,8 @@ STEPS: list[tuple[str, str]] = [
         ),
         declared as (
             select *,
-                   case when initial then 'initial' when n = 1 then _sv_declared('1.0.0', version)
-                        else _sv_declared(previous_version, version) end as declared_bump
+                   case when initial then 'initial' when n = 1 then _sv_declared_g('1.0.0', version, ['1', '0', '0'], version_groups)
+                        else _sv_declared_g(previous_version, version, previous_groups, version_groups) end as declared_bump
             from bumped
         ),
         amended as (
