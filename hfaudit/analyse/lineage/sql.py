@@ -208,20 +208,24 @@ def _steps(has_api: bool) -> Iterator[str]:
     declared = _sql_list(E.DECLARED_SOURCES)
     yield """
     create or replace temp table _lin_cfgtext as
+    -- the newest commit of each file first, then its text: sorting the texts with the rows cost
+    -- twice as much at 1M models (docs/scale.md)
     with texts as (
-        select fc.model_id, fc.path, fc.content, c.committed_at, c.position
+        select fc.model_id, fc.path, fc.commit_id, c.committed_at, c.position
         from file_contents as fc
         join commits as c using (model_id, commit_id)
-        join model_files as mf on mf.model_id = fc.model_id and mf.path = fc.path
+        semi join model_files as mf on mf.model_id = fc.model_id and mf.path = fc.path
         where fc.path in ('config.json', 'adapter_config.json') and c.unreachable_since is null
     ),
     newest as (
-        select *, row_number() over (
+        select model_id, path, commit_id from texts
+        qualify row_number() over (
             partition by model_id, path order by committed_at desc nulls last, position desc nulls last
-        ) as rank
-        from texts
+        ) = 1
     )
-    select model_id, path, content from newest where rank = 1 and content is not null
+    select fc.model_id, fc.path, fc.content
+    from file_contents as fc join newest as n using (model_id, path, commit_id)
+    where fc.content is not null
     """
     yield """
     create or replace temp table _lin_cfg as
@@ -234,13 +238,16 @@ def _steps(has_api: bool) -> Iterator[str]:
     yield """
     create or replace temp table _lin_cardtext as
     with newest as (
-        select cv.model_id, cv.content, row_number() over (
-            partition by cv.model_id order by cv.committed_at desc nulls last, cv.commit_id desc
-        ) as rank
+        select cv.model_id, cv.commit_id
         from card_versions as cv
-        join model_files as mf on mf.model_id = cv.model_id and mf.path = 'README.md'
+        semi join (select model_id from model_files where path = 'README.md') as mf using (model_id)
+        qualify row_number() over (
+            partition by cv.model_id order by cv.committed_at desc nulls last, cv.commit_id desc
+        ) = 1
     )
-    select model_id, left(content, 20000) as text from newest where rank = 1 and content is not null
+    select cv.model_id, left(cv.content, 20000) as text
+    from card_versions as cv join newest as n using (model_id, commit_id)
+    where cv.content is not null
     """
     yield """
     create or replace temp table _lin_card as
