@@ -219,3 +219,32 @@ def test_check_from_a_store_imports_neither_pandas_nor_the_fake_hub(generated: t
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert json.loads(proc.stdout)["check"]["model_id"] == model[0]
     assert "loaded: []" in proc.stderr, proc.stderr
+
+
+def test_check_from_a_store_opens_it_once(generated: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each open of a large store costs tens of ms (1M models: six opens were a fifth of check's
+    second; docs/scale.md, Day 10): a check from a current store opens it once, and gives the
+    same answer as one that opens it afresh for each question."""
+    import duckdb
+
+    import hfaudit.store as store_module
+    from hfaudit.audit.check import _series_unsure, check_in_db, check_model
+
+    _, db = generated
+    with Store(db, read_only=True) as store:
+        model = store.con.execute("select model_id from semver_releases order by model_id limit 1").fetchone()
+    assert model
+    opened: list[str] = []
+    real_connect = duckdb.connect
+
+    def counting(path: str = ":memory:", *args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        opened.append(str(path))
+        return real_connect(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module.duckdb, "connect", counting)
+    once = check_model(model[0], db=db)
+    assert opened == [str(db)]
+    with Store(db, read_only=True) as store:
+        unsure = _series_unsure(store.con, once.model_id)
+    again = check_in_db(db, once.model_id, unsure_audits=unsure)
+    assert (again.release, again.changes, again.run.findings) == (once.release, once.changes, once.run.findings)
