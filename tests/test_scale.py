@@ -403,3 +403,43 @@ def test_the_weight_file_changes_line_counts_what_the_view_holds(synth: Path, tm
         n = con.execute("select count(*) from weight_file_changes").fetchone()[0]  # type: ignore[index]
         assert n > 0
         assert line == f"weight_file_changes: a view over {n} weight file changes"
+
+
+def test_semver_reads_the_commits_and_changes_the_releases_step_of_its_run_kept(
+    synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hfaudit.analyse.semver.tables as semver_tables
+    from hfaudit.analyse import ANALYSERS, run_steps
+
+    found: list[bool] = []
+    present = semver_tables._shared_present
+
+    def recording(con: duckdb.DuckDBPyConnection) -> bool:
+        found.append(present(con))
+        return found[-1]
+
+    monkeypatch.setattr(semver_tables, "_shared_present", recording)
+    left: list[str] = []
+    steps = [*ANALYSERS, ("after", lambda con: left.extend(r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = ?", [batches.STAGE]).fetchall()) or "")]
+    whole = tmp_path / "whole.duckdb"
+    whole.write_bytes(synth.read_bytes())
+    list(run_steps(str(whole), steps, jobs=1))
+    # the releases step kept them for the semver step, which dropped them once read
+    assert found == [True]
+    assert not set(build.SHARED) & set(left)
+    # semver alone in a run (no releases step before it) builds them itself, to the same tables
+    alone = tmp_path / "alone.duckdb"
+    alone.write_bytes(whole.read_bytes())
+    with duckdb.connect(str(alone)) as con:
+        con.execute("drop table semver_changes; drop table semver_releases")
+    list(run_steps(str(alone), [s for s in ANALYSERS if s[0] == "semver"], jobs=1))
+    assert found == [True, False]
+    for table in ("semver_changes", "semver_releases"):
+        rows = [duckdb.connect(str(d), read_only=True).execute(f"select * from {table}").fetchall() for d in (whole, alone)]
+        assert rows[0] == rows[1] and rows[0]
+
+
+def test_only_the_stage_database_keeps_a_steps_tables(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "k.duckdb")) as con, pytest.raises(ValueError, match="stage database"):
+        batches.TempTables(con).keep("t")

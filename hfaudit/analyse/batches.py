@@ -278,6 +278,13 @@ class TempTables:
         """Tables the step makes itself (or may make), dropped when it ends if they exist."""
         self.names += [n for n in names if n not in self.names]
 
+    def keep(self, *names: str) -> None:
+        """Leave these tables in place when the step ends, for a later step of the run to read: only
+        in the stage database, which the run removes when it ends (``stage_database``)."""
+        if not self.prefix:
+            raise ValueError("only the stage database keeps a step's tables beyond it")
+        self.names = [n for n in self.names if n not in names]
+
     def drop(self, *names: str) -> None:
         """Drop tables the step no longer reads. Outside a transaction that frees their memory at
         once; inside one, DuckDB keeps a dropped table's rows until the transaction ends."""

@@ -67,6 +67,7 @@ from hfaudit.analyse.releases.signals import (
     descriptive_message,
     reads_as_changelog,
 )
+from hfaudit.analyse.semver.tables import reason_rows
 from hfaudit.cards import card_body, parse_card
 from hfaudit.store import schema, table_names
 
@@ -98,7 +99,7 @@ weight_rows as (
         select case when fc.path like '%-of-%' then regexp_extract(fc.path, '{_SHARD_RE}', ['stem', 'i', 'n', 'ext']) end
             as shard
     )
-    where {in_range('fc.mk')}
+    where fc.category = 'weights' and {in_range('fc.mk')}
 ),
 path_history as (
     -- whether the path was present (a row other than a deletion) or added in an earlier commit: a
@@ -416,6 +417,14 @@ join _wc_paths as p using (path_key)
 # in no release), with their weight rows and README changes. The large tables are sorted by ``mk``, so
 # a range reads its own row groups: unsorted, they spill beyond ``memory_limit`` and every range
 # rereads them (1M models, ``--memory 3GB``: 3.1 GB spilled a range, twice the time of a range).
+# The ``file_changes`` rows staged in ``_wc_weights``: the weight files, and the files that the
+# semver step's reasons read (``hfaudit.analyse.semver.tables``, ``_sv_changes``).
+CHANGE_ROWS = reason_rows("fc")
+# The staged tables a later step of the same run reads (the semver step: its commits and changes
+# from these, joined on integers, instead of joining ``file_changes`` to ``commits`` by their ids a
+# second time; at 1M models that join took 8-11 s, docs/scale.md). In a run's stage database they
+# are kept to the run's end; as temporary tables (no stage database) they go with the step.
+SHARED = ("_wc_commits", "_wc_weights")
 STAGE_QUERIES: list[tuple[str, str]] = [
     (
         "_wc_models",
@@ -437,13 +446,15 @@ STAGE_QUERIES: list[tuple[str, str]] = [
         """,
     ),
     (
+        # the weight rows, and (for the semver step, which reads this table when it is kept:
+        # ``SHARED``) the other rows a bump reason depends on; the query reads the weight rows
         "_wc_weights",
-        """
-        select c.mk, c.ck, c.position, c.committed_at, fc.path, fc.change_kind,
-               fc.old_sha256, fc.new_sha256, fc.old_size, fc.new_size, {path_key} as path_key
+        f"""
+        select c.mk, c.ck, c.position, c.committed_at, fc.path, fc.change_kind, fc.category,
+               fc.old_sha256, fc.new_sha256, fc.old_size, fc.new_size, {{path_key}} as path_key
         from file_changes as fc
-        join _wc_commits as c using (model_id, commit_id){path_join}
-        where fc.category = 'weights'
+        join _wc_commits as c using (model_id, commit_id){{path_join}}
+        where {CHANGE_ROWS}
         order by c.mk
         """,
     ),
@@ -501,7 +512,7 @@ select k.mk, n.version_raw from naming as n join _wc_models as k using (model_id
 NO_SUCCESSORS = "select null::integer as mk, null::timestamptz as created_at where false"
 NO_VERSIONS = "select null::integer as mk, null::varchar as version_raw where false"
 # Weight rows per model (by ``mk``), which size the ranges.
-WEIGHT_ROWS = "select mk, count(*) as n from _wc_weights group by mk"
+WEIGHT_ROWS = "select mk, count(*) as n from _wc_weights where category = 'weights' group by mk"
 
 
 # ------------------------------------------------------------- Python, once per distinct text
@@ -632,12 +643,14 @@ def _staged(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
                 " on tv.title = coalesce(c.title, '') and tv.message = coalesce(c.message, '')"
             )
         if path_by == "numbered":
-            keys["path_key"], keys["path_join"] = "pv.numbered", "\n        join _wc_path_values as pv on pv.path = fc.path"
+            keys["path_key"], keys["path_join"] = "pv.numbered", "\n        left join _wc_path_values as pv on pv.path = fc.path"
         for name, select in STAGE_QUERIES:
             temps.create(name, select.format(**keys) if name in ("_wc_commits", "_wc_weights") else select)
         temps.drop("_wc_text_values", "_wc_path_values")
         temps.create("_wc_versions", VERSIONS_QUERY if "naming" in present else NO_VERSIONS)
         temps.create("_wc_successors", SUCCESSORS_QUERY if "version_series" in present else NO_SUCCESSORS)
+        if temps.prefix:
+            temps.keep(*SHARED)
         yield
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from hfaudit.analyse.batches import FunctionSpec, sql_functions, temp_tables, transaction
+from hfaudit.analyse.batches import STAGE, FunctionSpec, sql_functions, temp_tables, transaction
 from hfaudit.analyse.semver.history import (
     _TOKENIZER_RESTATED,
     BUMP_RANK,
@@ -104,6 +104,35 @@ MACROS = [
           else [v::varchar] end""",
 ]
 
+def reason_rows(alias: str) -> str:
+    """SQL predicate on ``file_changes`` (as ``alias``): the rows a reason reads (weight and tokenizer
+    files, generation_config.json). The releases step stages these rows too (``_wc_weights``)."""
+    return (
+        f"({alias}.category in ('weights', 'tokenizer') or {alias}.path like '%generation_config.json'"
+        f" or {alias}.path = 'tokenizer.json')"
+    )
+
+
+# The first two steps when the releases step of the same run kept its staged commits and changes
+# (``hfaudit.analyse.releases.build.SHARED``): the same rows, read from those tables and joined on
+# the commit's row number (``ck``) instead of joining ``file_changes`` to ``commits`` by their ids
+# (at 1M models, 4.1 and 8.2-11.5 s; docs/scale.md). ``mk`` numbers the models in id order, so its
+# partitions are the models'.
+SHARED_STEPS: dict[str, str] = {
+    "_sv_commits": """
+        select model_id, commit_id, committed_at, coalesce(position, 0) as position, ck,
+               row_number() over (partition by mk order by committed_at, coalesce(position, 0), commit_id) - 1 as idx
+        from _wc_commits
+    """,
+    "_sv_changes": """
+        select c.model_id, c.idx, f.path, f.change_kind, f.category, f.new_size,
+               case when f.category = 'weights' then _sv_ext(f.path) end as ext
+        from _wc_weights as f
+        join _sv_commits as c using (ck)
+    """,
+}
+
+
 _RESTATED = _quoted(sorted(_TOKENIZER_RESTATED))
 # The README texts worth the Python changelog parse: a line that starts with '#', then what Python's
 # \s matches (str.isspace), then a heading word; a superset of history._CHANGELOG_HEADING's matches
@@ -124,12 +153,12 @@ STEPS: list[tuple[str, str]] = [
     # generation_config.json), with a weight file's extension.
     (
         "_sv_changes",
-        """
+        f"""
         select c.model_id, c.idx, f.path, f.change_kind, f.category, f.new_size,
                case when f.category = 'weights' then _sv_ext(f.path) end as ext
         from file_changes as f
         join _sv_commits as c using (model_id, commit_id)
-        where f.category in ('weights', 'tokenizer') or f.path like '%generation_config.json' or f.path = 'tokenizer.json'
+        where {reason_rows('f')}
         """,
     ),
     # The upload: the first commit that touched a weight file (the baseline of every reason).
@@ -157,11 +186,17 @@ STEPS: list[tuple[str, str]] = [
     (
         "_sv_cards",
         f"""
-        with cards as (
-            select c.model_id, c.idx, o.is_object,
-                   case when regexp_matches(cv.content, '{HEADING}') then cv.content end as changelog_text,
+        with headed as materialized (
+            -- the heading test on each card before the join: in the join's pipeline it took 4 s more
+            -- at 1M models (the step 8.2 s against 9.4 s; docs/scale.md)
+            select model_id, commit_id, front_matter,
+                   case when regexp_matches(content, '{HEADING}') then content end as changelog_text
+            from card_versions
+        ),
+        cards as (
+            select c.model_id, c.idx, o.is_object, cv.changelog_text,
                    f[1] as license_value, f[2] as base_value, f[3] as task_value, f[4] as version_value
-            from card_versions as cv
+            from headed as cv
             join _sv_commits as c using (model_id, commit_id),
             lateral (select coalesce(json_type(cv.front_matter) = 'OBJECT', false) as is_object) as o,
             lateral (select case when o.is_object then json_extract(cv.front_matter, ['$.license', '$.base_model', '$.pipeline_tag', '$.version'])
@@ -517,6 +552,17 @@ def _changelog(text: str | None) -> list[str]:
     return changelog_versions(text)
 
 
+def _shared_present(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the stage database holds the tables the releases step kept (``SHARED``)."""
+    from hfaudit.analyse.releases.build import SHARED
+
+    rows = con.execute(
+        "select count(*) from duckdb_tables() where database_name = ? and schema_name = 'main' and list_contains(?, table_name)",
+        [STAGE, list(SHARED)],
+    ).fetchall()
+    return bool(rows and rows[0][0] == len(SHARED))
+
+
 def build_semver_sql(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """(Re)create ``semver_changes`` and ``semver_releases`` in SQL; returns their row counts."""
     tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
@@ -531,6 +577,11 @@ def build_semver_sql(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         none = "select null::varchar as model_id, null::varchar as version, null::varchar as predecessor_id, null::varchar as previous_version where false"
         steps = [(name, none if name == "_sv_pairs" else sql) for name, sql in steps]
     with sql_functions(con, functions), temp_tables(con) as temps:
+        if temps.prefix and _shared_present(con):
+            from hfaudit.analyse.releases.build import SHARED
+
+            steps = [(name, SHARED_STEPS.get(name, sql)) for name, sql in steps]
+            temps.adopt(*SHARED)  # dropped once read, as this step's own tables are
         # Each step's table is dropped once no later query reads it; outside a transaction that
         # frees its memory at once (kept to the end, the steps held 2.3 GB of a 3 GB limit at 1M
         # models; docs/scale.md). The two analysis tables are written together, in one transaction.
